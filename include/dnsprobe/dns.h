@@ -1,0 +1,171 @@
+/* DNS access for probes: validated lookups from the root (libunbound) and direct queries to one
+ * server (getdns stub). Probes never talk to the libraries' contexts directly. */
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <getdns/getdns.h>
+
+#include "dnsprobe/common.h"
+
+/* Common RR types (values from the IANA registry). */
+enum dp_rrtype {
+	DP_RR_A = 1,
+	DP_RR_NS = 2,
+	DP_RR_SOA = 6,
+	DP_RR_MX = 15,
+	DP_RR_TXT = 16,
+	DP_RR_AAAA = 28,
+	DP_RR_DS = 43,
+	DP_RR_RRSIG = 46,
+	DP_RR_NSEC = 47,
+	DP_RR_DNSKEY = 48,
+	DP_RR_NSEC3 = 50,
+	DP_RR_NSEC3PARAM = 51,
+	DP_RR_TLSA = 52,
+	DP_RR_CAA = 257,
+};
+/* "SOA", "TLSA", "TYPE65280" into buf. */
+const char *dp_rrtype_str(uint16_t type, char *buf, size_t bufsz);
+/* The static name for the common types above, NULL for others. */
+const char *dp_rrtype_name(uint16_t type);
+/* "SOA" or "TYPE6" → 6; -1 when unknown. */
+int dp_rrtype_parse(const char *s);
+
+/* One IP address of a server or host. */
+struct dp_addr {
+	int family;		     /* AF_INET or AF_INET6 */
+	char text[INET6_ADDRSTRLEN]; /* "127.0.10.1", "::1" */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} u;
+};
+/* Parse a literal IPv4/IPv6 address. */
+int dp_addr_parse(const char *s, struct dp_addr *out) DP_WUR;
+/* True when both are the same address. */
+bool dp_addr_equal(const struct dp_addr *a, const struct dp_addr *b);
+
+/* DNSSEC security of an answer as libunbound judged it. */
+enum dp_sec {
+	DP_SEC_INDETERMINATE = 0, /* no answer at all (timeout, SERVFAIL without bogus) */
+	DP_SEC_SECURE = 1,
+	DP_SEC_INSECURE = 2,
+	DP_SEC_BOGUS = 3,
+};
+const char *dp_sec_str(enum dp_sec s);
+
+/* ---- Validating resolver (libunbound, iterative from the root) ---- */
+
+struct dp_resolver_opts {
+	const char *trust_anchor; /* file of DS/DNSKEY RRs; NULL → /usr/share/dns/root.key */
+	const char *root_hints;	  /* file; NULL → built-in IANA hints */
+	int64_t validate_at;	  /* 0 → now; else validation time (seconds since epoch), --at */
+	int timeout_ms;		  /* per lookup */
+};
+
+struct dp_resolver; /* opaque; thread-safe: lookups may run from several threads at once */
+
+int dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out,
+		    struct dp_err *err) DP_WUR;
+void dp_resolver_free(struct dp_resolver *r);
+
+/* The answer to one validated lookup. Everything owned; free with dp_lookup_clear. */
+struct dp_lookup {
+	char *qname;
+	uint16_t qtype;
+	int rcode;	   /* DNS rcode (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN) */
+	bool havedata;	   /* answer has RRs of qtype */
+	enum dp_sec sec;
+	char *why_bogus;   /* validator's reason when bogus, else NULL */
+	uint32_t ttl;
+	/* rdata of the answer RRset in wire form (as libunbound gives them) */
+	uint8_t **rdata;
+	size_t *rdlen;
+	size_t nrdata;
+	/* The whole answer message, parsed (getdns message dict: "header", "answer", "authority",
+	 * "additional"); NULL when there was no message. */
+	getdns_dict *msg;
+	/* Raw answer packet. */
+	uint8_t *packet;
+	size_t packet_len;
+};
+void dp_lookup_clear(struct dp_lookup *l);
+
+/* Look up name/type from the root with validation. A DNS-level failure (SERVFAIL, timeout,
+ * bogus) is reported in *out, not as an error; errors mean the resolver itself failed. */
+int dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type,
+		       struct dp_lookup *out, struct dp_err *err) DP_WUR;
+
+/* ---- Direct queries to one server (getdns stub, one address) ---- */
+
+enum dp_transport {
+	DP_TRANSPORT_UDP = 0,
+	DP_TRANSPORT_TCP = 1,
+};
+const char *dp_transport_str(enum dp_transport t);
+
+struct dp_query {
+	const char *qname;
+	uint16_t qtype;
+	const struct dp_addr *server;
+	uint16_t port;	 /* 0 → 53 */
+	enum dp_transport transport;
+	bool rd;	 /* recursion desired (false for authoritative checks) */
+	bool dnssec_ok;	 /* DO bit */
+	bool cd;	 /* checking disabled */
+	int timeout_ms;
+};
+
+/* A direct answer. reply is the getdns reply dict ("header", "answer", "authority",
+ * "additional", sections as lists of RR dicts). */
+struct dp_reply {
+	bool answered;	   /* false: timeout or network error (see error) */
+	char error[256];
+	int rcode;
+	bool aa, tc, ad, ra;
+	bool edns;	   /* the reply carried an OPT RR */
+	double rtt;	   /* seconds */
+	getdns_dict *reply; /* owned; NULL when !answered */
+};
+void dp_reply_clear(struct dp_reply *r);
+
+/* Send one query; a server that does not answer is reported in out (answered=false), not as an
+ * error. Thread-safe (one getdns context per call). */
+int dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err) DP_WUR;
+
+/* Send n queries concurrently (one thread each, bounded); out[i] answers q[i]. */
+int dp_query_send_many(const struct dp_query *q, struct dp_reply *out, size_t n,
+		       struct dp_err *err) DP_WUR;
+
+/* ---- Message helpers (over getdns dicts) ---- */
+
+/* Section "answer", "authority" or "additional" of a reply/message dict; NULL if absent. */
+getdns_list *dp_msg_section(getdns_dict *msg, const char *section);
+/* Owner name of an RR dict as presentation text without the trailing dot, lower-cased, into buf. */
+int dp_rr_owner(getdns_dict *rr, char *buf, size_t bufsz) DP_WUR;
+uint16_t dp_rr_type(getdns_dict *rr);
+uint32_t dp_rr_ttl(getdns_dict *rr);
+/* The RR in presentation format (one line, no newline). Caller frees. NULL on failure. */
+char *dp_rr_text(getdns_dict *rr);
+
+/* Number of items of a getdns list (0 for NULL), and its i-th dict (NULL if not a dict). */
+size_t dp_list_len(getdns_list *l);
+getdns_dict *dp_list_dict(getdns_list *l, size_t i);
+/* An rdata field of an RR dict: a domain name ("nsdname", "exchange", "signers_name"), an
+ * integer ("preference", "key_tag", "signature_expiration") or raw bytes ("public_key",
+ * "ipv4_address", "certificate_association_data"). Return 0 or DP_EPARSE/DP_ENOTFOUND. */
+int dp_rr_rdata_name(getdns_dict *rr, const char *field, char *buf, size_t bufsz) DP_WUR;
+int dp_rr_rdata_int(getdns_dict *rr, const char *field, uint32_t *out) DP_WUR;
+getdns_bindata *dp_rr_rdata_bin(getdns_dict *rr, const char *field);
+/* The whole rdata in wire form ("/rdata/rdata_raw"); NULL if absent. */
+getdns_bindata *dp_rr_rdata_raw(getdns_dict *rr);
+
+/* Normalise a domain name: lower-case, no trailing dot ("" for the root). Returns DP_EINVAL for
+ * something that is not a domain name (empty label, label > 63, name > 253, bad characters when
+ * hostname is true: only LDH plus '_' and '*' as a whole label). */
+int dp_name_normalise(const char *in, char *out, size_t outsz, bool hostname,
+		      struct dp_err *err) DP_WUR;
+/* A wire-format name (uncompressed) into presentation (no trailing dot, lower-case). */
+int dp_name_from_wire(const uint8_t *wire, size_t len, char *out, size_t outsz) DP_WUR;

@@ -1,0 +1,85 @@
+/* The engine↔probe contract: a check is one `const struct dp_probe` in probes/, listed once in
+ * probes/registry.c. Probes read the context and append results; they keep no globals. */
+#pragma once
+
+#include <jansson.h>
+
+#include "dnsprobe/common.h"
+#include "dnsprobe/discovery.h"
+#include "dnsprobe/dns.h"
+#include "dnsprobe/result.h"
+
+/* What a probe needs discovery to fetch (the engine fetches the union over selected probes). */
+enum dp_need {
+	DP_NEED_APEX = 1u << 0,	     /* apex SOA security */
+	DP_NEED_NS_ADDRS = 1u << 1,  /* NS names (parent ∪ child) with their addresses */
+	DP_NEED_PARENT = 1u << 2,    /* the parent zone, its servers, its NS set and glue */
+	DP_NEED_MX_HOSTS = 1u << 3,  /* MX hosts with their addresses */
+	DP_NEED_ENDPOINTS = 1u << 4, /* TLS endpoints (25 on each MX + configured) resolved */
+};
+
+/* A TLS endpoint given with --tlsa PORT:HOST or in the config. */
+struct dp_endpoint_spec {
+	uint16_t port;
+	char host[256];
+};
+
+/* Settings of one domain's run: command-line options or config file, merged. */
+struct dp_check_opts {
+	char domain[256];
+	const char *trust_anchor;
+	const char *root_hints;
+	const char *ca_file;
+	int64_t rrsig_warn; /* seconds */
+	int64_t rrsig_crit;
+	int64_t cert_warn;
+	int64_t cert_crit;
+	int64_t serial_lag_warn; /* RFC 1982 distance; 0: any disagreement warns */
+	int64_t serial_lag_crit; /* -1: off */
+	int64_t serial_grace;	 /* monitor: seconds a disagreement may last; -1: SOA refresh */
+	int64_t at;		 /* --at: validate as of this time (epoch seconds); 0: now */
+	int timeout_s;		 /* overall budget */
+	int step_timeout_ms;	 /* each network step */
+	struct dp_endpoint_spec *tlsa; /* extra DANE endpoints */
+	size_t ntlsa;
+	char **resolvers; /* --resolver addresses */
+	size_t nresolvers;
+	char **expected_ns; /* config: expected NS names */
+	size_t nexpected_ns;
+	bool unsigned_ok;  /* the domain is configured as unsigned */
+	bool caa_required; /* missing CAA → WARNING */
+	bool monitor;	   /* running in the monitor (enables cross-run state) */
+};
+
+/* What a probe's run gets. Everything is read-only except state. */
+struct dp_ctx {
+	const struct dp_check_opts *opts;
+	struct dp_resolver *resolver;	 /* validates as of now */
+	struct dp_resolver *resolver_at; /* validates as of opts->at; NULL without --at */
+	const struct dp_discovery *disc;
+	double deadline; /* dp_now_mono() value after which the probe must stop and report */
+	/* Monitor only (NULL in `check`): this probe's own JSON object kept from run to run of
+	 * this domain, for state such as "since when" or an MTA-STS body hash per policy id. */
+	json_t *state;
+};
+
+/* Milliseconds left before ctx->deadline, at least 1 and at most step_timeout_ms. */
+int dp_ctx_step_ms(const struct dp_ctx *ctx);
+/* True once the deadline has passed. */
+bool dp_ctx_expired(const struct dp_ctx *ctx);
+
+struct dp_probe {
+	const char *id;	   /* SPEC §2 check id */
+	const char *title; /* a few words for the text report and the status page */
+	unsigned needs;	   /* enum dp_need bits */
+	int timeout_ms;	   /* this check's own budget (capped by the overall one) */
+	int (*init)(void); /* optional, once per process */
+	void (*fini)(void);
+	/* Append results to out. Return 0, or a DP_E* code with err set when no verdict could be
+	 * reached at all (the engine then adds one UNKNOWN result carrying err's message). */
+	int (*run)(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err);
+};
+
+/* The registry: NULL-terminated, in report order. */
+extern const struct dp_probe *const dp_probes[];
+const struct dp_probe *dp_probe_find(const char *id);

@@ -1,0 +1,88 @@
+/* The result model (SPEC §2): one report per domain run, holding results of every check. */
+#pragma once
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "dnsprobe/common.h"
+
+/* One finding. All strings are owned by the result; details is an owned JSON object. */
+struct dp_result {
+	char *id;      /* check id, e.g. "dnssec.chain" */
+	char *subject; /* what it is about: zone, "ns1.glitter.kr/127.0.10.1", "25:mail.glitter.kr" */
+	enum dp_status status;
+	char *summary;	/* one line naming the culprit */
+	json_t *details; /* machine-readable facts (object, never NULL) */
+};
+
+/* A list of results, the output of one check (and, merged, of a run). */
+struct dp_results {
+	struct dp_result *v;
+	size_t n;
+	size_t cap;
+};
+
+void dp_results_init(struct dp_results *rs);
+/* Frees every result and the array; rs is left empty and reusable. NULL ok. */
+void dp_results_clear(struct dp_results *rs);
+
+/* Append a result. Copies id/subject/summary; takes ownership of details (a new empty object if
+ * NULL; details is released even on failure). Returns the new result (owned by rs) or NULL on no
+ * memory. The summary is printf-formatted. */
+struct dp_result *dp_results_add(struct dp_results *rs, const char *id, const char *subject,
+				 enum dp_status status, json_t *details, const char *fmt, ...)
+	DP_PRINTF(6, 7);
+
+/* Move every result of src to the end of dst; src is left empty. */
+int dp_results_take(struct dp_results *dst, struct dp_results *src) DP_WUR;
+
+/* Worst status over all results, in the monitoring-plugins order; OK when empty. */
+enum dp_status dp_results_worst(const struct dp_results *rs);
+
+/* Sort worst first (stable: check order, then subject order kept within a status). */
+void dp_results_sort(struct dp_results *rs);
+
+/* Per-check timing, for check_duration and dnsprobe_check_duration_seconds. */
+struct dp_check_timing {
+	char *id;
+	double seconds;
+	enum dp_status status; /* worst of that check's results */
+};
+
+/* One run of the checks over one domain. Everything lives here and is freed together. */
+struct dp_report {
+	char *domain;
+	int64_t started;  /* wall clock, seconds since epoch */
+	double duration;  /* seconds */
+	struct dp_results results;
+	struct dp_check_timing *timings;
+	size_t ntimings;
+	json_t *discovery; /* what discovery found (object), for -v and JSON; may be NULL */
+};
+
+struct dp_report *dp_report_new(const char *domain);
+void dp_report_free(struct dp_report *r);
+int dp_report_add_timing(struct dp_report *r, const char *id, double seconds,
+			 enum dp_status status) DP_WUR;
+enum dp_status dp_report_status(const struct dp_report *r);
+
+/* Renderers (SPEC §3). Each writes to f. */
+enum dp_output {
+	DP_OUTPUT_TEXT = 0,
+	DP_OUTPUT_NAGIOS = 1,
+	DP_OUTPUT_JSON = 2,
+};
+const char *dp_output_str(enum dp_output o);
+int dp_output_parse(const char *s); /* -1 when unknown */
+
+struct dp_render_opts {
+	int verbose;  /* -v count */
+	bool colour;  /* ANSI colour (text, on a terminal only) */
+};
+
+int dp_render_text(FILE *f, const struct dp_report *r, const struct dp_render_opts *o) DP_WUR;
+int dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_opts *o) DP_WUR;
+int dp_render_json(FILE *f, const struct dp_report *r, const struct dp_render_opts *o) DP_WUR;
+/* The report as a JSON object (new reference), as dp_render_json prints it. */
+json_t *dp_report_to_json(const struct dp_report *r);

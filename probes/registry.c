@@ -1,0 +1,23 @@
+/* The registry of checks, in report order. Adding a check adds one line here. */
+#include "config.h"
+
+#include <string.h>
+
+#include "dnsprobe/probe.h"
+
+extern const struct dp_probe dp_probe_dnssec_chain;
+
+const struct dp_probe *const dp_probes[] = {
+	&dp_probe_dnssec_chain,
+	NULL,
+};
+
+const struct dp_probe *
+dp_probe_find(const char *id)
+{
+	for (size_t i = 0; dp_probes[i] != NULL; i++) {
+		if (strcmp(dp_probes[i]->id, id) == 0)
+			return dp_probes[i];
+	}
+	return NULL;
+}

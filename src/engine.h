@@ -1,0 +1,31 @@
+/* Private engine interfaces: discovery and the check runner (used by check and monitor). */
+#pragma once
+
+#include "dnsprobe/probe.h"
+
+/* Run discovery for o->domain, fetching what `needs` (enum dp_need bits) asks for. A domain
+ * that cannot be resolved still yields a discovery with notes; errors mean no verdict. */
+int dp_discovery_run(struct dp_resolver *r, const struct dp_check_opts *o, unsigned needs,
+		     struct dp_discovery **out, struct dp_err *err) DP_WUR;
+void dp_discovery_free(struct dp_discovery *d);
+
+/* Which probes a run includes: --only / --skip lists (comma-separated ids; NULL for none). */
+struct dp_selection {
+	bool on[64]; /* indexed like dp_probes[] */
+};
+int dp_selection_parse(struct dp_selection *sel, const char *only, const char *skip,
+		       struct dp_err *err) DP_WUR;
+
+/* Resolvers shared by runs (the monitor keeps them across runs). */
+struct dp_engine {
+	struct dp_resolver *resolver;
+	struct dp_resolver *resolver_at; /* NULL without --at */
+};
+int dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err) DP_WUR;
+void dp_engine_clear(struct dp_engine *e);
+
+/* Per-probe state kept across runs by the monitor: an object keyed by check id (NULL in
+ * `check`). */
+int dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o,
+		  const struct dp_selection *sel, json_t *state, struct dp_report **out,
+		  struct dp_err *err) DP_WUR;

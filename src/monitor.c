@@ -1,0 +1,23 @@
+/* TEMPORARY (replaced by the monitor work, issue 8): the monitor entry point and config hook. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "check.h"
+
+int
+dp_monitor_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "dnsprobe monitor: not built in this revision\n");
+	return 3;
+}
+
+int
+dp_config_apply_to_cli(const char *path, struct dp_cli *cli, struct dp_err *err)
+{
+	(void)cli;
+	return dp_err_set(err, DP_EINVAL, "%s: config files are not supported in this revision",
+			  path);
+}
