@@ -1,0 +1,160 @@
+/* Unit tests of domain-name normalisation, wire names, RR type names, addresses and key tags. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "dnsprobe/dns.h"
+#include "dnsprobe/dnssec.h"
+
+static void
+test_normalise(void **state)
+{
+	char out[256];
+	char long_label[80];
+	char long_name[300];
+	struct dp_err err = {0};
+
+	(void)state;
+	assert_int_equal(dp_name_normalise("Glitter.KR.", out, sizeof(out), true, &err), 0);
+	assert_string_equal(out, "glitter.kr");
+	assert_int_equal(dp_name_normalise("_25._tcp.mail.glitter.kr", out, sizeof(out), true, &err), 0);
+	assert_int_equal(dp_name_normalise(".", out, sizeof(out), true, &err), 0);
+	assert_string_equal(out, "");
+	assert_int_not_equal(dp_name_normalise("", out, sizeof(out), true, &err), 0);
+	assert_int_not_equal(dp_name_normalise("a..b", out, sizeof(out), true, &err), 0);
+	assert_int_not_equal(dp_name_normalise("a b.kr", out, sizeof(out), true, &err), 0);
+	assert_int_not_equal(dp_name_normalise("a/b.kr", out, sizeof(out), true, &err), 0);
+	assert_int_equal(dp_name_normalise("a/b.kr", out, sizeof(out), false, &err), 0);
+	assert_int_not_equal(dp_name_normalise("caf\xc3\xa9.kr", out, sizeof(out), false, &err), 0);
+	memset(long_label, 'a', 64);
+	long_label[64] = '\0';
+	assert_int_not_equal(dp_name_normalise(long_label, out, sizeof(out), true, &err), 0);
+	for (int i = 0; i < 299; i++)
+		long_name[i] = (i % 2) ? '.' : 'a';
+	long_name[299] = '\0';
+	assert_int_not_equal(dp_name_normalise(long_name, out, sizeof(out), true, &err), 0);
+	/* Too small an output buffer is an error, not a truncation. */
+	assert_int_not_equal(dp_name_normalise("glitter.kr", out, 5, true, &err), 0);
+}
+
+static void
+test_wire(void **state)
+{
+	static const uint8_t w1[] = {4, 'M', 'a', 'i', 'l', 7, 'g', 'l', 'i', 't', 't', 'e', 'r', 2, 'k', 'r', 0};
+	static const uint8_t root[] = {0};
+	static const uint8_t bad_len[] = {9, 'a', 'b', 0};
+	static const uint8_t no_end[] = {1, 'a'};
+	static const uint8_t dot[] = {3, 'a', '.', 'b', 0};
+	char out[256];
+
+	(void)state;
+	assert_int_equal(dp_name_from_wire(w1, sizeof(w1), out, sizeof(out)), 0);
+	assert_string_equal(out, "mail.glitter.kr");
+	assert_int_equal(dp_name_from_wire(root, sizeof(root), out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_not_equal(dp_name_from_wire(bad_len, sizeof(bad_len), out, sizeof(out)), 0);
+	assert_int_not_equal(dp_name_from_wire(no_end, sizeof(no_end), out, sizeof(out)), 0);
+	assert_int_equal(dp_name_from_wire(dot, sizeof(dot), out, sizeof(out)), 0);
+	assert_string_equal(out, "a\\046b");
+	assert_int_not_equal(dp_name_from_wire(w1, sizeof(w1), out, 8), 0);
+}
+
+static void
+test_types_and_addrs(void **state)
+{
+	char buf[16];
+	struct dp_addr a;
+	struct dp_addr b;
+
+	(void)state;
+	assert_string_equal(dp_rrtype_str(DP_RR_TLSA, buf, sizeof(buf)), "TLSA");
+	assert_string_equal(dp_rrtype_str(65280, buf, sizeof(buf)), "TYPE65280");
+	assert_int_equal(dp_rrtype_parse("caa"), DP_RR_CAA);
+	assert_int_equal(dp_rrtype_parse("TYPE52"), 52);
+	assert_int_equal(dp_rrtype_parse("TYPE70000"), -1);
+	assert_int_equal(dp_rrtype_parse("WKS?"), -1);
+	assert_int_equal(dp_addr_parse("127.0.10.3", &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(dp_addr_parse("0:0::0001", &b), 0);
+	assert_string_equal(b.text, "::1");
+	assert_false(dp_addr_equal(&a, &b));
+	assert_int_equal(dp_addr_parse("::1", &a), 0);
+	assert_true(dp_addr_equal(&a, &b));
+	assert_int_not_equal(dp_addr_parse("127.0.10", &a), 0);
+	assert_int_not_equal(dp_addr_parse("mail.glitter.kr", &a), 0);
+}
+
+/* Decode base64 test data (OpenSSL), returning the length. */
+static size_t
+b64(const char *in, uint8_t *out)
+{
+	int n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)strlen(in));
+	size_t pad = 0;
+
+	assert_true(n > 0);
+	for (const char *p = in + strlen(in); p > in && p[-1] == '='; p--)
+		pad++;
+	return (size_t)n - pad;
+}
+
+/* Key tags computed by BIND's dnssec-keygen (in the key file names) for two generated keys. */
+static void
+test_keytag(void **state)
+{
+	static const char rsa[] =
+		"AwEAAaYSc8wl/O+RSIUIcG97dFmEmfYoXAkwdRRgcco5so7r/kmXl+B/UM3T4DSo8l+6RS5Uw799/KbalUGz"
+		"58h/4x9o3PAqKnCC9hAhZXj9+SE00dgtOJDBHgk4eHQ0rH9jnXroCh+PLA3sY6LtcYeQmrOxH5tJEDOdIBBF"
+		"aHpPoaGmf7MxMNlklczRNRBrqKD5fV8HLo9DuIf0cpwRKaN+ByM2JuHoZPYjBQhPb9ONHljBP/ieBrgGR2Sv"
+		"j8/CqeAScWdBy6SBVMr1PGZBwBoEO7ZumnT3LdMoACZ4kMq1H2dshPzbM0z2i0wG6y/6jFPJ+MvLyMdTlpB5"
+		"rHVes4JdVx0=";
+	static const char ec[] = "qVEg0iuyeZ/uBrrs5ZoNHojQ8/zd0wKNDa91ZEf1TSFuo8ZQo1OAhEFTE5m3+t4S"
+				 "mtXVoqnFGmVMdpz94YxiFw==";
+	uint8_t rdata[600];
+	struct dp_dnskey k;
+	size_t n;
+
+	(void)state;
+	/* DNSKEY 256 3 8 <rsa>: key tag 3648, RSA-2048 */
+	rdata[0] = 0x01;
+	rdata[1] = 0x00;
+	rdata[2] = 3;
+	rdata[3] = 8;
+	n = b64(rsa, rdata + 4);
+	assert_int_equal(dp_dnskey_parse(rdata, n + 4, &k), 0);
+	assert_int_equal(k.flags, 256);
+	assert_int_equal(k.algorithm, 8);
+	assert_int_equal(k.key_tag, 3648);
+	assert_int_equal(k.key_bits, 2048);
+	/* DNSKEY 257 3 13 <ec>: key tag 10762, P-256 */
+	rdata[1] = 0x01;
+	rdata[3] = 13;
+	n = b64(ec, rdata + 4);
+	assert_int_equal(n, 64);
+	assert_int_equal(dp_dnskey_parse(rdata, n + 4, &k), 0);
+	assert_int_equal(k.flags, 257);
+	assert_int_equal(k.key_tag, 10762);
+	assert_int_equal(k.key_bits, 256);
+	assert_int_not_equal(dp_dnskey_parse(rdata, 3, &k), 0);
+	assert_string_equal(dp_dnssec_alg_name(13), "ECDSAP256SHA256");
+	assert_null(dp_dnssec_alg_name(200));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_types_and_addrs),
+		cmocka_unit_test(test_keytag),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
