@@ -1,0 +1,20 @@
+/* Fuzz target: the `_smtp._tls` TLS-RPT record parser (RFC 8460 §3), over raw record text. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnsprobe/tlsrpt.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dp_tlsrpt t;
+	struct dp_err err;
+
+	if (dp_tlsrpt_is_tlsrpt((const char *)data, size))
+		(void)dp_tlsrpt_parse((const char *)data, size, &t, &err);
+	return 0;
+}
