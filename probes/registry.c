@@ -6,9 +6,13 @@
 #include "dnsprobe/probe.h"
 
 extern const struct dp_probe dp_probe_dnssec_chain;
+extern const struct dp_probe dp_probe_ns_soa_serial;
+extern const struct dp_probe dp_probe_ns_delegation;
 
 const struct dp_probe *const dp_probes[] = {
 	&dp_probe_dnssec_chain,
+	&dp_probe_ns_soa_serial,
+	&dp_probe_ns_delegation,
 	NULL,
 };
 

@@ -1,0 +1,392 @@
+/* ns.delegation: the parent's NS set and glue match the zone's NS set and addresses, and every
+ * server answers authoritatively (AA) over UDP and TCP; lame or unreachable servers are named. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsprobe/nssurvey.h"
+#include "dnsprobe/probe.h"
+#include "dnsprobe/serial.h"
+
+#define ID "ns.delegation"
+#define SUBJ 320
+#define NAMEMAX 256
+/* Parent server addresses asked for the delegation, at most. */
+#define MAXPARENT 64
+
+/* Append "sep" (when buf is not empty) and a formatted phrase to buf. */
+static void
+append(char *buf, size_t bufsz, const char *sep, const char *fmt, ...) DP_PRINTF(4, 5);
+
+static void
+append(char *buf, size_t bufsz, const char *sep, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len > 0 && len + strlen(sep) < bufsz) {
+		memcpy(buf + len, sep, strlen(sep) + 1);
+		len += strlen(sep);
+	}
+	va_start(ap, fmt);
+	if (len < bufsz)
+		(void)vsnprintf(buf + len, bufsz - len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+zone_name(const char *z)
+{
+	return z[0] != '\0' ? z : ".";
+}
+
+/* ---- the NS sets: parent vs child (RFC 1034 §4.2.2: they should be the same) ---- */
+
+/* The NS names (owner = zone) in one section of a referral. */
+static json_t *
+referral_names(getdns_dict *reply, const char *section, const char *zone)
+{
+	getdns_list *l = dp_msg_section(reply, section);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < dp_list_len(l); i++) {
+		getdns_dict *rr = dp_list_dict(l, i);
+		char o[NAMEMAX];
+		char v[NAMEMAX];
+
+		if (dp_rr_type(rr) == DP_RR_NS && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
+		    strcmp(o, zone) == 0 && dp_rr_rdata_name(rr, "nsdname", v, sizeof(v)) == 0)
+			json_array_append_new(arr, json_string(v));
+	}
+	return arr;
+}
+
+static bool
+names_contain(json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		if (strcmp(json_string_value(v), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The discovery's parent NS set (at_parent names) as a JSON array. */
+static json_t *
+disc_names(const struct dp_discovery *d, bool parent)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < d->nns; i++) {
+		if (parent ? d->ns[i].at_parent : d->ns[i].at_child)
+			json_array_append_new(arr, json_string(d->ns[i].host.name));
+	}
+	return arr;
+}
+
+static bool
+same_names(json_t *a, json_t *b)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		if (!names_contain(b, json_string_value(v)))
+			return false;
+	}
+	json_array_foreach(b, i, v) {
+		if (!names_contain(a, json_string_value(v)))
+			return false;
+	}
+	return true;
+}
+
+/* Ask every address of every parent server for the delegation (RD=0), all at once: a parent
+ * server that gives another NS set, or none, is named. Problems go into why. */
+static json_t *
+parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz)
+{
+	const struct dp_discovery *d = ctx->disc;
+	struct dp_query q[MAXPARENT];
+	struct dp_reply rep[MAXPARENT];
+	const char *names[MAXPARENT];
+	json_t *arr = json_array();
+	size_t n = 0;
+	struct dp_err err = {0};
+
+	for (size_t s = 0; s < d->nparent_servers; s++) {
+		for (size_t a = 0; a < d->parent_servers[s].naddrs && n < MAXPARENT; a++) {
+			names[n] = d->parent_servers[s].name;
+			q[n++] = (struct dp_query){.qname = d->domain, .qtype = DP_RR_NS,
+						   .server = &d->parent_servers[s].addrs[a],
+						   .transport = DP_TRANSPORT_UDP,
+						   .timeout_ms = dp_ctx_step_ms(ctx)};
+		}
+	}
+	if (arr == NULL || dp_query_send_many(q, rep, n, &err) != 0) {
+		append(why, whysz, "; ", "the parent's servers could not be asked: %s", err.msg);
+		return arr;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *got = NULL;
+		const char *problem = NULL;
+
+		if (!rep[i].answered)
+			problem = "did not answer";
+		else if (rep[i].rcode != 0)
+			problem = "refused or failed the query";
+		else {
+			got = referral_names(rep[i].reply, rep[i].aa ? "answer" : "authority",
+					     d->domain);
+			if (json_array_size(got) == 0)
+				problem = "gave no delegation";
+			else if (!same_names(got, want))
+				problem = "gives a different NS set";
+		}
+		if (problem != NULL)
+			append(why, whysz, "; ", "parent server %s/%s %s", names[i],
+			       q[i].server->text, problem);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o*, s:s*}", "server",
+						     names[i], "address", q[i].server->text,
+						     "answered", rep[i].answered, "ns", got,
+						     "problem", problem));
+		dp_reply_clear(&rep[i]);
+	}
+	return arr;
+}
+
+static int
+nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
+{
+	const struct dp_discovery *d = ctx->disc;
+	const char *pz = zone_name(d->parent ? d->parent : "");
+	json_t *parent = disc_names(d, true);
+	json_t *child = disc_names(d, false);
+	json_t *only_p = json_array();
+	json_t *only_c = json_array();
+	json_t *ps;
+	enum dp_status st = DP_STATUS_OK;
+	char why[1536] = "";
+	char ok[512];
+
+	for (size_t i = 0; i < d->nns; i++) {
+		const struct dp_ns *ns = &d->ns[i];
+
+		if (ns->at_parent && !ns->at_child) {
+			json_array_append_new(only_p, json_string(ns->host.name));
+			append(why, sizeof(why), "; ", "%s lists %s, which the zone's NS RRset does "
+			       "not", pz, ns->host.name);
+		} else if (ns->at_child && !ns->at_parent) {
+			json_array_append_new(only_c, json_string(ns->host.name));
+			append(why, sizeof(why), "; ", "the zone's NS RRset lists %s, which the "
+			       "delegation at %s does not", ns->host.name, pz);
+		}
+	}
+	if (why[0] != '\0')
+		st = DP_STATUS_WARNING;
+	ps = parent_servers(ctx, parent, why, sizeof(why));
+	if (st == DP_STATUS_OK && why[0] != '\0')
+		st = DP_STATUS_WARNING;
+	if (!d->parent_answered) {
+		dp_snprintf(why, sizeof(why), "%s", d->parent_error ? d->parent_error
+								     : "the parent gave no delegation");
+		st = DP_STATUS_CRITICAL;
+	} else if (json_array_size(child) == 0) {
+		append(why, sizeof(why), "; ", "the zone's own NS RRset could not be had");
+		st = DP_STATUS_CRITICAL;
+	}
+	dp_snprintf(ok, sizeof(ok), "the delegation at %s and the zone list the same %zu "
+		    "nameservers", pz, json_array_size(parent));
+	return dp_results_add(out, ID, d->domain, st,
+			      json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "parent_zone", pz,
+					"parent_ns", parent, "child_ns", child, "only_at_parent",
+					only_p, "only_at_child", only_c, "parent_servers", ps),
+			      "%s", st == DP_STATUS_OK ? ok : why) != NULL
+		       ? 0
+		       : DP_ENOMEM;
+}
+
+/* ---- glue (RFC 9471: in-domain names need glue, and it must match the zone) ---- */
+
+static bool
+in_domain(const char *name, const char *zone)
+{
+	size_t ln = strlen(name);
+	size_t lz = strlen(zone);
+
+	if (lz == 0 || strcmp(name, zone) == 0)
+		return true;
+	return ln > lz && name[ln - lz - 1] == '.' && strcmp(name + ln - lz, zone) == 0;
+}
+
+static json_t *
+addrs_json(const struct dp_addr *a, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < n; i++)
+		json_array_append_new(arr, json_string(a[i].text));
+	return arr;
+}
+
+static void
+addrs_text(const struct dp_addr *a, size_t n, char *buf, size_t bufsz)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		append(buf, bufsz, ", ", "%s", a[i].text);
+	if (n == 0)
+		dp_snprintf(buf, bufsz, "none");
+}
+
+static int
+glue_result(const struct dp_ctx *ctx, const struct dp_ns *ns, struct dp_results *out)
+{
+	const struct dp_discovery *d = ctx->disc;
+	const char *pz = zone_name(d->parent ? d->parent : "");
+	bool need = in_domain(ns->host.name, d->domain);
+	enum dp_status st = DP_STATUS_OK;
+	char g[512];
+	char z[512];
+	char sum[1280];
+
+	if (!ns->at_parent || (!need && ns->nglue == 0))
+		return 0;
+	addrs_text(ns->glue, ns->nglue, g, sizeof(g));
+	addrs_text(ns->host.addrs, ns->host.naddrs, z, sizeof(z));
+	if (need && ns->nglue == 0) {
+		st = DP_STATUS_WARNING;
+		dp_snprintf(sum, sizeof(sum), "%s gives no glue for %s, which is inside the zone "
+			    "(RFC 9471); the zone says %s", pz, ns->host.name, z);
+	} else if (ns->host.naddrs == 0) {
+		st = DP_STATUS_WARNING;
+		dp_snprintf(sum, sizeof(sum), "glue for %s at %s is %s, but the name has no "
+			    "address in DNS (%s)", ns->host.name, pz, g,
+			    ns->host.error ? ns->host.error : "no A or AAAA");
+	} else if (!dp_addrs_same_set(ns->glue, ns->nglue, ns->host.addrs, ns->host.naddrs)) {
+		st = DP_STATUS_WARNING;
+		dp_snprintf(sum, sizeof(sum), "glue for %s at %s is %s, but the zone says %s",
+			    ns->host.name, pz, g, z);
+	} else
+		dp_snprintf(sum, sizeof(sum), "glue for %s at %s matches the zone: %s",
+			    ns->host.name, pz, g);
+	return dp_results_add(out, ID, ns->host.name, st,
+			      json_pack("{s:s, s:o, s:o, s:b}", "server", ns->host.name, "glue",
+					addrs_json(ns->glue, ns->nglue), "zone_addresses",
+					addrs_json(ns->host.addrs, ns->host.naddrs),
+					"glue_required", need),
+			      "%s", sum) != NULL
+		       ? 0
+		       : DP_ENOMEM;
+}
+
+/* ---- every server address: AA over UDP and TCP (RFC 7766 §5: TCP is required) ---- */
+
+static enum dp_status
+server_status(const struct dp_ns_target *t, char *sum, size_t sumsz)
+{
+	char subj[SUBJ];
+	char wu[300];
+	char wt[300];
+	const char *pu = dp_ns_answer_problem(&t->udp, wu, sizeof(wu));
+	const char *pt = dp_ns_answer_problem(&t->tcp, wt, sizeof(wt));
+
+	dp_ns_target_subject(t, subj, sizeof(subj));
+	if (!t->has_addr) {
+		dp_snprintf(sum, sumsz, "%s has no address: %s", subj,
+			    t->ns->host.error ? t->ns->host.error : "no A or AAAA record");
+		return DP_STATUS_CRITICAL;
+	}
+	if (!t->udp.answered && !t->tcp.answered) {
+		dp_snprintf(sum, sumsz, "%s unreachable: no answer over UDP or TCP (%s)", subj,
+			    t->udp.error[0] ? t->udp.error : "timeout");
+		return DP_STATUS_CRITICAL;
+	}
+	if (pu != NULL && pt != NULL && strcmp(pu, pt) == 0) {
+		dp_snprintf(sum, sumsz, "%s: %s over UDP and TCP", subj, pu);
+		return DP_STATUS_CRITICAL;
+	}
+	if (pu != NULL || pt != NULL) {
+		dp_snprintf(sum, sumsz, "%s:", subj);
+		if (pu != NULL)
+			append(sum, sumsz, " ", "over UDP %s", pu);
+		if (pt != NULL)
+			append(sum, sumsz, pu ? "; " : " ", "over TCP %s%s", pt,
+			       t->tcp.answered ? "" : " (RFC 7766 §5 requires TCP)");
+		return DP_STATUS_CRITICAL;
+	}
+	if (!t->udp.edns) {
+		/* RFC 6891: DNSSEC answers need EDNS; a server that drops OPT breaks them. */
+		dp_snprintf(sum, sumsz, "%s answers authoritatively but without EDNS (RFC 6891)",
+			    subj);
+		return DP_STATUS_WARNING;
+	}
+	dp_snprintf(sum, sumsz, "%s answers authoritatively over UDP (%.1f ms) and TCP (%.1f ms)%s",
+		    subj, t->udp.rtt * 1000.0, t->tcp.rtt * 1000.0,
+		    t->in_zone ? "" : " (address from the parent's glue only)");
+	return DP_STATUS_OK;
+}
+
+static int
+server_result(const struct dp_ns_target *t, struct dp_results *out)
+{
+	char subj[SUBJ];
+	char sum[1024];
+	enum dp_status st = server_status(t, sum, sizeof(sum));
+	json_t *d = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b}", "server", t->ns->host.name,
+			      "address", t->has_addr ? t->addr.text : "", "address_in_zone",
+			      t->in_zone, "address_in_glue", t->in_glue, "at_parent",
+			      t->ns->at_parent, "at_child", t->ns->at_child);
+
+	if (d != NULL && t->has_addr) {
+		bool lame = (t->udp.answered && !t->udp.aa) || (t->tcp.answered && !t->tcp.aa);
+
+		json_object_set_new(d, "aa", json_boolean(t->udp.aa));
+		json_object_set_new(d, "lame", json_boolean(lame));
+		json_object_set_new(d, "edns", json_boolean(t->udp.edns));
+		json_object_set_new(d, "udp_ok",
+				    json_boolean(t->udp.answered && !t->udp.rcode && t->udp.aa));
+		json_object_set_new(d, "tcp_ok",
+				    json_boolean(t->tcp.answered && !t->tcp.rcode && t->tcp.aa));
+		if (t->udp.answered)
+			json_object_set_new(d, "rtt_seconds", json_real(t->udp.rtt));
+		json_object_set_new(d, "transport",
+				    json_pack("{s:o, s:o}", "udp", dp_ns_answer_json(&t->udp),
+					      "tcp", dp_ns_answer_json(&t->tcp)));
+	}
+	return dp_results_add(out, ID, dp_ns_target_subject(t, subj, sizeof(subj)), st, d, "%s",
+			      sum) != NULL
+		       ? 0
+		       : DP_ENOMEM;
+}
+
+static int
+run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+{
+	struct dp_nssurvey sv;
+	int rc = dp_nssurvey_run(ctx, &sv, err);
+
+	if (rc != 0)
+		return rc;
+	rc = nsset_result(ctx, out);
+	for (size_t i = 0; rc == 0 && i < ctx->disc->nns; i++)
+		rc = glue_result(ctx, &ctx->disc->ns[i], out);
+	for (size_t i = 0; rc == 0 && i < sv.n; i++)
+		rc = server_result(&sv.v[i], out);
+	dp_nssurvey_clear(&sv);
+	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
+}
+
+const struct dp_probe dp_probe_ns_delegation = {
+	.id = ID,
+	.title = "Delegation and lame servers",
+	.needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT,
+	.timeout_ms = 20000,
+	.run = run,
+};
