@@ -75,11 +75,15 @@ test_options(void **state)
 }
 
 static void
-expect_bad(int argc, char **argv, const char *needle)
+expect_bad(int argc, const char **cargv, const char *needle)
 {
 	struct dp_cli cli;
 	struct dp_err err = {0};
+	char *argv[16];
 
+	/* getopt permutes the pointers, never the strings. */
+	for (int i = 0; i <= argc; i++)
+		argv[i] = (char *)cargv[i];
 	assert_int_not_equal(dp_cli_parse_check(argc, argv, &cli, &err), 0);
 	if (strstr(err.msg, needle) == NULL)
 		fail_msg("error '%s' does not mention '%s'", err.msg, needle);
@@ -89,19 +93,19 @@ expect_bad(int argc, char **argv, const char *needle)
 static void
 test_bad_arguments(void **state)
 {
-	char *a1[] = {"check", NULL};
-	char *a2[] = {"check", "-o", "xml", "glitter.kr", NULL};
-	char *a3[] = {"check", "--tlsa", "70000:mail.glitter.kr", "glitter.kr", NULL};
-	char *a4[] = {"check", "--tlsa", "mail.glitter.kr", "glitter.kr", NULL};
-	char *a5[] = {"check", "--rrsig-warn", "soon", "glitter.kr", NULL};
-	char *a6[] = {"check", "--resolver", "one.one.one.one", "glitter.kr", NULL};
-	char *a7[] = {"check", "glitter..kr", NULL};
-	char *a8[] = {"check", "a.kr", "b.kr", NULL};
-	char *a9[] = {"check", "--bogus", "glitter.kr", NULL};
-	char *a10[] = {"check", "--rrsig-warn", "1h", "--rrsig-crit", "2h", "glitter.kr", NULL};
-	char *a11[] = {"check", "-t", "0", "glitter.kr", NULL};
-	char *a12[] = {"check", "glitter.kr", "-o", NULL};
-	char *a13[] = {"check", "--at", "tomorrow", "glitter.kr", NULL};
+	const char *a1[] = {"check", NULL};
+	const char *a2[] = {"check", "-o", "xml", "glitter.kr", NULL};
+	const char *a3[] = {"check", "--tlsa", "70000:mail.glitter.kr", "glitter.kr", NULL};
+	const char *a4[] = {"check", "--tlsa", "mail.glitter.kr", "glitter.kr", NULL};
+	const char *a5[] = {"check", "--rrsig-warn", "soon", "glitter.kr", NULL};
+	const char *a6[] = {"check", "--resolver", "one.one.one.one", "glitter.kr", NULL};
+	const char *a7[] = {"check", "glitter..kr", NULL};
+	const char *a8[] = {"check", "a.kr", "b.kr", NULL};
+	const char *a9[] = {"check", "--bogus", "glitter.kr", NULL};
+	const char *a10[] = {"check", "--rrsig-warn", "1h", "--rrsig-crit", "2h", "glitter.kr", NULL};
+	const char *a11[] = {"check", "-t", "0", "glitter.kr", NULL};
+	const char *a12[] = {"check", "glitter.kr", "-o", NULL};
+	const char *a13[] = {"check", "--at", "tomorrow", "glitter.kr", NULL};
 
 	(void)state;
 	expect_bad(1, a1, "no domain");

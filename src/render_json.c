@@ -1,0 +1,52 @@
+/* JSON report (SPEC §3): one object on stdout, via jansson. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "dnsprobe/result.h"
+
+json_t *
+dp_report_to_json(const struct dp_report *r)
+{
+	char started[32];
+	json_t *o;
+	json_t *checks = json_array();
+	json_t *timings = json_array();
+
+	dp_time_rfc3339(r->started, started, sizeof(started));
+	for (size_t i = 0; checks != NULL && i < r->results.n; i++) {
+		const struct dp_result *x = &r->results.v[i];
+
+		json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s, s:O}", "id", x->id,
+							"subject", x->subject, "status",
+							dp_status_str(x->status), "summary",
+							x->summary, "details", x->details));
+	}
+	for (size_t i = 0; timings != NULL && i < r->ntimings; i++)
+		json_array_append_new(timings,
+				      json_pack("{s:s, s:f, s:s}", "id", r->timings[i].id,
+						"seconds", r->timings[i].seconds, "status",
+						dp_status_str(r->timings[i].status)));
+	o = json_pack("{s:s, s:s, s:s, s:f, s:o, s:o}", "domain", r->domain, "status",
+		      dp_status_str(dp_report_status(r)), "started", started, "duration_seconds",
+		      r->duration, "checks", checks, "timings", timings);
+	if (o != NULL && r->discovery != NULL)
+		json_object_set(o, "discovery", r->discovery);
+	return o;
+}
+
+int
+dp_render_json(FILE *f, const struct dp_report *r, const struct dp_render_opts *opts)
+{
+	json_t *o = dp_report_to_json(r);
+	int rc;
+
+	(void)opts;
+	if (o == NULL)
+		return DP_ENOMEM;
+	rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (rc != 0 || fputc('\n', f) == EOF)
+		return DP_EIO;
+	return 0;
+}

@@ -1,0 +1,110 @@
+/* Nagios output per the monitoring-plugins guidelines: a status line with perfdata, then one
+ * line per result (long output), worst first. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dnsprobe/result.h"
+
+#define MAX_PROBLEMS 3
+
+/* Print s with '|' replaced: a pipe starts perfdata in the plugin output format. */
+static void
+put_safe(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc(*s == '|' ? '/' : *s, f);
+}
+
+/* min (want_max false) or max over results of an integer details key; false if none has it. */
+static bool
+fold_detail(const struct dp_report *r, const char *key, bool want_max, json_int_t *out)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->results.n; i++) {
+		json_t *v = json_object_get(r->results.v[i].details, key);
+		json_int_t x;
+
+		if (!json_is_integer(v))
+			continue;
+		x = json_integer_value(v);
+		if (!any || (want_max ? x > *out : x < *out))
+			*out = x;
+		any = true;
+	}
+	return any;
+}
+
+static void
+put_perfdata(FILE *f, const struct dp_report *r)
+{
+	json_int_t v = 0;
+	size_t crit = 0;
+	size_t warn = 0;
+
+	for (size_t i = 0; i < r->results.n; i++) {
+		crit += r->results.v[i].status == DP_STATUS_CRITICAL;
+		warn += r->results.v[i].status == DP_STATUS_WARNING;
+	}
+	if (fold_detail(r, "rrsig_min_remaining", false, &v))
+		fprintf(f, " rrsig_min_remaining=%llds", (long long)v);
+	if (fold_detail(r, "soa_serial_spread", true, &v))
+		fprintf(f, " soa_serial_spread=%lld;;;0", (long long)v);
+	if (fold_detail(r, "cert_min_remaining", false, &v))
+		fprintf(f, " cert_min_remaining=%llds", (long long)v);
+	fprintf(f, " checks_critical=%zu;;;0 checks_warning=%zu;;;0 check_duration=%.3fs;;;0", crit,
+		warn, r->duration);
+}
+
+static void
+put_status_line(FILE *f, const struct dp_report *r)
+{
+	enum dp_status s = dp_report_status(r);
+	size_t shown = 0;
+	size_t bad = 0;
+
+	fprintf(f, "DNSPROBE %s - %s: ", dp_status_str(s), r->domain);
+	for (int rank = 3; rank >= 1; rank--) {
+		for (size_t i = 0; i < r->results.n; i++) {
+			const struct dp_result *x = &r->results.v[i];
+
+			if (dp_status_rank(x->status) != rank)
+				continue;
+			bad++;
+			if (shown >= MAX_PROBLEMS)
+				continue;
+			if (shown++ > 0)
+				fputs("; ", f);
+			fprintf(f, "%s: ", x->id);
+			put_safe(f, x->summary);
+		}
+	}
+	if (bad > shown)
+		fprintf(f, "; and %zu more", bad - shown);
+	if (bad == 0)
+		fprintf(f, "all %zu checks OK (%zu results)", r->ntimings, r->results.n);
+	fputs(" |", f);
+	put_perfdata(f, r);
+	fputc('\n', f);
+}
+
+int
+dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_opts *o)
+{
+	(void)o;
+	put_status_line(f, r);
+	for (int rank = 3; rank >= 0; rank--) {
+		for (size_t i = 0; i < r->results.n; i++) {
+			const struct dp_result *x = &r->results.v[i];
+
+			if (dp_status_rank(x->status) != rank)
+				continue;
+			fprintf(f, "[%s] %s %s: ", dp_status_str(x->status), x->id, x->subject);
+			put_safe(f, x->summary);
+			fputc('\n', f);
+		}
+	}
+	return ferror(f) ? DP_EIO : 0;
+}

@@ -1,0 +1,202 @@
+/* The result model: results lists, reports and their ordering (SPEC §2). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsprobe/result.h"
+
+void
+dp_results_init(struct dp_results *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+}
+
+static void
+result_clear(struct dp_result *r)
+{
+	free(r->id);
+	free(r->subject);
+	free(r->summary);
+	json_decref(r->details);
+}
+
+void
+dp_results_clear(struct dp_results *rs)
+{
+	if (rs == NULL)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		result_clear(&rs->v[i]);
+	free(rs->v);
+	dp_results_init(rs);
+}
+
+static int
+reserve(struct dp_results *rs, size_t want)
+{
+	struct dp_result *nv;
+	size_t cap = rs->cap ? rs->cap : 8;
+
+	if (want <= rs->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	nv = realloc(rs->v, cap * sizeof(*nv));
+	if (nv == NULL)
+		return DP_ENOMEM;
+	rs->v = nv;
+	rs->cap = cap;
+	return 0;
+}
+
+struct dp_result *
+dp_results_add(struct dp_results *rs, const char *id, const char *subject, enum dp_status status,
+	       json_t *details, const char *fmt, ...)
+{
+	struct dp_result r = {.status = status};
+	va_list ap;
+	int n;
+
+	if (details == NULL)
+		details = json_object();
+	va_start(ap, fmt);
+	n = vasprintf(&r.summary, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		r.summary = NULL;
+	r.id = dp_strdup(id);
+	r.subject = dp_strdup(subject != NULL ? subject : "");
+	r.details = details;
+	if (r.summary == NULL || r.id == NULL || r.subject == NULL || r.details == NULL ||
+	    reserve(rs, rs->n + 1) != 0) {
+		result_clear(&r);
+		return NULL;
+	}
+	/* Summaries are one line. */
+	for (char *p = r.summary; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	}
+	rs->v[rs->n] = r;
+	return &rs->v[rs->n++];
+}
+
+int
+dp_results_take(struct dp_results *dst, struct dp_results *src)
+{
+	if (src->n == 0)
+		return 0;
+	if (reserve(dst, dst->n + src->n) != 0)
+		return DP_ENOMEM;
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	free(src->v);
+	dp_results_init(src);
+	return 0;
+}
+
+enum dp_status
+dp_results_worst(const struct dp_results *rs)
+{
+	enum dp_status w = DP_STATUS_OK;
+
+	for (size_t i = 0; i < rs->n; i++)
+		w = dp_status_worst(w, rs->v[i].status);
+	return w;
+}
+
+void
+dp_results_sort(struct dp_results *rs)
+{
+	/* Stable insertion sort by rank, worst first; lists are short. */
+	for (size_t i = 1; i < rs->n; i++) {
+		struct dp_result r = rs->v[i];
+		size_t j = i;
+
+		while (j > 0 && dp_status_rank(rs->v[j - 1].status) < dp_status_rank(r.status)) {
+			rs->v[j] = rs->v[j - 1];
+			j--;
+		}
+		rs->v[j] = r;
+	}
+}
+
+struct dp_report *
+dp_report_new(const char *domain)
+{
+	struct dp_report *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->domain = dp_strdup(domain);
+	if (r->domain == NULL) {
+		free(r);
+		return NULL;
+	}
+	dp_results_init(&r->results);
+	return r;
+}
+
+void
+dp_report_free(struct dp_report *r)
+{
+	if (r == NULL)
+		return;
+	dp_results_clear(&r->results);
+	for (size_t i = 0; i < r->ntimings; i++)
+		free(r->timings[i].id);
+	free(r->timings);
+	json_decref(r->discovery);
+	free(r->domain);
+	free(r);
+}
+
+int
+dp_report_add_timing(struct dp_report *r, const char *id, double seconds, enum dp_status status)
+{
+	struct dp_check_timing *nv = realloc(r->timings, (r->ntimings + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return DP_ENOMEM;
+	r->timings = nv;
+	nv[r->ntimings].id = dp_strdup(id);
+	if (nv[r->ntimings].id == NULL)
+		return DP_ENOMEM;
+	nv[r->ntimings].seconds = seconds;
+	nv[r->ntimings].status = status;
+	r->ntimings++;
+	return 0;
+}
+
+enum dp_status
+dp_report_status(const struct dp_report *r)
+{
+	return dp_results_worst(&r->results);
+}
+
+const char *
+dp_output_str(enum dp_output o)
+{
+	switch (o) {
+	case DP_OUTPUT_NAGIOS:
+		return "nagios";
+	case DP_OUTPUT_JSON:
+		return "json";
+	case DP_OUTPUT_TEXT:
+		break;
+	}
+	return "text";
+}
+
+int
+dp_output_parse(const char *s)
+{
+	for (int i = 0; i <= 2; i++) {
+		if (strcmp(s, dp_output_str((enum dp_output)i)) == 0)
+			return i;
+	}
+	return -1;
+}
