@@ -156,7 +156,7 @@ test_selection(void **state)
 	assert_false(sel.on[0]);
 	assert_int_not_equal(dp_selection_parse(&sel, "dnssec.nope", NULL, &err), 0);
 	assert_non_null(strstr(err.msg, "dnssec.nope"));
-	assert_int_not_equal(dp_selection_parse(&sel, NULL, "dnssec.chain,", &err), 0);
+	assert_int_not_equal(dp_selection_parse(&sel, NULL, "dnssec.chain,,caa", &err), 0);
 }
 
 int
