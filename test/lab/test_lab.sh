@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Tests of the lab itself with the operator's tools (delv, dig, openssl, curl), one lab per scenario.
+#
+# usage: test/lab/test_lab.sh [SCENARIO...]    (root; prints TAP, exits 1 if any assertion failed)
+# Each scenario runs `fixtures/lab/run [faults] -- test_lab.sh --inside SCENARIO`; the assertions
+# run inside the lab and print "ok - ..." / "not ok - ..."; this outer part counts them.
+set -euo pipefail
+
+SELF=$(readlink -f "$0")
+TOP=$(cd "$(dirname "$SELF")/../.." && pwd)
+RUN=$TOP/fixtures/lab/run
+NS_ALL="ns1 ns2 ns3 ns4 ns5"
+
+# scenario name, then the lab arguments it needs
+SCENARIOS=(
+	"healthy"
+	"rrsig_expired --fault rrsig-expired"
+	"ns_down --fault ns-down:ns4"
+	"stale_secondary --fault stale-secondary:ns3"
+	"ds_mismatch --fault ds-mismatch"
+	"unsigned --fault unsigned"
+	"delegation --fault lame:ns2 --fault glue-mismatch:ns3 --fault parent-extra-ns --fault secondary-expired:ns5 --fault nsec3-iterations"
+	"rsasha1 --fault algorithm-rsasha1 --fault ds-stale --fault rrsig-expiring"
+)
+
+# --- assertions (inside the lab) -------------------------------------------------------------
+
+SCEN=""
+ok() { printf 'ok - %s: %s\n' "$SCEN" "$1"; }
+not_ok() {
+	printf 'not ok - %s: %s\n' "$SCEN" "$1"
+	[[ -z ${2-} ]] || printf '%s\n' "$2" | head -15 | sed 's/^/#   /'
+}
+skip() { printf 'ok - %s: %s # SKIP %s\n' "$SCEN" "$1" "$2"; }
+# check DESC CMD...: ok when CMD succeeds (its output is shown on failure)
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+# is GOT WANT DESC
+is() {
+	if [[ $1 == "$2" ]]; then ok "$3"; else not_ok "$3" "got '$1', want '$2'"; fi
+}
+
+delv_lab() {
+	delv -a "$LAB_DIR/delv.conf" @"$LAB_RESOLVER" "$@" 2>&1
+}
+# validated NAME TYPE: delv says "fully validated"
+validated() {
+	local out
+	out=$(delv_lab "$1" "$2")
+	grep -q '^; fully validated' <<<"$out" || {
+		printf '%s\n' "$out"
+		return 1
+	}
+}
+not_validated() {
+	local out
+	out=$(delv_lab "$1" "$2") || true
+	! grep -q '^; fully validated' <<<"$out" || {
+		printf '%s\n' "$out"
+		return 1
+	}
+}
+# soa ADDR [DIGARGS]: "SERIAL aa" or "SERIAL -" (no AA) or the rcode, as ADDR answers glitter.kr
+soa() {
+	local addr=$1 out st flags serial
+	shift
+	out=$(dig +norec +time=1 +tries=1 "$@" @"$addr" glitter.kr SOA 2>&1) || {
+		echo noanswer
+		return 0
+	}
+	st=$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$out" | head -1)
+	flags=$(sed -n 's/^;; flags: \([^;]*\);.*/\1/p' <<<"$out")
+	serial=$(awk '$1 == "glitter.kr." && $4 == "SOA" { print $7 }' <<<"$out")
+	if [[ $st != NOERROR ]]; then
+		echo "$st"
+	elif [[ " $flags " == *" aa "* ]]; then
+		echo "$serial aa"
+	else
+		echo "$serial -"
+	fi
+}
+like_aa() { [[ $(soa "$1") == *" aa" ]]; }
+ns_addr() { printf '127.0.10.%s\n' "${1#ns}"; }
+# rrsig_expiry ADDR: the earliest RRSIG expiration (YYYYMMDDHHMMSS) ADDR serves for glitter.kr SOA
+rrsig_expiry() {
+	dig +norec +dnssec +time=1 +tries=1 @"$1" glitter.kr SOA |
+		awk '$4 == "RRSIG" && $5 == "SOA" { print $9 }' | sort | head -1
+}
+epoch_of() { date -u -d "$(sed -E 's/(....)(..)(..)(..)(..)(..)/\1-\2-\3 \4:\5:\6/' <<<"$1")" +%s; }
+
+# tlsa_of OWNER: the 3 1 1 digest of the first TLSA record (lower case, no spaces)
+tlsa_of() {
+	dig +short "$1" TLSA | awk '$1 == 3 && $2 == 1 && $3 == 1 { $1 = $2 = $3 = ""; print; exit }' |
+		tr -d ' ' | tr 'A-F' 'a-f'
+}
+# spki_of ADDR PORT [STARTTLS]: SHA-256 of the SPKI the server presents
+spki_of() {
+	local -a st=()
+	[[ -n ${3-} ]] && st=(-starttls "$3")
+	openssl s_client -connect "$1:$2" "${st[@]}" -servername "${4:-mail.glitter.kr}" </dev/null \
+		2>/dev/null | openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER |
+		sha256sum | cut -d' ' -f1
+}
+
+all_ns_same_serial() {
+	local want got ns
+	want=$(soa 127.0.10.1)
+	[[ $want == *" aa" ]] || {
+		echo "ns1: $want"
+		return 1
+	}
+	for ns in $NS_ALL; do
+		got=$(soa "$(ns_addr "$ns")")
+		[[ $got == "$want" ]] || {
+			echo "$ns: $got, ns1: $want"
+			return 1
+		}
+	done
+	got=$(soa ::1)
+	[[ $got == "$want" ]] || {
+		echo "ns1 ::1: $got, ns1: $want"
+		return 1
+	}
+}
+
+t_healthy() {
+	local t owner port addr d s
+	check "delv validates glitter.kr SOA" validated glitter.kr SOA
+	for t in _25._tcp.mail _587._tcp.mail _443._tcp.captcha; do
+		check "delv validates $t.glitter.kr TLSA" validated "$t.glitter.kr" TLSA
+	done
+	check "ns1..ns5 and ns1's ::1 give the same serial with aa" all_ns_same_serial
+	check "the resolver sets AD for glitter.kr MX" \
+		bash -c "dig +dnssec glitter.kr MX | grep -q '^;; flags:.* ad'"
+	check "ns2 has its copy by zone transfer" \
+		test -s "$LAB_DIR/srv/ns2/glitter.kr.bk"
+	if [[ -z ${LAB_CA-} ]]; then
+		skip "STARTTLS and HTTPS checks" "no services.sh"
+	else
+		for port in 25 587; do
+			owner=_$port._tcp.mail.glitter.kr
+			d=$(tlsa_of "$owner")
+			for addr in 127.0.20.1 '[::1]'; do
+				s=$(spki_of "$addr" "$port" smtp)
+				is "$s" "$d" "STARTTLS on $addr:$port presents the key of $owner TLSA"
+			done
+		done
+		s=$(spki_of mta-sts.glitter.kr 443 "" captcha.glitter.kr)
+		is "$s" "$(tlsa_of _443._tcp.captcha.glitter.kr)" "captcha.glitter.kr:443 matches its TLSA"
+		check "curl fetches the MTA-STS policy with the lab CA" bash -c \
+			"curl -fsS --cacert \"\$LAB_CA\" https://mta-sts.glitter.kr/.well-known/mta-sts.txt | grep -q '^version: STSv1'"
+	fi
+	# runtime faults on the live lab
+	check "runtime: fault ns-down:ns4 succeeds" "$LAB_DIR/fault" ns-down:ns4
+	is "$(soa 127.0.10.4)" noanswer "runtime ns-down:ns4: ns4 does not answer"
+	check "runtime: fault --clear ns-down:ns4 succeeds" "$LAB_DIR/fault" --clear ns-down:ns4
+	check "runtime ns-down cleared: all serials agree again" all_ns_same_serial
+	check "runtime: fault rrsig-expired succeeds" "$LAB_DIR/fault" rrsig-expired
+	check "runtime rrsig-expired: delv fails" not_validated glitter.kr SOA
+	check "runtime: fault --clear rrsig-expired succeeds" "$LAB_DIR/fault" --clear rrsig-expired
+	check "runtime rrsig-expired cleared: delv validates" validated glitter.kr SOA
+	check "unknown runtime fault is refused with status 2" \
+		bash -c "\"\$LAB_DIR/fault\" no-such-fault 2>/dev/null; test \$? -eq 2"
+}
+
+t_rrsig_expired() {
+	check "delv fails on glitter.kr SOA" not_validated glitter.kr SOA
+	local e
+	e=$(rrsig_expiry 127.0.10.1)
+	check "ns1 serves signatures that expired ($e)" test "$(epoch_of "$e")" -lt "$(date +%s)"
+	check "the resolver answers SERVFAIL" bash -c "dig glitter.kr SOA | grep -q 'status: SERVFAIL'"
+}
+
+t_ns_down() {
+	is "$(soa 127.0.10.4)" noanswer "ns4 does not answer"
+	is "$(soa 127.0.10.14)" noanswer "ns4's second address does not answer"
+	check "ns3 still answers with aa" like_aa 127.0.10.3
+	check "delv still validates glitter.kr SOA" validated glitter.kr SOA
+}
+
+t_stale_secondary() {
+	local s1 s3 s2
+	s1=$(soa 127.0.10.1)
+	s3=$(soa 127.0.10.3)
+	s2=$(soa 127.0.10.2)
+	check "ns3 serves a lower serial ($s3) than ns1 ($s1)" \
+		test "${s3%% *}" -lt "${s1%% *}"
+	is "${s3#* }" aa "ns3 still answers with aa"
+	is "$s2" "$s1" "ns2 has the primary's serial"
+	check "ns3's log shows its refresh failing" \
+		grep -q 'refresh: failure trying primary' "$LAB_DIR/srv/ns3/named.log"
+}
+
+t_ds_mismatch() {
+	check "delv fails on glitter.kr SOA" not_validated glitter.kr SOA
+	check "kr. has a DS for glitter.kr" bash -c "dig +short glitter.kr DS | grep -q ."
+}
+
+t_unsigned() {
+	local out
+	out=$(delv_lab glitter.kr SOA)
+	if grep -q '^; unsigned answer' <<<"$out"; then ok "delv: unsigned answer"; else not_ok "delv: unsigned answer" "$out"; fi
+	is "$(dig +short glitter.kr DS)" "" "no DS at kr."
+	is "$(dig +short glitter.kr DNSKEY)" "" "no DNSKEY at glitter.kr"
+}
+
+t_delegation() {
+	is "$(soa 127.0.10.2)" REFUSED "lame ns2 answers REFUSED"
+	check "lame ns2 has no aa" bash -c "! dig +norec @127.0.10.2 glitter.kr SOA | grep -q '^;; flags:.* aa'"
+	is "$(dig +norec +short @127.0.0.3 ns3.glitter.kr A)" "" "kr. gives ns3 only as glue (no answer section)"
+	check "kr. glue of ns3 is 127.0.10.13" bash -c \
+		"dig +norec @127.0.0.3 glitter.kr NS | grep -Eq '^ns3\.glitter\.kr\..*A[[:space:]]+127\.0\.10\.13$'"
+	is "$(dig +short ns3.glitter.kr A)" 127.0.10.3 "the zone says ns3 is 127.0.10.3"
+	is "$(soa 127.0.10.13)" "$(soa 127.0.10.3)" "ns3 answers the same on both addresses"
+	check "kr. lists ns6.glitter.kr" bash -c "dig +norec @127.0.0.3 glitter.kr NS | grep -q 'NS[[:space:]]*ns6.glitter.kr'"
+	check "the zone does not list ns6" bash -c "! dig +short glitter.kr NS | grep -q ns6"
+	local e
+	e=$(rrsig_expiry 127.0.10.5)
+	check "ns5 serves expired signatures ($e)" test "$(epoch_of "$e")" -lt "$(date +%s)"
+	e=$(rrsig_expiry 127.0.10.4)
+	check "ns4 serves current signatures ($e)" test "$(epoch_of "$e")" -gt "$(date +%s)"
+	is "$(soa 127.0.10.5)" "$(soa 127.0.10.1)" "ns5 has the primary's serial"
+	check "NSEC3PARAM has 10 iterations and a salt" bash -c \
+		"dig +short glitter.kr NSEC3PARAM | grep -qi '^1 0 10 d3adb33f$'"
+	check "delv validates glitter.kr SOA" validated glitter.kr SOA
+	check "delv validates a denial (NXDOMAIN)" bash -c \
+		"delv -a \"\$LAB_DIR/delv.conf\" @127.0.0.53 nosuch.glitter.kr A 2>&1 | grep -q 'fully validated'"
+}
+
+t_rsasha1() {
+	check "delv validates glitter.kr SOA (RSASHA1)" validated glitter.kr SOA
+	check "DNSKEYs are algorithm 5" bash -c "dig +short glitter.kr DNSKEY | awk '{print \$3}' | sort -u | grep -qx 5"
+	is "$(dig +short glitter.kr DS | wc -l)" 2 "kr. has two DS (good and stale)"
+	local e now
+	e=$(epoch_of "$(rrsig_expiry 127.0.10.1)")
+	now=$(date +%s)
+	check "signatures expire in about 36 h" test $((e - now)) -gt $((35 * 3600)) -a $((e - now)) -le $((36 * 3600))
+}
+
+# --- driver (outside the lab) ------------------------------------------------------------------
+
+if [[ ${1-} == --inside ]]; then
+	SCEN=$2
+	"t_$2"
+	exit 0
+fi
+
+want=("$@")
+failed=0
+total=0
+t0=$SECONDS
+for entry in "${SCENARIOS[@]}"; do
+	read -r -a words <<<"$entry"
+	name=${words[0]}
+	if ((${#want[@]})) && [[ " ${want[*]} " != *" $name "* ]]; then
+		continue
+	fi
+	s0=$SECONDS
+	rc=0
+	out=$("$RUN" "${words[@]:1}" -- "$SELF" --inside "$name" 2>&1) || rc=$?
+	printf '%s\n' "$out" | grep -E '^(ok|not ok) - |^#' || true
+	if ((rc != 0)); then
+		printf 'not ok - %s: the lab run exited %d\n' "$name" "$rc"
+		printf '%s\n' "$out" | grep -vE '^(ok|not ok) - |^#' | tail -15 | sed 's/^/#   /'
+		failed=$((failed + 1))
+		total=$((total + 1))
+	fi
+	n=$(grep -cE '^(ok|not ok) - ' <<<"$out" || true)
+	f=$(grep -cE '^not ok - ' <<<"$out" || true)
+	total=$((total + n))
+	failed=$((failed + f))
+	printf '# %s: %d assertions, %d s\n' "$name" "$n" $((SECONDS - s0))
+done
+printf '1..%d\n' "$total"
+printf '# %d failed, %d s in all\n' "$failed" $((SECONDS - t0))
+((failed == 0))
