@@ -180,8 +180,9 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 
 		if (ns->at_parent && !ns->at_child) {
 			json_array_append_new(only_p, json_string(ns->host.name));
-			append(why, sizeof(why), "; ", "%s lists %s, which the zone's NS RRset does "
-			       "not", pz, ns->host.name);
+			append(why, sizeof(why), "; ",
+			       "%s lists %s, which the zone's NS RRset does not", pz,
+			       ns->host.name);
 		} else if (ns->at_child && !ns->at_parent) {
 			json_array_append_new(only_c, json_string(ns->host.name));
 			append(why, sizeof(why), "; ", "the zone's NS RRset lists %s, which the "
@@ -194,8 +195,8 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 	if (st == DP_STATUS_OK && why[0] != '\0')
 		st = DP_STATUS_WARNING;
 	if (!d->parent_answered) {
-		dp_snprintf(why, sizeof(why), "%s", d->parent_error ? d->parent_error
-								     : "the parent gave no delegation");
+		dp_snprintf(why, sizeof(why), "%s",
+			    d->parent_error ? d->parent_error : "the parent gave no delegation");
 		st = DP_STATUS_CRITICAL;
 	} else if (json_array_size(child) == 0) {
 		append(why, sizeof(why), "; ", "the zone's own NS RRset could not be had");

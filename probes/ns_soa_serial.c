@@ -19,7 +19,7 @@ struct verdict {
 	struct dp_serial_summary sum;
 	uint32_t refresh;     /* SOA refresh of a server holding the newest serial */
 	int64_t grace;	      /* seconds a disagreement may last in the monitor; -1: no limit */
-	int64_t since;	      /* monitor: when the disagreement began (0: none, or not monitoring) */
+	int64_t since;	      /* monitor: since when the servers disagree (0: they agree) */
 	bool grace_expired;
 	size_t nlagging;
 	size_t nbroken;	      /* no address, unreachable, lame */
@@ -55,8 +55,8 @@ target_status(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 	}
 	if (!dp_ns_target_serial(t, &s, NULL)) {
 		if (!t->udp.answered && !t->tcp.answered)
-			dp_snprintf(sum, sumsz, "%s unreachable: no answer over UDP or TCP (%s)", subj,
-				    t->udp.error[0] ? t->udp.error : "timeout");
+			dp_snprintf(sum, sumsz, "%s unreachable: no answer over UDP or TCP (%s)",
+				    subj, t->udp.error[0] ? t->udp.error : "timeout");
 		else
 			dp_snprintf(sum, sumsz, "%s gave no SOA serial: %s", subj,
 				    no_serial_why(t, why, sizeof(why)));
@@ -138,8 +138,8 @@ summarise(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, struct verdict
 		}
 		if (v->sum.ordered && s == v->sum.newest && v->refresh == 0)
 			v->refresh = r;
-		if (dp_serial_lag_status(dp_serial_lag(&v->sum, s), ctx->opts->serial_lag_warn, -1) !=
-		    DP_STATUS_OK)
+		if (dp_serial_lag_status(dp_serial_lag(&v->sum, s), ctx->opts->serial_lag_warn,
+					 -1) != DP_STATUS_OK)
 			v->nlagging++;
 	}
 	v->grace = ctx->opts->serial_grace >= 0 ? ctx->opts->serial_grace : (int64_t)v->refresh;
@@ -296,8 +296,9 @@ zone_result(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct
 	}
 	zone_summary(ctx, sv, v, sum, sizeof(sum));
 	if (sv->n == 0)
-		dp_snprintf(sum, sizeof(sum), "no nameserver of %s found (neither at the parent nor "
-			    "in the zone)", ctx->disc->domain);
+		dp_snprintf(sum, sizeof(sum),
+			    "no nameserver of %s found (neither at the parent nor in the zone)",
+			    ctx->disc->domain);
 	else if (v->sum.n == 0)
 		dp_snprintf(sum + strlen(sum), sizeof(sum) - strlen(sum),
 			    "%sno nameserver of %s gave an authoritative SOA serial",

@@ -19,7 +19,7 @@ struct dp_ns_answer {
 /* One nameserver name at one address. */
 struct dp_ns_target {
 	const struct dp_ns *ns; /* the name (points into discovery) */
-	bool has_addr;		/* false: the name has no address at all (ns->host.error says why) */
+	bool has_addr;		/* false: the name has no address (ns->host.error says why) */
 	struct dp_addr addr;
 	bool in_zone;		/* the address is one of the name's A/AAAA records */
 	bool in_glue;		/* the address is in the parent's glue for the name */

@@ -12,6 +12,10 @@
 
 #include "dnsprobe/nssurvey.h"
 
+#define SUBJECT_IS(i, want) \
+	assert_string_equal(dp_ns_target_subject(&s.v[i], buf, sizeof(buf)), want)
+#define PROBLEM_IS(want) assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), want)
+
 static struct dp_addr
 addr(const char *s)
 {
@@ -43,7 +47,8 @@ test_targets(void **state)
 			       .at_parent = true, .at_child = true, .glue = g2, .nglue = 2};
 	ns[2] = (struct dp_ns){.host = {.name = (char *)"ns6.glitter.kr"}, .at_parent = true,
 			       .glue = g6, .nglue = 1};
-	ns[3] = (struct dp_ns){.host = {.name = (char *)"ns.gone.example", .error = (char *)"NXDOMAIN"},
+	ns[3] = (struct dp_ns){.host = {.name = (char *)"ns.gone.example",
+					.error = (char *)"NXDOMAIN"},
 			       .at_child = true};
 	d.domain = (char *)"glitter.kr";
 	d.ns = ns;
@@ -52,21 +57,21 @@ test_targets(void **state)
 	assert_int_equal(s.n, 6);
 	/* Sorted by name: a name without any address is still a target, without address. */
 	assert_false(s.v[0].has_addr);
-	assert_string_equal(dp_ns_target_subject(&s.v[0], buf, sizeof(buf)), "ns.gone.example");
+	SUBJECT_IS(0, "ns.gone.example");
 	/* ns1: both zone addresses (IPv4 first), the v4 one also glue. */
-	assert_string_equal(dp_ns_target_subject(&s.v[1], buf, sizeof(buf)), "ns1.glitter.kr/127.0.10.1");
+	SUBJECT_IS(1, "ns1.glitter.kr/127.0.10.1");
 	assert_true(s.v[1].in_zone && s.v[1].in_glue);
-	assert_string_equal(dp_ns_target_subject(&s.v[2], buf, sizeof(buf)), "ns1.glitter.kr/::1");
+	SUBJECT_IS(2, "ns1.glitter.kr/::1");
 	assert_true(s.v[2].in_zone);
 	assert_false(s.v[2].in_glue);
-	/* ns2: the duplicate A is asked once; the mismatching glue is asked too, marked glue only. */
-	assert_string_equal(dp_ns_target_subject(&s.v[3], buf, sizeof(buf)), "ns2.glitter.kr/127.0.10.2");
+	/* ns2: the duplicate A is asked once; the mismatching glue is asked too, as glue only. */
+	SUBJECT_IS(3, "ns2.glitter.kr/127.0.10.2");
 	assert_false(s.v[3].in_glue);
-	assert_string_equal(dp_ns_target_subject(&s.v[4], buf, sizeof(buf)), "ns2.glitter.kr/127.0.10.12");
+	SUBJECT_IS(4, "ns2.glitter.kr/127.0.10.12");
 	assert_false(s.v[4].in_zone);
 	assert_true(s.v[4].in_glue);
 	/* ns6: only glue. */
-	assert_string_equal(dp_ns_target_subject(&s.v[5], buf, sizeof(buf)), "ns6.glitter.kr/127.0.10.6");
+	SUBJECT_IS(5, "ns6.glitter.kr/127.0.10.6");
 	assert_true(s.v[5].has_addr);
 	dp_nssurvey_clear(&s);
 	assert_int_equal(s.n, 0);
@@ -97,7 +102,7 @@ test_problem_and_serial(void **state)
 	t.addr = addr("127.0.10.5");
 
 	/* Not answered. */
-	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), "no answer (timeout)");
+	PROBLEM_IS("no answer (timeout)");
 	dp_strlcpy(t.udp.error, "connection refused", sizeof(t.udp.error));
 	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)),
 			    "no answer (connection refused)");
@@ -105,23 +110,23 @@ test_problem_and_serial(void **state)
 
 	/* REFUSED without AA: the lab's lame:ns5. */
 	t.udp = (struct dp_ns_answer){.answered = true, .rcode = 5};
-	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), "REFUSED without AA (lame)");
+	PROBLEM_IS("REFUSED without AA (lame)");
 	t.udp.rcode = 2;
 	t.udp.aa = true;
-	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), "SERVFAIL");
+	PROBLEM_IS("SERVFAIL");
 	t.udp.rcode = 99;
-	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), "RCODE99");
+	PROBLEM_IS("RCODE99");
 	t.udp.rcode = -1;
-	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), "RCODE-1");
+	PROBLEM_IS("RCODE-1");
 
 	/* NOERROR with the SOA but no AA (a cache, not an authority): lame, its serial ignored. */
 	t.udp = (struct dp_ns_answer){.answered = true, .have_soa = true, .serial = 7};
-	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), "answer without AA (lame)");
+	PROBLEM_IS("answer without AA (lame)");
 	assert_false(dp_ns_target_serial(&t, &serial, &refresh));
 
 	/* AA but no SOA. */
 	t.udp = (struct dp_ns_answer){.answered = true, .aa = true};
-	assert_string_equal(dp_ns_answer_problem(&t.udp, buf, sizeof(buf)), "no SOA in the answer");
+	PROBLEM_IS("no SOA in the answer");
 
 	/* Good over UDP: its serial wins over TCP's. */
 	t.udp = (struct dp_ns_answer){.answered = true, .aa = true, .have_soa = true, .serial = 10,

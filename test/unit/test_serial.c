@@ -1,4 +1,4 @@
-/* Unit tests of RFC 1982 serial arithmetic, serial summaries, lag thresholds, grace, address sets. */
+/* Unit tests of RFC 1982 serial arithmetic, summaries, lag thresholds, grace, address sets. */
 #include "config.h"
 
 #include <setjmp.h>
