@@ -6,6 +6,7 @@
 
 #include <getdns/getdns_extra.h>
 
+#include "dnsprobe/dns.h"
 #include "dnsprobe/nssurvey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[300];
 	json_t *j;
 
-	if (size > 65535 || getdns_wire2msg_dict(data, size, &msg) != GETDNS_RETURN_GOOD)
+	if (dp_msg_parse(data, size, &msg) != 0)
 		return 0;
 	a.have_soa = dp_nssurvey_soa(msg, "glitter.kr", &a.serial, &a.refresh);
 	(void)dp_ns_answer_problem(&a, buf, sizeof(buf));

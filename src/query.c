@@ -128,7 +128,7 @@ take_reply(getdns_dict *resp, struct dp_reply *out)
 			    status == GETDNS_RESPSTATUS_ALL_TIMEOUT ? "timeout" : "no reply");
 		return 0;
 	}
-	if (getdns_wire2msg_dict(wire->data, wire->size, &out->reply) != GETDNS_RETURN_GOOD) {
+	if (dp_msg_parse(wire->data, wire->size, &out->reply) != 0) {
 		out->reply = NULL;
 		dp_snprintf(out->error, sizeof(out->error), "malformed reply (%zu octets)",
 			    wire->size);

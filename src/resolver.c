@@ -230,8 +230,7 @@ fill_lookup(struct dp_lookup *out, const struct ub_result *res)
 			return DP_ENOMEM;
 		memcpy(out->packet, res->answer_packet, (size_t)res->answer_len);
 		out->packet_len = (size_t)res->answer_len;
-		if (getdns_wire2msg_dict(out->packet, out->packet_len, &out->msg) !=
-		    GETDNS_RETURN_GOOD)
+		if (dp_msg_parse(out->packet, out->packet_len, &out->msg) != 0)
 			out->msg = NULL;
 	}
 	return copy_rdata(out, res);

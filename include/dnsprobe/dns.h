@@ -150,6 +150,11 @@ uint32_t dp_rr_ttl(getdns_dict *rr);
 /* The RR in presentation format (one line, no newline). Caller frees. NULL on failure. */
 char *dp_rr_text(getdns_dict *rr);
 
+/* Parse a DNS message in wire form into a getdns message dict ("header", "question", "answer",
+ * "authority", "additional"). Every wire message from the network goes through here: getdns 1.6's
+ * parser can read past the end of a malformed message, so it is handed a zero-padded copy. */
+int dp_msg_parse(const uint8_t *wire, size_t len, getdns_dict **out) DP_WUR;
+
 /* Number of items of a getdns list (0 for NULL), and its i-th dict (NULL if not a dict). */
 size_t dp_list_len(getdns_list *l);
 getdns_dict *dp_list_dict(getdns_list *l, size_t i);
