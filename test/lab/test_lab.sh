@@ -22,6 +22,11 @@ SCENARIOS=(
 	"delegation --fault lame:ns2 --fault glue-mismatch:ns3 --fault parent-extra-ns --fault secondary-expired:ns5 --fault nsec3-iterations"
 	"rsasha1 --fault algorithm-rsasha1 --fault ds-stale --fault rrsig-expiring"
 )
+# run only when named (or with LAB_TEST_ALL=1): every DNS fault applied and lifted at run time
+EXTRA_SCENARIOS=(
+	"runtime"
+	"extra_domains --extra-domains 50"
+)
 
 # --- assertions (inside the lab) -------------------------------------------------------------
 
@@ -63,17 +68,16 @@ not_validated() {
 		return 1
 	}
 }
-# soa ADDR [DIGARGS]: "SERIAL aa" or "SERIAL -" (no AA) or the rcode, as ADDR answers glitter.kr
+# soa ADDR [ZONE]: "SERIAL aa" or "SERIAL -" (no AA) or the rcode, as ADDR answers ZONE's SOA
 soa() {
-	local addr=$1 out st flags serial
-	shift
-	out=$(dig +norec +time=1 +tries=1 "$@" @"$addr" glitter.kr SOA 2>&1) || {
+	local addr=$1 zone=${2:-glitter.kr} out st flags serial
+	out=$(dig +norec +time=1 +tries=1 @"$addr" "$zone" SOA 2>&1) || {
 		echo noanswer
 		return 0
 	}
 	st=$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$out" | head -1)
 	flags=$(sed -n 's/^;; flags: \([^;]*\);.*/\1/p' <<<"$out")
-	serial=$(awk '$1 == "glitter.kr." && $4 == "SOA" { print $7 }' <<<"$out")
+	serial=$(awk -v z="$zone." '$1 == z && $4 == "SOA" { print $7 }' <<<"$out")
 	if [[ $st != NOERROR ]]; then
 		echo "$st"
 	elif [[ " $flags " == *" aa "* ]]; then
@@ -240,6 +244,77 @@ t_rsasha1() {
 	check "signatures expire in about 36 h" test $((e - now)) -gt $((35 * 3600)) -a $((e - now)) -le $((36 * 3600))
 }
 
+# glue_of NS: the A glue kr. gives for nsN.glitter.kr
+glue_of() {
+	dig +norec @127.0.0.3 glitter.kr NS | awk -v n="$1.glitter.kr." '$1 == n && $4 == "A" { print $5 }'
+}
+expired_at() { test "$(epoch_of "$(rrsig_expiry "$1")")" -lt "$(date +%s)"; }
+current_at() { test "$(epoch_of "$(rrsig_expiry "$1")")" -gt "$(date +%s)"; }
+expires_within_36h() {
+	local e
+	e=$(epoch_of "$(rrsig_expiry 127.0.10.1)")
+	test $((e - $(date +%s))) -le $((36 * 3600))
+}
+delv_says() { delv_lab glitter.kr SOA | grep -q "^; $1"; }
+refused_at() { [[ $(soa "$1") == REFUSED ]]; }
+down_at() { [[ $(soa "$1") == noanswer ]]; }
+lower_serial_at() {
+	local a b
+	a=$(soa "$1")
+	b=$(soa 127.0.10.1)
+	test "${a%% *}" -lt "${b%% *}"
+}
+ds_count_is() { test "$(dig +short glitter.kr DS | wc -l)" -eq "$1"; }
+alg_is() { dig +short glitter.kr DNSKEY | awk '{ print $3 }' | sort -u | grep -qx "$1"; }
+has_nsec3() { dig +short glitter.kr NSEC3PARAM | grep -q .; }
+parent_lists_ns6() { dig +norec @127.0.0.3 glitter.kr NS | grep -q 'ns6\.glitter\.kr'; }
+glue_is() { test "$(glue_of "$1")" = "$2"; }
+
+# t_runtime: every DNS fault applied to the live lab and lifted again (not in the default set:
+# about 2 minutes on its own)
+t_runtime() {
+	local entry f on off
+	local -a rt=(
+		"ns-down:ns1|down_at 127.0.10.1 && down_at ::1"
+		"stale-secondary:ns2|lower_serial_at 127.0.10.2"
+		"rrsig-expiring|expires_within_36h"
+		"rrsig-expired|! validated glitter.kr SOA"
+		"secondary-expired:ns4|expired_at 127.0.10.4 && current_at 127.0.10.3"
+		"ds-mismatch|! validated glitter.kr SOA"
+		"ds-stale|ds_count_is 2 && validated glitter.kr SOA"
+		"unsigned|delv_says 'unsigned answer'"
+		"algorithm-rsasha1|alg_is 5 && validated glitter.kr SOA"
+		"nsec3-iterations|has_nsec3 && validated glitter.kr SOA"
+		"lame:ns3|refused_at 127.0.10.3"
+		"glue-mismatch:ns5|glue_is ns5 127.0.10.15 && like_aa 127.0.10.15"
+		"parent-extra-ns|parent_lists_ns6"
+		"tlsa-insecure|delv_lab _25._tcp.mail.glitter.kr TLSA | grep -q '^; unsigned answer'"
+	)
+	for entry in "${rt[@]}"; do
+		f=${entry%%|*}
+		on=${entry#*|}
+		check "runtime $f: applied" "$LAB_DIR/fault" "$f"
+		check "runtime $f: in effect" eval "$on"
+		check "runtime $f: lifted" "$LAB_DIR/fault" --clear "$f"
+		off="validated glitter.kr SOA && all_ns_same_serial && ds_count_is 1 && ! parent_lists_ns6"
+		check "runtime $f: lifted, lab healthy again" eval "$off"
+	done
+}
+
+t_extra_domains() {
+	local n z
+	n=$(wc -l <"$LAB_DIR/extra-domains")
+	is "$n" 50 "\$LAB_DIR/extra-domains lists 50 zones"
+	is "$(head -1 "$LAB_DIR/extra-domains") $(tail -1 "$LAB_DIR/extra-domains")" "b0001.kr b0050.kr" \
+		"they are b0001.kr .. b0050.kr"
+	for z in b0001.kr b0050.kr; do
+		check "delv validates $z MX" validated "$z" MX
+		is "$(dig +short "$z" MX)" "10 mail.glitter.kr." "$z MX is mail.glitter.kr"
+		is "$(soa 127.0.10.2 "$z")" "$(soa 127.0.10.1 "$z")" "ns2 has ns1's serial of $z"
+		is "$(dig +short "$z" NS | sort | tr '\n' ' ')" "ns1.glitter.kr. ns2.glitter.kr. " "$z NS ns1, ns2"
+	done
+}
+
 # --- driver (outside the lab) ------------------------------------------------------------------
 
 if [[ ${1-} == --inside ]]; then
@@ -252,7 +327,11 @@ want=("$@")
 failed=0
 total=0
 t0=$SECONDS
-for entry in "${SCENARIOS[@]}"; do
+all=("${SCENARIOS[@]}")
+if ((${#want[@]})) || [[ ${LAB_TEST_ALL:-0} != 0 ]]; then
+	all+=("${EXTRA_SCENARIOS[@]}")
+fi
+for entry in "${all[@]}"; do
 	read -r -a words <<<"$entry"
 	name=${words[0]}
 	if ((${#want[@]})) && [[ " ${want[*]} " != *" $name "* ]]; then
