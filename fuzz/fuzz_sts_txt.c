@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dp_txt_join(data, size, s, sizeof(s), &len, &err) != 0)
 		return 0;
 	dp_text_printable(s, len, shown, sizeof(shown));
-	if (dp_sts_txt_is_sts(s, len))
-		(void)dp_sts_txt_parse(s, len, &t, &err);
+	if (dp_sts_txt_is_sts(s, len) && dp_sts_txt_parse(s, len, &t, &err) != 0)
+		return 0; /* rejected: fine, as long as nothing crashed */
 	return 0;
 }

@@ -14,7 +14,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_tlsrpt t;
 	struct dp_err err;
 
-	if (dp_tlsrpt_is_tlsrpt((const char *)data, size))
-		(void)dp_tlsrpt_parse((const char *)data, size, &t, &err);
+	if (dp_tlsrpt_is_tlsrpt((const char *)data, size) &&
+	    dp_tlsrpt_parse((const char *)data, size, &t, &err) != 0)
+		return 0; /* rejected: fine, as long as nothing crashed */
 	return 0;
 }

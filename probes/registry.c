@@ -8,11 +8,17 @@
 extern const struct dp_probe dp_probe_dnssec_chain;
 extern const struct dp_probe dp_probe_ns_soa_serial;
 extern const struct dp_probe dp_probe_ns_delegation;
+extern const struct dp_probe dp_probe_mta_sts_policy;
+extern const struct dp_probe dp_probe_tls_rpt;
+extern const struct dp_probe dp_probe_caa;
 
 const struct dp_probe *const dp_probes[] = {
 	&dp_probe_dnssec_chain,
 	&dp_probe_ns_soa_serial,
 	&dp_probe_ns_delegation,
+	&dp_probe_mta_sts_policy,
+	&dp_probe_tls_rpt,
+	&dp_probe_caa,
 	NULL,
 };
 

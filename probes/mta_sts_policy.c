@@ -1,0 +1,471 @@
+/* mta_sts.policy: the `_mta-sts` TXT record, the policy fetched over HTTPS and its grammar
+ * (RFC 8461 §3), every MX host against the policy's mx patterns with a PKIX-valid certificate on
+ * port 25 (§4.1, §4.2), and, in the monitor, a body that changed while the id did not. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "dnsprobe/https.h"
+#include "dnsprobe/mta_sts.h"
+#include "dnsprobe/probe.h"
+#include "dnsprobe/txt.h"
+
+#define ID "mta_sts.policy"
+#define TXT_CAP 4096
+
+/* One run of the check. */
+struct sts {
+	const struct dp_ctx *ctx;
+	const char *domain;
+	json_t *d; /* details of the domain's result */
+	enum dp_status status;
+	char summary[768]; /* the first culprit */
+	bool policy_ok;	   /* TXT, fetch and grammar passed */
+	struct dp_sts_txt txt;
+	struct dp_sts_policy pol;
+	char sha256[65];
+};
+
+static void
+fail(struct sts *s, enum dp_status st, const char *fmt, ...) DP_PRINTF(3, 4);
+
+/* Note a problem: the worst status wins; the first summary of the worst status is kept. */
+static void
+fail(struct sts *s, enum dp_status st, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[768];
+	json_t *problems = json_object_get(s->d, "problems");
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (problems != NULL)
+		json_array_append_new(problems, json_string(buf));
+	if (dp_status_rank(st) > dp_status_rank(s->status) || s->summary[0] == '\0') {
+		dp_strlcpy(s->summary, buf, sizeof(s->summary));
+		s->status = dp_status_worst(s->status, st);
+	}
+}
+
+/* RFC 8461 §3.1: the v=STSv1 records at _mta-sts; exactly one must be there and parse.
+ * Returns false when there is no policy to fetch (the result is then decided). */
+static bool
+txt_step(struct sts *s, bool *deployed)
+{
+	struct dp_lookup l = {0};
+	struct dp_err err = {0};
+	char name[300], str[TXT_CAP], shown[256], first[TXT_CAP] = "";
+	size_t len, flen = 0, n = 0;
+	bool ok = false;
+
+	*deployed = false;
+	dp_snprintf(name, sizeof(name), "_mta-sts.%s", s->domain);
+	json_object_set_new(s->d, "txt_name", json_string(name));
+	if (dp_resolver_lookup(s->ctx->resolver, name, DP_RR_TXT, &l, &err) != 0) {
+		fail(s, DP_STATUS_UNKNOWN, "%s TXT lookup failed: %s", name, err.msg);
+		return false;
+	}
+	json_object_set_new(s->d, "txt_security", json_string(dp_sec_str(l.sec)));
+	if (l.sec == DP_SEC_BOGUS || (l.rcode != 0 && l.rcode != 3)) {
+		*deployed = true;
+		fail(s, DP_STATUS_CRITICAL, "%s TXT cannot be resolved (%s%s%s)", name,
+		     l.sec == DP_SEC_BOGUS ? "bogus" : "lookup failed", l.why_bogus ? ": " : "",
+		     l.why_bogus ? l.why_bogus : "");
+		goto out;
+	}
+	for (size_t i = 0; i < l.nrdata; i++) {
+		if (dp_txt_join(l.rdata[i], l.rdlen[i], str, sizeof(str), &len, &err) != 0 ||
+		    !dp_sts_txt_is_sts(str, len))
+			continue;
+		if (n++ == 0) {
+			memcpy(first, str, len + 1);
+			flen = len;
+		}
+	}
+	json_object_set_new(s->d, "txt_records", json_integer((json_int_t)n));
+	if (n == 0)
+		goto out;
+	*deployed = true;
+	json_object_set_new(s->d, "txt", json_string(dp_text_printable(first, flen, shown,
+								       sizeof(shown))));
+	if (n > 1) {
+		fail(s, DP_STATUS_CRITICAL,
+		     "%zu v=STSv1 TXT records at %s: senders find no policy (RFC 8461 §3.1)", n,
+		     name);
+		goto out;
+	}
+	if (dp_sts_txt_parse(first, flen, &s->txt, &err) != 0) {
+		fail(s, DP_STATUS_CRITICAL, "malformed TXT record at %s: %s", name, err.msg);
+		goto out;
+	}
+	json_object_set_new(s->d, "id", json_string(s->txt.id));
+	ok = true;
+out:
+	dp_lookup_clear(&l);
+	return ok;
+}
+
+/* The addresses of mta-sts.DOMAIN, as our validating resolver sees them (A then AAAA). */
+static size_t
+policy_host_addrs(struct sts *s, const char *host, struct dp_addr *addrs, size_t max)
+{
+	static const uint16_t types[] = {DP_RR_A, DP_RR_AAAA};
+	size_t n = 0;
+
+	for (size_t t = 0; t < 2; t++) {
+		struct dp_lookup l = {0};
+		struct dp_err err;
+
+		if (dp_resolver_lookup(s->ctx->resolver, host, types[t], &l, &err) != 0)
+			continue;
+		for (size_t i = 0; i < l.nrdata && n < max; i++) {
+			struct dp_addr *a = &addrs[n];
+
+			memset(a, 0, sizeof(*a));
+			if (types[t] == DP_RR_A && l.rdlen[i] == 4) {
+				a->family = AF_INET;
+				memcpy(&a->u.v4, l.rdata[i], 4);
+			} else if (types[t] == DP_RR_AAAA && l.rdlen[i] == 16) {
+				a->family = AF_INET6;
+				memcpy(&a->u.v6, l.rdata[i], 16);
+			} else {
+				continue;
+			}
+			inet_ntop(a->family, &a->u, a->text, sizeof(a->text));
+			n++;
+		}
+		dp_lookup_clear(&l);
+	}
+	return n;
+}
+
+static void
+sha256_hex(const uint8_t *p, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	out[0] = '\0';
+	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return;
+	for (unsigned int i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* RFC 8461 §3.3: the HTTP answer must be a 200, text/plain, not a redirect, within the cap. */
+static bool
+judge_response(struct sts *s, const char *url, const struct dp_https_resp *r)
+{
+	char media[128];
+
+	if (!r->responded) {
+		if (r->cert_failed)
+			fail(s, DP_STATUS_CRITICAL, "%s: certificate of mta-sts.%s is not valid: %s",
+			     url, s->domain, r->error);
+		else
+			fail(s, DP_STATUS_CRITICAL, "cannot fetch %s: %s", url, r->error);
+		return false;
+	}
+	if (r->status >= 300 && r->status < 400) {
+		fail(s, DP_STATUS_CRITICAL,
+		     "%s answers HTTP %ld redirect to %s: redirects must not be followed "
+		     "(RFC 8461 §3.3)",
+		     url, r->status, r->location[0] ? r->location : "(no Location)");
+		return false;
+	}
+	if (r->status != 200) {
+		fail(s, DP_STATUS_CRITICAL, "%s answers HTTP %ld, not 200 (RFC 8461 §3.3)", url,
+		     r->status);
+		return false;
+	}
+	dp_https_media_type(r->content_type, media, sizeof(media));
+	if (strcmp(media, "text/plain") != 0) {
+		fail(s, DP_STATUS_CRITICAL, "%s is served as \"%s\", not text/plain (RFC 8461 §3.2)",
+		     url, r->content_type[0] ? r->content_type : "(no Content-Type)");
+		return false;
+	}
+	if (r->too_large) {
+		fail(s, DP_STATUS_CRITICAL, "%s: policy body larger than the %u KiB cap", url,
+		     DP_STS_POLICY_CAP / 1024);
+		return false;
+	}
+	if (r->error[0] != '\0') {
+		fail(s, DP_STATUS_CRITICAL, "%s: transfer failed: %s", url, r->error);
+		return false;
+	}
+	return true;
+}
+
+static json_t *
+mx_patterns_json(const struct dp_sts_policy *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < p->nmx; i++)
+		json_array_append_new(a, json_string(p->mx[i]));
+	return a;
+}
+
+/* Fetch and parse the policy. Returns false when it could not be had or did not parse. */
+static int
+policy_step(struct sts *s, bool *ok)
+{
+	char host[300], url[400];
+	struct dp_addr addrs[16];
+	struct dp_https_req req = {0};
+	struct dp_https_resp r = {0};
+	struct dp_err err = {0};
+	size_t n;
+	int rc;
+
+	*ok = false;
+	dp_snprintf(host, sizeof(host), "mta-sts.%s", s->domain);
+	dp_snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", host);
+	json_object_set_new(s->d, "url", json_string(url));
+	n = policy_host_addrs(s, host, addrs, 16);
+	if (n == 0) {
+		fail(s, DP_STATUS_CRITICAL, "%s has no address: the policy cannot be fetched", host);
+		return 0;
+	}
+	req = (struct dp_https_req){.url = url, .host = host, .port = 443, .addrs = addrs,
+				    .naddrs = n, .ca_file = s->ctx->opts->ca_file,
+				    .connect_timeout_ms = dp_ctx_step_ms(s->ctx),
+				    .timeout_ms = dp_ctx_step_ms(s->ctx),
+				    .max_body = DP_STS_POLICY_CAP};
+	rc = dp_https_get(&req, &r, &err);
+	if (rc != 0) {
+		fail(s, DP_STATUS_UNKNOWN, "cannot fetch %s: %s", url, err.msg);
+		return 0;
+	}
+	json_object_set_new(s->d, "http", json_pack("{s:i, s:s, s:s, s:s?, s:I, s:b}", "status",
+						    (json_int_t)r.status, "content_type",
+						    r.content_type, "address", r.address,
+						    "location", r.location[0] ? r.location : NULL,
+						    "body_bytes", (json_int_t)r.body_len,
+						    "too_large", r.too_large));
+	if (judge_response(s, url, &r)) {
+		sha256_hex(r.body, r.body_len, s->sha256);
+		json_object_set_new(s->d, "body_sha256", json_string(s->sha256));
+		if (dp_sts_policy_parse((const char *)r.body, r.body_len, &s->pol, &err) != 0) {
+			fail(s, DP_STATUS_CRITICAL, "%s: invalid policy: %s", url, err.msg);
+		} else {
+			*ok = true;
+			json_object_set_new(s->d, "mode",
+					    json_string(dp_sts_mode_str(s->pol.mode)));
+			json_object_set_new(s->d, "max_age", json_integer(s->pol.max_age));
+			json_object_set_new(s->d, "mx", mx_patterns_json(&s->pol));
+			json_object_set_new(s->d, "crlf", json_boolean(s->pol.crlf));
+		}
+	}
+	dp_https_resp_clear(&r);
+	return 0;
+}
+
+/* What a failure weighs under the policy's mode (RFC 8461 §5). */
+static enum dp_status
+mode_status(const struct sts *s)
+{
+	switch (s->pol.mode) {
+	case DP_STS_MODE_ENFORCE:
+		return DP_STATUS_CRITICAL;
+	case DP_STS_MODE_TESTING:
+		return DP_STATUS_WARNING;
+	case DP_STS_MODE_NONE:
+		break;
+	}
+	return DP_STATUS_OK;
+}
+
+/* RFC 8461 §4.2: the certificate each address of an MX host presents on port 25 must be
+ * PKIX-valid for the MX host name. Appends one object per address to addrs; on a failure writes
+ * the reason into why (when empty). */
+static void
+mx_certs(const struct dp_ctx *ctx, const struct dp_mx *mx, json_t *addrs, char *why,
+	 size_t whysz)
+{
+	(void)ctx;
+	(void)why;
+	(void)whysz;
+	for (size_t i = 0; i < mx->host.naddrs; i++)
+		json_array_append_new(addrs, json_pack("{s:s, s:n}", "address",
+						       mx->host.addrs[i].text, "pkix_valid"));
+}
+
+/* One MX host: its name against the mx patterns (RFC 8461 §4.1) and its port-25 certificate
+ * on every address (§4.2). Appends one result `25:HOST`. */
+static int
+mx_step_one(struct sts *s, const struct dp_mx *mx, json_t *hosts, struct dp_results *out)
+{
+	const char *name = mx->host.name;
+	long m = dp_sts_policy_match(&s->pol, name);
+	enum dp_status weight = mode_status(s);
+	enum dp_status st = DP_STATUS_OK;
+	char subject[300], summary[768] = "", why[512] = "";
+	json_t *h;
+	json_t *addrs = json_array();
+
+	dp_snprintf(subject, sizeof(subject), "25:%s", name);
+	if (m < 0) {
+		char pats[256] = "";
+
+		for (size_t i = 0; i < s->pol.nmx; i++) {
+			size_t o = strlen(pats);
+
+			dp_snprintf(pats + o, sizeof(pats) - o, "%s%s", i ? ", " : "", s->pol.mx[i]);
+		}
+		dp_snprintf(why, sizeof(why), "MX %s matches no mx pattern of the policy (mx: %s)",
+			    name, pats[0] ? pats : "none");
+	}
+	mx_certs(s->ctx, mx, addrs, why, sizeof(why));
+	if (why[0] != '\0') {
+		st = weight;
+		dp_snprintf(summary, sizeof(summary), "%s (mode %s)%s", why,
+			    dp_sts_mode_str(s->pol.mode),
+			    st == DP_STATUS_OK ? ": no effect in mode none" : "");
+		fail(s, st, "%s", summary);
+	} else {
+		dp_snprintf(summary, sizeof(summary),
+			    "MX %s matches mx pattern %s and has a PKIX-valid certificate", name,
+			    s->pol.mx[m]);
+	}
+	h = json_pack("{s:s, s:i, s:s?, s:b, s:o}", "host", name, "preference", mx->preference,
+		      "matched", m >= 0 ? s->pol.mx[m] : NULL, "match", m >= 0, "addresses",
+		      addrs);
+	json_array_append(hosts, h);
+	if (dp_results_add(out, ID, subject, st,
+			   json_pack("{s:O, s:s, s:s}", "mx_host", h, "mode",
+				     dp_sts_mode_str(s->pol.mode), "id", s->txt.id),
+			   "%s", summary) == NULL) {
+		json_decref(h);
+		return DP_ENOMEM;
+	}
+	json_decref(h);
+	return 0;
+}
+
+static int
+mx_step(struct sts *s, struct dp_results *out)
+{
+	const struct dp_discovery *d = s->ctx->disc;
+	json_t *hosts = json_array();
+	int rc = 0;
+
+	json_object_set_new(s->d, "mx_hosts", hosts);
+	if (d->nmx == 0)
+		fail(s, DP_STATUS_OK, "%s has no MX hosts to hold to the policy", s->domain);
+	for (size_t i = 0; rc == 0 && i < d->nmx; i++) {
+		if (dp_ctx_expired(s->ctx)) {
+			fail(s, DP_STATUS_CRITICAL, "deadline passed before MX %s was checked",
+			     d->mx[i].host.name);
+			break;
+		}
+		rc = mx_step_one(s, &d->mx[i], hosts, out);
+	}
+	return rc;
+}
+
+/* Monitor only: RFC 8461 §3.1 says the id must change whenever the policy does; remember the
+ * body hash of the id first seen and warn while the body differs under the same id. */
+static void
+state_step(struct sts *s)
+{
+	json_t *st = s->ctx->state;
+	const char *id, *sha;
+
+	if (st == NULL || s->sha256[0] == '\0')
+		return;
+	id = json_string_value(json_object_get(st, "id"));
+	sha = json_string_value(json_object_get(st, "body_sha256"));
+	if (id != NULL && sha != NULL && strcmp(id, s->txt.id) == 0) {
+		json_object_set_new(s->d, "previous_body_sha256", json_string(sha));
+		if (strcmp(sha, s->sha256) != 0)
+			fail(s, DP_STATUS_WARNING,
+			     "policy body changed while the TXT id stayed %s: senders keep the "
+			     "cached policy (RFC 8461 §3.1)",
+			     s->txt.id);
+		return;
+	}
+	json_object_set_new(st, "id", json_string(s->txt.id));
+	json_object_set_new(st, "body_sha256", json_string(s->sha256));
+}
+
+static void
+summary_ok(struct sts *s)
+{
+	if (s->summary[0] != '\0' && s->status != DP_STATUS_OK)
+		return;
+	dp_snprintf(s->summary, sizeof(s->summary),
+		    "MTA-STS policy id %s, mode %s, max_age %us: %zu MX host%s covered%s",
+		    s->txt.id, dp_sts_mode_str(s->pol.mode), s->pol.max_age, s->ctx->disc->nmx,
+		    s->ctx->disc->nmx == 1 ? "" : "s",
+		    s->pol.mode == DP_STS_MODE_NONE ? " (mode none: senders apply no policy)"
+						    : "");
+}
+
+static int
+run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+{
+	struct sts s = {.ctx = ctx, .domain = ctx->opts->domain, .status = DP_STATUS_OK};
+	bool deployed = false, ok = false;
+	int rc = 0;
+
+	s.d = json_pack("{s:[]}", "problems");
+	if (s.d == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	if (txt_step(&s, &deployed))
+		rc = policy_step(&s, &ok);
+	if (rc == 0 && ok) {
+		s.policy_ok = true;
+		rc = mx_step(&s, out);
+		state_step(&s);
+	}
+	json_object_set_new(s.d, "deployed", json_boolean(deployed));
+	if (!deployed) {
+		json_object_del(s.d, "problems");
+		if (s.summary[0] == '\0')
+			dp_snprintf(s.summary, sizeof(s.summary),
+				    "no MTA-STS policy: _mta-sts.%s has no v=STSv1 TXT record",
+				    s.domain);
+	} else {
+		/* SPEC §5 dnsprobe_mta_sts_policy_valid{domain, mode}. */
+		json_object_set_new(s.d, "policy_valid",
+				    json_integer(s.policy_ok && s.status == DP_STATUS_OK));
+		if (!s.policy_ok)
+			json_object_set_new(s.d, "mode", json_string("unknown"));
+		summary_ok(&s);
+	}
+	if (rc == 0 && dp_results_add(out, ID, s.domain, s.status, s.d, "%s", s.summary) == NULL)
+		rc = DP_ENOMEM;
+	else if (rc != 0)
+		json_decref(s.d);
+	dp_sts_policy_clear(&s.pol);
+	if (rc != 0)
+		return dp_err_set(err, rc, "out of memory");
+	return 0;
+}
+
+static int
+init(void)
+{
+	return dp_https_global_init();
+}
+
+const struct dp_probe dp_probe_mta_sts_policy = {
+	.id = ID,
+	.title = "MTA-STS policy",
+	.needs = DP_NEED_MX_HOSTS,
+	.timeout_ms = 30000,
+	.init = init,
+	.run = run,
+};
