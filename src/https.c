@@ -4,6 +4,7 @@
 #include "dnsprobe/https.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,10 +31,21 @@ dp_https_resp_clear(struct dp_https_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void
+global_init_once(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* libcurl's global setup exactly once, whichever thread comes first (probes run in threads). */
 int
 dp_https_global_init(void)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : DP_ELIB;
+	pthread_once(&global_once, global_init_once);
+	return global_rc == CURLE_OK ? 0 : DP_ELIB;
 }
 
 char *
@@ -211,6 +223,10 @@ dp_https_get(const struct dp_https_req *req, struct dp_https_resp *resp, struct 
 	int rc = 0;
 
 	memset(resp, 0, sizeof(*resp));
+	if (dp_https_global_init() != 0) {
+		rc = dp_err_set(err, DP_ELIB, "curl_global_init failed");
+		goto out;
+	}
 	c = curl_easy_init();
 	if (c == NULL) {
 		rc = dp_err_set(err, DP_ELIB, "curl_easy_init failed");

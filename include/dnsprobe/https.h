@@ -38,7 +38,7 @@ struct dp_https_resp {
 };
 void dp_https_resp_clear(struct dp_https_resp *r);
 
-/* Once per process, before threads (a probe's init hook): libcurl's global setup. */
+/* libcurl's global setup, done once per process (thread-safe; dp_https_get calls it too). */
 int dp_https_global_init(void) DP_WUR;
 
 /* Do the GET. A server that cannot be reached, a bad certificate or a too large body is reported

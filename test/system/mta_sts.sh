@@ -25,6 +25,8 @@ t_healthy() {
 	local id body sha
 	dp_check --only "$ONLY" glitter.kr
 	is "$DP_RC" 0 "healthy: exit 0"
+	[ "$DP_RC" = 0 ] || sed 's/^/# stderr: /' "$DP_ERR" | head -20
+	is "$(jqr .status)" OK "healthy: overall status OK"
 	is "$(status_of mta_sts.policy '^glitter\.kr$')" OK "mta_sts.policy OK for glitter.kr"
 	is "$(status_of mta_sts.policy '^25:mail\.glitter\.kr$')" OK "MX 25:mail.glitter.kr OK"
 	like "$(summaries_of mta_sts.policy '^glitter\.kr$')" 'mode enforce' "summary names the mode"
