@@ -13,8 +13,8 @@
 static const char *
 rcode_name(int rcode)
 {
-	static const char *const n[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					"NOTIMP",  "REFUSED"};
+	static const char *const n[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+	                                "NXDOMAIN", "NOTIMP",  "REFUSED"};
 
 	return rcode >= 0 && rcode < 6 ? n[rcode] : "rcode?";
 }
@@ -29,7 +29,7 @@ record_json(const struct dp_caa *c, const char *error, json_t *records, json_t *
 
 	dp_text_printable(c->value, c->value_len, value, sizeof(value));
 	r = json_pack("{s:i, s:s, s:s, s:b}", "flags", c->flags, "tag", c->tag, "value", value,
-		      "critical", c->critical);
+	              "critical", c->critical);
 	if (r == NULL)
 		return;
 	if (error != NULL)
@@ -69,12 +69,13 @@ describe(json_t *tags, char *buf, size_t bufsz)
 			continue;
 		o = strlen(buf);
 		dp_snprintf(buf + o, bufsz - o, "%s%s", o ? "; " : "", order[k]);
-		json_array_foreach(list, i, v) {
+		json_array_foreach(list, i, v)
+		{
 			const char *s = json_string_value(v);
 
 			o = strlen(buf);
 			dp_snprintf(buf + o, bufsz - o, "%s%s", i ? ", " : " ",
-				    s != NULL && s[0] != '\0' ? s : "none (no CA may issue)");
+			            s != NULL && s[0] != '\0' ? s : "none (no CA may issue)");
 		}
 	}
 	if (buf[0] == '\0')
@@ -83,8 +84,7 @@ describe(json_t *tags, char *buf, size_t bufsz)
 
 /* The relevant RRset was found at name: parse and judge every record. */
 static int
-judge(const struct dp_ctx *ctx, const struct dp_lookup *l, const char *name,
-      struct dp_results *out)
+judge(const struct dp_ctx *ctx, const struct dp_lookup *l, const char *name, struct dp_results *out)
 {
 	json_t *records = json_array();
 	json_t *tags = json_object();
@@ -104,19 +104,19 @@ judge(const struct dp_ctx *ctx, const struct dp_lookup *l, const char *name,
 		worst = DP_STATUS_WARNING;
 		if (problem[0] == '\0')
 			dp_snprintf(problem, sizeof(problem), "%s CAA %s: %s", name,
-				    c.tag[0] ? c.tag : "record", rc != 0 ? err.msg : c.warning);
+			            c.tag[0] ? c.tag : "record", rc != 0 ? err.msg : c.warning);
 	}
 	describe(tags, found, sizeof(found));
 	d = json_pack("{s:s, s:b, s:s, s:o, s:o}", "found_at", name, "inherited",
-		      strcmp(name, ctx->opts->domain) != 0, "security", dp_sec_str(l->sec),
-		      "records", records, "properties", tags);
+	              strcmp(name, ctx->opts->domain) != 0, "security", dp_sec_str(l->sec),
+	              "records", records, "properties", tags);
 	if (worst != DP_STATUS_OK)
 		return dp_results_add(out, ID, ctx->opts->domain, worst, d, "%s", problem)
-			       ? 0
-			       : DP_ENOMEM;
+		           ? 0
+		           : DP_ENOMEM;
 	return dp_results_add(out, ID, ctx->opts->domain, worst, d, "CAA at %s: %s", name, found)
-		       ? 0
-		       : DP_ENOMEM;
+	           ? 0
+	           : DP_ENOMEM;
 }
 
 /* RFC 8659 §3: climb from the domain towards the root; the first non-empty CAA RRset is the
@@ -133,21 +133,22 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 
 		if (dp_ctx_expired(ctx))
 			return dp_err_set(err, DP_ETIMEOUT, "deadline passed looking up CAA at %s",
-					  name);
+			                  name);
 		rc = dp_resolver_lookup(ctx->resolver, name, DP_RR_CAA, &l, err);
 		if (rc != 0)
 			return rc;
 		if (l.sec == DP_SEC_BOGUS || (l.rcode != 0 && l.rcode != 3)) {
 			/* A CA that cannot get the RRset must not treat it as empty. */
-			rc = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_CRITICAL,
-					    json_pack("{s:s, s:s, s:s, s:s?}", "found_at", name,
-						      "security", dp_sec_str(l.sec), "rcode",
-						      rcode_name(l.rcode), "why_bogus", l.why_bogus),
-					    "CAA lookup at %s fails (%s%s%s): CAs cannot check it",
-					    name, l.sec == DP_SEC_BOGUS ? "bogus" : rcode_name(l.rcode),
-					    l.why_bogus ? ": " : "", l.why_bogus ? l.why_bogus : "")
-				     ? 0
-				     : DP_ENOMEM;
+			rc = dp_results_add(
+			         out, ID, ctx->opts->domain, DP_STATUS_CRITICAL,
+			         json_pack("{s:s, s:s, s:s, s:s?}", "found_at", name, "security",
+			                   dp_sec_str(l.sec), "rcode", rcode_name(l.rcode),
+			                   "why_bogus", l.why_bogus),
+			         "CAA lookup at %s fails (%s%s%s): CAs cannot check it", name,
+			         l.sec == DP_SEC_BOGUS ? "bogus" : rcode_name(l.rcode),
+			         l.why_bogus ? ": " : "", l.why_bogus ? l.why_bogus : "")
+			         ? 0
+			         : DP_ENOMEM;
 			dp_lookup_clear(&l);
 			goto out;
 		}
@@ -160,14 +161,14 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		dot = strchr(name, '.');
 		name = dot != NULL ? dot + 1 : NULL;
 	}
-	rc = dp_results_add(out, ID, ctx->opts->domain,
-			    ctx->opts->caa_required ? DP_STATUS_WARNING : DP_STATUS_OK,
-			    json_pack("{s:n, s:b}", "found_at", "required",
-				      ctx->opts->caa_required),
-			    "no CAA record at %s or above: any CA may issue%s", ctx->opts->domain,
-			    ctx->opts->caa_required ? " (CAA is required for this domain)" : "")
-		     ? 0
-		     : DP_ENOMEM;
+	rc =
+	    dp_results_add(out, ID, ctx->opts->domain,
+	                   ctx->opts->caa_required ? DP_STATUS_WARNING : DP_STATUS_OK,
+	                   json_pack("{s:n, s:b}", "found_at", "required", ctx->opts->caa_required),
+	                   "no CAA record at %s or above: any CA may issue%s", ctx->opts->domain,
+	                   ctx->opts->caa_required ? " (CAA is required for this domain)" : "")
+	        ? 0
+	        : DP_ENOMEM;
 out:
 	if (rc != 0)
 		return dp_err_set(err, rc, "out of memory");
@@ -175,9 +176,9 @@ out:
 }
 
 const struct dp_probe dp_probe_caa = {
-	.id = ID,
-	.title = "CAA records",
-	.needs = DP_NEED_APEX,
-	.timeout_ms = 15000,
-	.run = run,
+    .id = ID,
+    .title = "CAA records",
+    .needs = DP_NEED_APEX,
+    .timeout_ms = 15000,
+    .run = run,
 };

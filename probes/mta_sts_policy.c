@@ -16,7 +16,7 @@
 #include "dnsprobe/probe.h"
 #include "dnsprobe/txt.h"
 
-#define ID "mta_sts.policy"
+#define ID      "mta_sts.policy"
 #define TXT_CAP 4096
 
 /* One run of the check. */
@@ -26,14 +26,13 @@ struct sts {
 	json_t *d; /* details of the domain's result */
 	enum dp_status status;
 	char summary[768]; /* the first culprit */
-	bool policy_ok;	   /* TXT, fetch and grammar passed */
+	bool policy_ok;    /* TXT, fetch and grammar passed */
 	struct dp_sts_txt txt;
 	struct dp_sts_policy pol;
 	char sha256[65];
 };
 
-static void
-fail(struct sts *s, enum dp_status st, const char *fmt, ...) DP_PRINTF(3, 4);
+static void fail(struct sts *s, enum dp_status st, const char *fmt, ...) DP_PRINTF(3, 4);
 
 /* Note a problem: the worst status wins; the first summary of the worst status is kept. */
 static void
@@ -93,8 +92,8 @@ txt_step(struct sts *s, bool *deployed)
 	if (n == 0)
 		goto out;
 	*deployed = true;
-	json_object_set_new(s->d, "txt", json_string(dp_text_printable(first, flen, shown,
-								       sizeof(shown))));
+	json_object_set_new(s->d, "txt",
+	                    json_string(dp_text_printable(first, flen, shown, sizeof(shown))));
 	if (n > 1) {
 		fail(s, DP_STATUS_CRITICAL,
 		     "%zu v=STSv1 TXT records at %s: senders find no policy (RFC 8461 §3.1)", n,
@@ -171,8 +170,9 @@ judge_response(struct sts *s, const char *url, const struct dp_https_resp *r)
 
 	if (!r->responded) {
 		if (r->cert_failed)
-			fail(s, DP_STATUS_CRITICAL, "%s: certificate of mta-sts.%s is not valid: %s",
-			     url, s->domain, r->error);
+			fail(s, DP_STATUS_CRITICAL,
+			     "%s: certificate of mta-sts.%s is not valid: %s", url, s->domain,
+			     r->error);
 		else
 			fail(s, DP_STATUS_CRITICAL, "cannot fetch %s: %s", url, r->error);
 		return false;
@@ -191,8 +191,9 @@ judge_response(struct sts *s, const char *url, const struct dp_https_resp *r)
 	}
 	dp_https_media_type(r->content_type, media, sizeof(media));
 	if (strcmp(media, "text/plain") != 0) {
-		fail(s, DP_STATUS_CRITICAL, "%s is served as \"%s\", not text/plain (RFC 8461 §3.2)",
-		     url, r->content_type[0] ? r->content_type : "(no Content-Type)");
+		fail(s, DP_STATUS_CRITICAL,
+		     "%s is served as \"%s\", not text/plain (RFC 8461 §3.2)", url,
+		     r->content_type[0] ? r->content_type : "(no Content-Type)");
 		return false;
 	}
 	if (r->too_large) {
@@ -235,25 +236,30 @@ policy_step(struct sts *s, bool *ok)
 	json_object_set_new(s->d, "url", json_string(url));
 	n = policy_host_addrs(s, host, addrs, 16);
 	if (n == 0) {
-		fail(s, DP_STATUS_CRITICAL, "%s has no address: the policy cannot be fetched", host);
+		fail(s, DP_STATUS_CRITICAL, "%s has no address: the policy cannot be fetched",
+		     host);
 		return 0;
 	}
-	req = (struct dp_https_req){.url = url, .host = host, .port = 443, .addrs = addrs,
-				    .naddrs = n, .ca_file = s->ctx->opts->ca_file,
-				    .connect_timeout_ms = dp_ctx_step_ms(s->ctx),
-				    .timeout_ms = dp_ctx_step_ms(s->ctx),
-				    .max_body = DP_STS_POLICY_CAP};
+	req = (struct dp_https_req){.url = url,
+	                            .host = host,
+	                            .port = 443,
+	                            .addrs = addrs,
+	                            .naddrs = n,
+	                            .ca_file = s->ctx->opts->ca_file,
+	                            .connect_timeout_ms = dp_ctx_step_ms(s->ctx),
+	                            .timeout_ms = dp_ctx_step_ms(s->ctx),
+	                            .max_body = DP_STS_POLICY_CAP};
 	rc = dp_https_get(&req, &r, &err);
 	if (rc != 0) {
 		fail(s, DP_STATUS_UNKNOWN, "cannot fetch %s: %s", url, err.msg);
 		return 0;
 	}
-	json_object_set_new(s->d, "http", json_pack("{s:i, s:s, s:s, s:s?, s:I, s:b}", "status",
-						    (json_int_t)r.status, "content_type",
-						    r.content_type, "address", r.address,
-						    "location", r.location[0] ? r.location : NULL,
-						    "body_bytes", (json_int_t)r.body_len,
-						    "too_large", r.too_large));
+	json_object_set_new(s->d, "http",
+	                    json_pack("{s:i, s:s, s:s, s:s?, s:I, s:b}", "status",
+	                              (json_int_t)r.status, "content_type", r.content_type,
+	                              "address", r.address, "location",
+	                              r.location[0] ? r.location : NULL, "body_bytes",
+	                              (json_int_t)r.body_len, "too_large", r.too_large));
 	if (judge_response(s, url, &r)) {
 		sha256_hex(r.body, r.body_len, s->sha256);
 		json_object_set_new(s->d, "body_sha256", json_string(s->sha256));
@@ -262,7 +268,7 @@ policy_step(struct sts *s, bool *ok)
 		} else {
 			*ok = true;
 			json_object_set_new(s->d, "mode",
-					    json_string(dp_sts_mode_str(s->pol.mode)));
+			                    json_string(dp_sts_mode_str(s->pol.mode)));
 			json_object_set_new(s->d, "max_age", json_integer(s->pol.max_age));
 			json_object_set_new(s->d, "mx", mx_patterns_json(&s->pol));
 			json_object_set_new(s->d, "crlf", json_boolean(s->pol.crlf));
@@ -291,8 +297,7 @@ mode_status(const struct sts *s)
  * PKIX-valid for the MX host name. Appends one object per address to addrs; on a failure writes
  * the reason into why (when empty). */
 static void
-mx_certs(const struct dp_ctx *ctx, const struct dp_mx *mx, json_t *addrs, char *why,
-	 size_t whysz)
+mx_certs(const struct dp_ctx *ctx, const struct dp_mx *mx, json_t *addrs, char *why, size_t whysz)
 {
 	/* The shared TLS client (include/dnsprobe/tls.h) is not in the tree yet: the certificate
 	 * is reported as not checked (pkix_valid null) rather than with a second TLS client. */
@@ -301,8 +306,8 @@ mx_certs(const struct dp_ctx *ctx, const struct dp_mx *mx, json_t *addrs, char *
 	(void)whysz;
 	for (size_t i = 0; i < mx->host.naddrs; i++)
 		json_array_append_new(addrs, json_pack("{s:s, s:n, s:s}", "address",
-						       mx->host.addrs[i].text, "pkix_valid",
-						       "pkix_error", "not checked"));
+		                                       mx->host.addrs[i].text, "pkix_valid",
+		                                       "pkix_error", "not checked"));
 }
 
 /* One MX host: its name against the mx patterns (RFC 8461 §4.1) and its port-25 certificate
@@ -325,31 +330,31 @@ mx_step_one(struct sts *s, const struct dp_mx *mx, json_t *hosts, struct dp_resu
 		for (size_t i = 0; i < s->pol.nmx; i++) {
 			size_t o = strlen(pats);
 
-			dp_snprintf(pats + o, sizeof(pats) - o, "%s%s", i ? ", " : "", s->pol.mx[i]);
+			dp_snprintf(pats + o, sizeof(pats) - o, "%s%s", i ? ", " : "",
+			            s->pol.mx[i]);
 		}
 		dp_snprintf(why, sizeof(why), "MX %s matches no mx pattern of the policy (mx: %s)",
-			    name, pats[0] ? pats : "none");
+		            name, pats[0] ? pats : "none");
 	}
 	mx_certs(s->ctx, mx, addrs, why, sizeof(why));
 	if (why[0] != '\0') {
 		st = weight;
 		dp_snprintf(summary, sizeof(summary), "%s (mode %s)%s", why,
-			    dp_sts_mode_str(s->pol.mode),
-			    st == DP_STATUS_OK ? ": no effect in mode none" : "");
+		            dp_sts_mode_str(s->pol.mode),
+		            st == DP_STATUS_OK ? ": no effect in mode none" : "");
 		fail(s, st, "%s", summary);
 	} else {
 		dp_snprintf(summary, sizeof(summary),
-			    "MX %s matches mx pattern %s (port-25 certificate not checked)", name,
-			    s->pol.mx[m]);
+		            "MX %s matches mx pattern %s (port-25 certificate not checked)", name,
+		            s->pol.mx[m]);
 	}
 	h = json_pack("{s:s, s:i, s:s?, s:b, s:o}", "host", name, "preference", mx->preference,
-		      "matched", m >= 0 ? s->pol.mx[m] : NULL, "match", m >= 0, "addresses",
-		      addrs);
+	              "matched", m >= 0 ? s->pol.mx[m] : NULL, "match", m >= 0, "addresses", addrs);
 	json_array_append(hosts, h);
 	if (dp_results_add(out, ID, subject, st,
-			   json_pack("{s:O, s:s, s:s}", "mx_host", h, "mode",
-				     dp_sts_mode_str(s->pol.mode), "id", s->txt.id),
-			   "%s", summary) == NULL) {
+	                   json_pack("{s:O, s:s, s:s}", "mx_host", h, "mode",
+	                             dp_sts_mode_str(s->pol.mode), "id", s->txt.id),
+	                   "%s", summary) == NULL) {
 		json_decref(h);
 		return DP_ENOMEM;
 	}
@@ -409,11 +414,10 @@ summary_ok(struct sts *s)
 	if (s->summary[0] != '\0' && s->status != DP_STATUS_OK)
 		return;
 	dp_snprintf(s->summary, sizeof(s->summary),
-		    "MTA-STS policy id %s, mode %s, max_age %us: %zu MX host%s covered%s",
-		    s->txt.id, dp_sts_mode_str(s->pol.mode), s->pol.max_age, s->ctx->disc->nmx,
-		    s->ctx->disc->nmx == 1 ? "" : "s",
-		    s->pol.mode == DP_STS_MODE_NONE ? " (mode none: senders apply no policy)"
-						    : "");
+	            "MTA-STS policy id %s, mode %s, max_age %us: %zu MX host%s covered%s",
+	            s->txt.id, dp_sts_mode_str(s->pol.mode), s->pol.max_age, s->ctx->disc->nmx,
+	            s->ctx->disc->nmx == 1 ? "" : "s",
+	            s->pol.mode == DP_STS_MODE_NONE ? " (mode none: senders apply no policy)" : "");
 }
 
 static int
@@ -438,12 +442,12 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		json_object_del(s.d, "problems");
 		if (s.summary[0] == '\0')
 			dp_snprintf(s.summary, sizeof(s.summary),
-				    "no MTA-STS policy: _mta-sts.%s has no v=STSv1 TXT record",
-				    s.domain);
+			            "no MTA-STS policy: _mta-sts.%s has no v=STSv1 TXT record",
+			            s.domain);
 	} else {
 		/* SPEC §5 dnsprobe_mta_sts_policy_valid{domain, mode}. */
 		json_object_set_new(s.d, "policy_valid",
-				    json_integer(s.policy_ok && s.status == DP_STATUS_OK));
+		                    json_integer(s.policy_ok && s.status == DP_STATUS_OK));
 		if (!s.policy_ok)
 			json_object_set_new(s.d, "mode", json_string("unknown"));
 		summary_ok(&s);
@@ -465,10 +469,10 @@ init(void)
 }
 
 const struct dp_probe dp_probe_mta_sts_policy = {
-	.id = ID,
-	.title = "MTA-STS policy",
-	.needs = DP_NEED_MX_HOSTS,
-	.timeout_ms = 30000,
-	.init = init,
-	.run = run,
+    .id = ID,
+    .title = "MTA-STS policy",
+    .needs = DP_NEED_MX_HOSTS,
+    .timeout_ms = 30000,
+    .init = init,
+    .run = run,
 };

@@ -10,12 +10,12 @@
 #include "dnsprobe/tlsrpt.h"
 #include "dnsprobe/txt.h"
 
-#define ID "tls_rpt"
+#define ID      "tls_rpt"
 #define TXT_CAP 4096
 
 /* The v=TLSRPTv1 records of a TXT answer (others ignored, RFC 8460 §3). */
 struct found {
-	size_t n;	  /* records that begin with v=TLSRPTv1 */
+	size_t n;           /* records that begin with v=TLSRPTv1 */
 	char text[TXT_CAP]; /* the first of them */
 	size_t len;
 	size_t nbroken; /* TXT rdata that could not be joined */
@@ -93,14 +93,14 @@ rua_json(const struct dp_tlsrpt *t)
 
 	for (size_t i = 0; a != NULL && i < t->nrua; i++)
 		json_array_append_new(a, json_pack("{s:s, s:s}", "uri", t->rua[i].uri, "scheme",
-						   dp_tlsrpt_scheme_str(t->rua[i].scheme)));
+		                                   dp_tlsrpt_scheme_str(t->rua[i].scheme)));
 	return a;
 }
 
 /* No usable record: WARNING when MTA-STS or DANE is in use, else base (OK for none at all). */
 static int
 missing(const struct dp_ctx *ctx, struct dp_results *out, json_t *details, const char *name,
-	const char *what, enum dp_status base)
+        const char *what, enum dp_status base)
 {
 	bool sts = mta_sts_in_use(ctx);
 	const char *dane = dane_in_use(ctx);
@@ -111,8 +111,9 @@ missing(const struct dp_ctx *ctx, struct dp_results *out, json_t *details, const
 	json_object_set_new(details, "dane_in_use", json_boolean(dane != NULL));
 	if (!sts && dane == NULL)
 		return dp_results_add(out, ID, ctx->opts->domain, s, details,
-				      "%s: %s (neither MTA-STS nor DANE in use)", name, what) ? 0
-											: DP_ENOMEM;
+		                      "%s: %s (neither MTA-STS nor DANE in use)", name, what)
+		           ? 0
+		           : DP_ENOMEM;
 	if (sts && dane != NULL)
 		dp_snprintf(uses, sizeof(uses), "MTA-STS and DANE (on %s) are", dane);
 	else if (sts)
@@ -120,15 +121,15 @@ missing(const struct dp_ctx *ctx, struct dp_results *out, json_t *details, const
 	else
 		dp_snprintf(uses, sizeof(uses), "DANE (on %s) is", dane);
 	return dp_results_add(out, ID, ctx->opts->domain, s, details,
-			      "%s: %s while %s in use: TLS failures go unreported", name, what,
-			      uses)
-		       ? 0
-		       : DP_ENOMEM;
+	                      "%s: %s while %s in use: TLS failures go unreported", name, what,
+	                      uses)
+	           ? 0
+	           : DP_ENOMEM;
 }
 
 static int
 verdict(const struct dp_ctx *ctx, const struct dp_lookup *l, const char *name,
-	struct dp_results *out)
+        struct dp_results *out)
 {
 	struct found *f = calloc(1, sizeof(*f));
 	struct dp_tlsrpt t;
@@ -141,29 +142,30 @@ verdict(const struct dp_ctx *ctx, const struct dp_lookup *l, const char *name,
 		return DP_ENOMEM;
 	scan(l, f);
 	d = json_pack("{s:s, s:i, s:s}", "name", name, "records", (json_int_t)f->n, "security",
-		      dp_sec_str(l->sec));
+	              dp_sec_str(l->sec));
 	if (f->n == 0) {
 		rc = missing(ctx, out, d, name, "no v=TLSRPTv1 record", DP_STATUS_OK);
 	} else if (f->n > 1) {
 		/* RFC 8460 §3: with more than one record senders assume there is none. */
 		rc = missing(ctx, out, d, name, "more than one v=TLSRPTv1 record",
-			     DP_STATUS_WARNING);
+		             DP_STATUS_WARNING);
 	} else if (dp_tlsrpt_parse(f->text, f->len, &t, &err) != 0) {
-		json_object_set_new(d, "record", json_string(dp_text_printable(f->text, f->len,
-										   shown, sizeof(shown))));
+		json_object_set_new(
+		    d, "record",
+		    json_string(dp_text_printable(f->text, f->len, shown, sizeof(shown))));
 		json_object_set_new(d, "error", json_string(err.msg));
 		rc = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_WARNING, d,
-				    "%s: malformed TLS-RPT record: %s", name, err.msg)
-			     ? 0
-			     : DP_ENOMEM;
+		                    "%s: malformed TLS-RPT record: %s", name, err.msg)
+		         ? 0
+		         : DP_ENOMEM;
 	} else {
 		json_object_set_new(d, "record", json_string(f->text));
 		json_object_set_new(d, "rua", rua_json(&t));
 		rc = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_OK, d,
-				    "%s: reports go to %s%s", name, t.rua[0].uri,
-				    t.nrua > 1 ? " and more" : "")
-			     ? 0
-			     : DP_ENOMEM;
+		                    "%s: reports go to %s%s", name, t.rua[0].uri,
+		                    t.nrua > 1 ? " and more" : "")
+		         ? 0
+		         : DP_ENOMEM;
 	}
 	free(f);
 	return rc;
@@ -184,14 +186,14 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	if (l.sec == DP_SEC_BOGUS || (l.rcode != 0 && l.rcode != 3)) {
 		/* Senders cannot get the record either: as good as missing, and say why. */
 		rc = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_WARNING,
-				    json_pack("{s:s, s:s, s:i, s:s?}", "name", name, "security",
-					      dp_sec_str(l.sec), "rcode", l.rcode, "why_bogus",
-					      l.why_bogus),
-				    "%s TXT cannot be resolved (%s%s%s)", name,
-				    l.sec == DP_SEC_BOGUS ? "bogus" : "lookup failed",
-				    l.why_bogus ? ": " : "", l.why_bogus ? l.why_bogus : "")
-			     ? 0
-			     : DP_ENOMEM;
+		                    json_pack("{s:s, s:s, s:i, s:s?}", "name", name, "security",
+		                              dp_sec_str(l.sec), "rcode", l.rcode, "why_bogus",
+		                              l.why_bogus),
+		                    "%s TXT cannot be resolved (%s%s%s)", name,
+		                    l.sec == DP_SEC_BOGUS ? "bogus" : "lookup failed",
+		                    l.why_bogus ? ": " : "", l.why_bogus ? l.why_bogus : "")
+		         ? 0
+		         : DP_ENOMEM;
 	} else {
 		rc = verdict(ctx, &l, name, out);
 	}
@@ -202,9 +204,9 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 }
 
 const struct dp_probe dp_probe_tls_rpt = {
-	.id = ID,
-	.title = "SMTP TLS reporting",
-	.needs = DP_NEED_MX_HOSTS,
-	.timeout_ms = 15000,
-	.run = run,
+    .id = ID,
+    .title = "SMTP TLS reporting",
+    .needs = DP_NEED_MX_HOSTS,
+    .timeout_ms = 15000,
+    .run = run,
 };

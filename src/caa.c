@@ -73,7 +73,7 @@ parameter(const char *s, size_t len, size_t i)
 	size_t start = i;
 
 	while (i < len && (dp_abnf_alpha((unsigned char)s[i]) ||
-			   dp_abnf_digit((unsigned char)s[i]) || s[i] == '-'))
+	                   dp_abnf_digit((unsigned char)s[i]) || s[i] == '-'))
 		i++;
 	if (!label_valid(s + start, i - start))
 		return 0;
@@ -100,9 +100,9 @@ issue_value(struct dp_caa *c, struct dp_err *err)
 		i++;
 	if (i > start) {
 		if (!issuer_valid(s + start, i - start))
-			return dp_err_set(err, DP_EPARSE, "%s issuer \"%s\" is not a domain name",
-					  c->tag,
-					  dp_text_printable(s + start, i - start, shown, sizeof(shown)));
+			return dp_err_set(
+			    err, DP_EPARSE, "%s issuer \"%s\" is not a domain name", c->tag,
+			    dp_text_printable(s + start, i - start, shown, sizeof(shown)));
 		memcpy(c->issuer, s + start, i - start);
 		c->issuer[i - start] = '\0';
 	}
@@ -111,7 +111,7 @@ issue_value(struct dp_caa *c, struct dp_err *err)
 		return 0;
 	if (s[i] != ';')
 		return dp_err_set(err, DP_EPARSE, "%s value \"%s\": expected ';' after the issuer",
-				  c->tag, dp_text_printable(s, len, shown, sizeof(shown)));
+		                  c->tag, dp_text_printable(s, len, shown, sizeof(shown)));
 	i = skip_wsp(s, len, i + 1);
 	/* parameters = (parameter *WSP ";" *WSP parameters) / parameter */
 	while (i < len) {
@@ -119,18 +119,18 @@ issue_value(struct dp_caa *c, struct dp_err *err)
 
 		if (next == 0)
 			return dp_err_set(err, DP_EPARSE, "%s value \"%s\": malformed parameter",
-					  c->tag, dp_text_printable(s, len, shown, sizeof(shown)));
+			                  c->tag, dp_text_printable(s, len, shown, sizeof(shown)));
 		c->nparams++;
 		i = skip_wsp(s, len, next);
 		if (i == len)
 			break;
 		if (s[i] != ';')
 			return dp_err_set(err, DP_EPARSE, "%s value \"%s\": expected ';'", c->tag,
-					  dp_text_printable(s, len, shown, sizeof(shown)));
+			                  dp_text_printable(s, len, shown, sizeof(shown)));
 		i = skip_wsp(s, len, i + 1);
 		if (i == len)
 			return dp_err_set(err, DP_EPARSE, "%s value \"%s\": trailing ';'", c->tag,
-					  dp_text_printable(s, len, shown, sizeof(shown)));
+			                  dp_text_printable(s, len, shown, sizeof(shown)));
 	}
 	return 0;
 }
@@ -147,7 +147,7 @@ iodef_value(struct dp_caa *c, struct dp_err *err)
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
 			return dp_err_set(err, DP_EPARSE, "iodef \"%s\" is not a URL",
-					  dp_text_printable(s, len, shown, sizeof(shown)));
+			                  dp_text_printable(s, len, shown, sizeof(shown)));
 	}
 	while (slen < len && s[slen] != ':')
 		slen++;
@@ -157,7 +157,7 @@ iodef_value(struct dp_caa *c, struct dp_err *err)
 	     (slen == 4 && strncasecmp(s, "http", 4) == 0)))
 		return 0;
 	return dp_err_set(err, DP_EPARSE, "iodef \"%s\" is not a mailto:, http: or https: URL",
-			  dp_text_printable(s, len, shown, sizeof(shown)));
+	                  dp_text_printable(s, len, shown, sizeof(shown)));
 }
 
 static void
@@ -180,13 +180,14 @@ dp_caa_parse(const uint8_t *rdata, size_t len, struct dp_caa *out, struct dp_err
 	out->critical = (rdata[0] & DP_CAA_FLAG_CRITICAL) != 0;
 	tlen = rdata[1];
 	if (tlen == 0)
-		return dp_err_set(err, DP_EPARSE, "CAA tag length is 0 (RFC 8659 §4.1: at least 1)");
+		return dp_err_set(err, DP_EPARSE,
+		                  "CAA tag length is 0 (RFC 8659 §4.1: at least 1)");
 	if (tlen > len - 2)
 		return dp_err_set(err, DP_EPARSE, "CAA tag runs past the rdata");
 	for (size_t i = 0; i < tlen; i++) {
 		if (!dp_abnf_alpha(rdata[2 + i]) && !dp_abnf_digit(rdata[2 + i]))
 			return dp_err_set(err, DP_EPARSE,
-					  "CAA tag has a character other than a letter or digit");
+			                  "CAA tag has a character other than a letter or digit");
 	}
 	memcpy(out->tag, rdata + 2, tlen);
 	out->tag[tlen] = '\0';

@@ -111,7 +111,7 @@ on_ssl_ctx(CURL *curl, void *sslctx, void *arg)
 	if (store == NULL || X509_STORE_load_file(store, t->req->ca_file) != 1) {
 		t->ca_failed = true;
 		dp_snprintf(t->ca_error, sizeof(t->ca_error), "cannot load CA file %s",
-			    t->req->ca_file);
+		            t->req->ca_file);
 		return CURLE_SSL_CACERT_BADFILE;
 	}
 	return CURLE_OK;
@@ -127,14 +127,14 @@ pin_list(const struct dp_https_req *req)
 	if (req->host == NULL || req->naddrs == 0)
 		return NULL;
 	if (!dp_snprintf(line, sizeof(line), "%s:%u:", req->host,
-			 (unsigned)(req->port ? req->port : 443)))
+	                 (unsigned)(req->port ? req->port : 443)))
 		return NULL;
 	for (size_t i = 0; i < req->naddrs; i++) {
 		const struct dp_addr *a = &req->addrs[i];
 
 		o = strlen(line);
 		if (!dp_snprintf(line + o, sizeof(line) - o,
-				 a->family == AF_INET6 ? "%s[%s]" : "%s%s", i ? "," : "", a->text))
+		                 a->family == AF_INET6 ? "%s[%s]" : "%s%s", i ? "," : "", a->text))
 			break;
 	}
 	return curl_slist_append(NULL, line);
@@ -158,11 +158,11 @@ set_options(CURL *c, struct transfer *t, struct curl_slist *pins, char *errbuf)
 	ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, t) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms) ==
-			   CURLE_OK;
+	               CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-	ok = ok && curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body) ==
-			   CURLE_OK;
+	ok = ok &&
+	     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_WRITEDATA, t) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK;
@@ -198,8 +198,9 @@ collect(CURL *c, CURLcode cc, struct transfer *t, const char *errbuf)
 		r->cert_failed = true;
 		curl_easy_getinfo(c, CURLINFO_SSL_VERIFYRESULT, &verify);
 		if (verify != 0) {
-			dp_snprintf(r->error, sizeof(r->error), "certificate verification failed: %s",
-				    X509_verify_cert_error_string(verify));
+			dp_snprintf(r->error, sizeof(r->error),
+			            "certificate verification failed: %s",
+			            X509_verify_cert_error_string(verify));
 			return;
 		}
 	}
@@ -209,7 +210,7 @@ collect(CURL *c, CURLcode cc, struct transfer *t, const char *errbuf)
 		dp_strlcpy(r->error, t->ca_error, sizeof(r->error));
 	else
 		dp_snprintf(r->error, sizeof(r->error), "%s",
-			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		            errbuf[0] ? errbuf : curl_easy_strerror(cc));
 }
 
 int

@@ -77,7 +77,7 @@ txt_field(const char *s, size_t len, struct dp_sts_txt *out, bool *have_id, stru
 
 	if (eq == NULL)
 		return dp_err_set(err, DP_EPARSE, "field \"%s\" has no '='",
-				  dp_text_printable(s, len, shown, sizeof(shown)));
+		                  dp_text_printable(s, len, shown, sizeof(shown)));
 	nlen = (size_t)(eq - s);
 	if (nlen == 2 && memcmp(s, "id", 2) == 0) {
 		size_t vlen = len - 3;
@@ -86,13 +86,15 @@ txt_field(const char *s, size_t len, struct dp_sts_txt *out, bool *have_id, stru
 			return dp_err_set(err, DP_EPARSE, "more than one id field");
 		if (vlen == 0 || vlen > DP_STS_ID_MAX)
 			return dp_err_set(err, DP_EPARSE,
-					  "id must be 1 to 32 letters or digits, not %zu bytes", vlen);
+			                  "id must be 1 to 32 letters or digits, not %zu bytes",
+			                  vlen);
 		for (size_t i = 0; i < vlen; i++) {
 			if (!dp_abnf_alpha((unsigned char)eq[1 + i]) &&
 			    !dp_abnf_digit((unsigned char)eq[1 + i]))
-				return dp_err_set(err, DP_EPARSE,
-						  "id \"%s\" has a character other than a letter or digit",
-						  dp_text_printable(eq + 1, vlen, shown, sizeof(shown)));
+				return dp_err_set(
+				    err, DP_EPARSE,
+				    "id \"%s\" has a character other than a letter or digit",
+				    dp_text_printable(eq + 1, vlen, shown, sizeof(shown)));
 		}
 		memcpy(out->id, eq + 1, vlen);
 		out->id[vlen] = '\0';
@@ -101,7 +103,7 @@ txt_field(const char *s, size_t len, struct dp_sts_txt *out, bool *have_id, stru
 	}
 	if (!ext_name_valid(s, nlen) || !ext_value_valid(eq + 1, len - nlen - 1))
 		return dp_err_set(err, DP_EPARSE, "malformed field \"%s\"",
-				  dp_text_printable(s, len, shown, sizeof(shown)));
+		                  dp_text_printable(s, len, shown, sizeof(shown)));
 	out->nextensions++;
 	return 0;
 }
@@ -182,8 +184,7 @@ policy_value_valid(const char *v, size_t len)
 }
 
 static int
-policy_add_mx(struct dp_sts_policy *p, const char *v, size_t len, size_t line,
-	      struct dp_err *err)
+policy_add_mx(struct dp_sts_policy *p, const char *v, size_t len, size_t line, struct dp_err *err)
 {
 	const char *dom = v;
 	size_t dlen = len;
@@ -197,8 +198,9 @@ policy_add_mx(struct dp_sts_policy *p, const char *v, size_t len, size_t line,
 		dlen -= 2;
 	}
 	if (!dp_ldh_domain_valid(dom, dlen))
-		return dp_err_set(err, DP_EPARSE, "line %zu: mx \"%s\" is not a host name or *.domain",
-				  line, dp_text_printable(v, len, shown, sizeof(shown)));
+		return dp_err_set(err, DP_EPARSE,
+		                  "line %zu: mx \"%s\" is not a host name or *.domain", line,
+		                  dp_text_printable(v, len, shown, sizeof(shown)));
 	grown = realloc(p->mx, (p->nmx + 1) * sizeof(*p->mx));
 	if (grown == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
@@ -226,7 +228,7 @@ value_is(const char *v, size_t len, const char *lit)
 
 static int
 policy_field(struct dp_sts_policy *p, struct policy_seen *seen, const char *name, size_t nlen,
-	     const char *v, size_t vlen, size_t line, struct dp_err *err)
+             const char *v, size_t vlen, size_t line, struct dp_err *err)
 {
 	char shown[80];
 	uint64_t age;
@@ -241,7 +243,7 @@ policy_field(struct dp_sts_policy *p, struct policy_seen *seen, const char *name
 		/* The caller already checked that line 1 is `version`. */
 		if (!value_is(v, vlen, "STSv1"))
 			return dp_err_set(err, DP_EPARSE, "line %zu: version \"%s\" is not STSv1",
-					  line, shown);
+			                  line, shown);
 		seen->version = true;
 	} else if (value_is(name, nlen, "mode")) {
 		if (seen->mode)
@@ -254,8 +256,8 @@ policy_field(struct dp_sts_policy *p, struct policy_seen *seen, const char *name
 			p->mode = DP_STS_MODE_NONE;
 		else
 			return dp_err_set(err, DP_EPARSE,
-					  "line %zu: mode \"%s\" is not enforce, testing or none",
-					  line, shown);
+			                  "line %zu: mode \"%s\" is not enforce, testing or none",
+			                  line, shown);
 		seen->mode = true;
 	} else if (value_is(name, nlen, "max_age")) {
 		/* sts-policy-max-age-value = 1*10(DIGIT), at most 31557600 */
@@ -271,8 +273,8 @@ policy_field(struct dp_sts_policy *p, struct policy_seen *seen, const char *name
 		}
 		if (vlen == 0 || vlen > 10 || dp_parse_u64(num, 0, DP_STS_MAX_AGE_MAX, &age) != 0)
 			return dp_err_set(err, DP_EPARSE,
-					  "line %zu: max_age \"%s\" is not 0 to 31557600 seconds", line,
-					  shown);
+			                  "line %zu: max_age \"%s\" is not 0 to 31557600 seconds",
+			                  line, shown);
 		p->max_age = (uint32_t)age;
 		seen->max_age = true;
 	} else if (value_is(name, nlen, "mx")) {
@@ -286,7 +288,7 @@ policy_field(struct dp_sts_policy *p, struct policy_seen *seen, const char *name
 /* One line without its terminator: name ":" *WSP value *WSP. */
 static int
 policy_line(struct dp_sts_policy *p, struct policy_seen *seen, const char *s, size_t len,
-	    size_t line, struct dp_err *err)
+            size_t line, struct dp_err *err)
 {
 	const char *colon = memchr(s, ':', len);
 	char shown[80];
@@ -296,11 +298,11 @@ policy_line(struct dp_sts_policy *p, struct policy_seen *seen, const char *s, si
 		return dp_err_set(err, DP_EPARSE, "line %zu is empty", line);
 	if (colon == NULL)
 		return dp_err_set(err, DP_EPARSE, "line %zu has no ':' (\"%s\")", line,
-				  dp_text_printable(s, len, shown, sizeof(shown)));
+		                  dp_text_printable(s, len, shown, sizeof(shown)));
 	nlen = (size_t)(colon - s);
 	if (!ext_name_valid(s, nlen))
 		return dp_err_set(err, DP_EPARSE, "line %zu: malformed field name \"%s\"", line,
-				  dp_text_printable(s, nlen, shown, sizeof(shown)));
+		                  dp_text_printable(s, nlen, shown, sizeof(shown)));
 	if (line == 1 && !value_is(s, nlen, "version"))
 		return dp_err_set(err, DP_EPARSE, "line 1 is not `version: STSv1`");
 	vstart = skip_wsp(s, len, nlen + 1);

@@ -83,15 +83,16 @@ one_uri(const char *u, size_t len, struct dp_tlsrpt *out, struct dp_err *err)
 	for (size_t i = 0; i < len; i++) {
 		if (!uri_char((unsigned char)u[i]))
 			return dp_err_set(err, DP_EPARSE, "rua URI \"%s\" has a bad character",
-					  shown);
+			                  shown);
 	}
 	if (out->nrua >= DP_TLSRPT_MAX_RUA)
 		return dp_err_set(err, DP_EPARSE, "more than %d rua URIs", DP_TLSRPT_MAX_RUA);
 	if (len >= DP_TLSRPT_URI_MAX)
 		return dp_err_set(err, DP_EPARSE, "rua URI longer than %d bytes",
-				  DP_TLSRPT_URI_MAX - 1);
+		                  DP_TLSRPT_URI_MAX - 1);
 	r = &out->rua[out->nrua];
-	/* RFC 8460 §3: "mailto:" or "https:"; schemes compare case-insensitively (RFC 3986 §3.1). */
+	/* RFC 8460 §3: "mailto:" or "https:"; schemes compare case-insensitively (RFC 3986 §3.1).
+	 */
 	if (slen == 6 && strncasecmp(u, "mailto", 6) == 0) {
 		r->scheme = DP_TLSRPT_MAILTO;
 		ok = mailto_valid(colon + 1, len - 7);
@@ -100,7 +101,8 @@ one_uri(const char *u, size_t len, struct dp_tlsrpt *out, struct dp_err *err)
 		ok = https_valid(colon + 1, len - 6);
 	} else {
 		return dp_err_set(err, DP_EPARSE,
-				  "rua URI \"%s\" is neither mailto: nor https: (RFC 8460 §3)", shown);
+		                  "rua URI \"%s\" is neither mailto: nor https: (RFC 8460 §3)",
+		                  shown);
 	}
 	if (!ok)
 		return dp_err_set(err, DP_EPARSE, "malformed rua URI \"%s\"", shown);
@@ -218,9 +220,9 @@ dp_tlsrpt_parse(const char *s, size_t len, struct dp_tlsrpt *out, struct dp_err 
 		} else if (extension_valid(s + start, end - start)) {
 			out->nextensions++;
 		} else {
-			return dp_err_set(err, DP_EPARSE, "malformed field \"%s\"",
-					  dp_text_printable(s + start, end - start, shown,
-							    sizeof(shown)));
+			return dp_err_set(
+			    err, DP_EPARSE, "malformed field \"%s\"",
+			    dp_text_printable(s + start, end - start, shown, sizeof(shown)));
 		}
 		i = next;
 	}

@@ -7,7 +7,7 @@
 
 int
 dp_txt_join(const uint8_t *rdata, size_t len, char *out, size_t outsz, size_t *outlen,
-	    struct dp_err *err)
+            struct dp_err *err)
 {
 	size_t o = 0;
 	size_t i = 0;
@@ -28,7 +28,7 @@ dp_txt_join(const uint8_t *rdata, size_t len, char *out, size_t outsz, size_t *o
 			return dp_err_set(err, DP_EPARSE, "TXT string contains a NUL byte");
 		if (n >= outsz - o)
 			return dp_err_set(err, DP_EPARSE, "TXT record longer than %zu bytes",
-					  outsz - 1);
+			                  outsz - 1);
 		memcpy(out + o, rdata + i, n);
 		o += n;
 		i += n;

@@ -8,9 +8,9 @@
 
 #include "dnsprobe/common.h"
 
-#define DP_STS_ID_MAX 32		   /* RFC 8461 §3.1: 1*32(ALPHA / DIGIT) */
-#define DP_STS_MAX_AGE_MAX 31557600u	   /* RFC 8461 §3.2: about one year */
-#define DP_STS_POLICY_CAP (64u * 1024u) /* body size we fetch at most (RFC 8461 §3.3 leaves it) */
+#define DP_STS_ID_MAX      32            /* RFC 8461 §3.1: 1*32(ALPHA / DIGIT) */
+#define DP_STS_MAX_AGE_MAX 31557600u     /* RFC 8461 §3.2: about one year */
+#define DP_STS_POLICY_CAP  (64u * 1024u) /* body size we fetch at most (RFC 8461 §3.3 leaves it) */
 
 /* True when a joined TXT string is an MTA-STS record candidate: it begins with "v=STSv1" followed
  * by the end, WSP or ';' (RFC 8461 §3.1: other records are discarded before counting). */
@@ -50,7 +50,7 @@ struct dp_sts_policy {
  * On error (DP_EPARSE, DP_ENOMEM) err names the line; out is left empty. Free with
  * dp_sts_policy_clear. */
 int dp_sts_policy_parse(const char *body, size_t len, struct dp_sts_policy *out,
-			struct dp_err *err) DP_WUR;
+                        struct dp_err *err) DP_WUR;
 void dp_sts_policy_clear(struct dp_sts_policy *p);
 
 /* RFC 8461 §4.1: host (any case, trailing dot ignored) matches pattern: equal, or pattern

@@ -11,7 +11,7 @@
  * (RFC 7208 §3.3 style). out (outsz bytes) is always terminated; *outlen gets the length.
  * DP_EPARSE: malformed rdata, a NUL byte, or longer than outsz - 1. */
 int dp_txt_join(const uint8_t *rdata, size_t len, char *out, size_t outsz, size_t *outlen,
-		struct dp_err *err) DP_WUR;
+                struct dp_err *err) DP_WUR;
 
 /* Copy untrusted bytes into out as printable ASCII: bytes outside 0x20-0x7e and '\\' become
  * "\\xNN". Truncates (with a trailing "...") to fit outsz; out is always terminated. Returns out.

@@ -49,15 +49,14 @@ test_valid(void **state)
 	assert_string_equal(c.issuer, "");
 	assert_int_equal(parse(0, "issue", "", &c, &err), 0);
 	assert_string_equal(c.issuer, "");
-	assert_int_equal(parse(0, "ISSUEWILD", " ca.example.net ; account=230123 ; policy=ev",
-			       &c, &err),
-			 0);
+	assert_int_equal(
+	    parse(0, "ISSUEWILD", " ca.example.net ; account=230123 ; policy=ev", &c, &err), 0);
 	assert_int_equal(c.kind, DP_CAA_ISSUEWILD);
 	assert_string_equal(c.issuer, "ca.example.net");
 	assert_int_equal(c.nparams, 2);
 	assert_string_equal(dp_caa_kind_str(c.kind), "issuewild");
 	assert_int_equal(parse(0, "issue", "ca.example.net; validationmethods=dns-01", &c, &err),
-			 0);
+	                 0);
 	assert_int_equal(parse(0, "iodef", "mailto:security@glitter.kr", &c, &err), 0);
 	assert_int_equal(c.kind, DP_CAA_IODEF);
 	assert_int_equal(parse(0, "iodef", "https://iodef.example.com/", &c, &err), 0);
@@ -86,24 +85,24 @@ test_hostile(void **state)
 		const char *value;
 		const char *reason;
 	} bad[] = {
-		{"is-sue", "ca.example.net", "tag"},
-		{"issue", "ca..example.net", "not a domain"},
-		{"issue", "-ca.example.net", "not a domain"},
-		{"issue", "ca_x.example.net", "not a domain"},
-		{"issue", "ca.example.net.", "not a domain"},
-		{"issue", "ca.example.net x", "expected ';'"},
-		{"issue", "ca.example.net; =x", "malformed parameter"},
-		{"issue", "ca.example.net; a", "malformed parameter"},
-		{"issue", "ca.example.net; a=b c=d", "expected ';'"},
-		{"issue", "ca.example.net; a=b;", "trailing"},
-		{"issue", "ca.example.net; -a=b", "malformed parameter"},
-		{"issue", "ca.example.net; a=\x01", "expected ';'"},
-		{"issue", "\xc3\xa9.example", "not a domain"},
-		{"iodef", "ftp://x", "not a mailto"},
-		{"iodef", "mailto:", "not a mailto"},
-		{"iodef", "security@glitter.kr", "not a mailto"},
-		{"iodef", "mailto:a b@c", "not a URL"},
-		{"iodef", "", "not a mailto"},
+	    {"is-sue", "ca.example.net", "tag"},
+	    {"issue", "ca..example.net", "not a domain"},
+	    {"issue", "-ca.example.net", "not a domain"},
+	    {"issue", "ca_x.example.net", "not a domain"},
+	    {"issue", "ca.example.net.", "not a domain"},
+	    {"issue", "ca.example.net x", "expected ';'"},
+	    {"issue", "ca.example.net; =x", "malformed parameter"},
+	    {"issue", "ca.example.net; a", "malformed parameter"},
+	    {"issue", "ca.example.net; a=b c=d", "expected ';'"},
+	    {"issue", "ca.example.net; a=b;", "trailing"},
+	    {"issue", "ca.example.net; -a=b", "malformed parameter"},
+	    {"issue", "ca.example.net; a=\x01", "expected ';'"},
+	    {"issue", "\xc3\xa9.example", "not a domain"},
+	    {"iodef", "ftp://x", "not a mailto"},
+	    {"iodef", "mailto:", "not a mailto"},
+	    {"iodef", "security@glitter.kr", "not a mailto"},
+	    {"iodef", "mailto:a b@c", "not a URL"},
+	    {"iodef", "", "not a mailto"},
 	};
 	static const uint8_t short1[] = {0};
 	static const uint8_t zero_tag[] = {0, 0, 'x'};
@@ -119,7 +118,7 @@ test_hostile(void **state)
 			fail_msg("accepted %s \"%s\"", bad[i].tag, bad[i].value);
 		if (strstr(err.msg, bad[i].reason) == NULL)
 			fail_msg("%s \"%s\": reason \"%s\" lacks \"%s\"", bad[i].tag, bad[i].value,
-				 err.msg, bad[i].reason);
+			         err.msg, bad[i].reason);
 	}
 	assert_int_not_equal(dp_caa_parse(short1, 0, &c, &err), 0);
 	assert_int_not_equal(dp_caa_parse(short1, sizeof(short1), &c, &err), 0);
@@ -134,8 +133,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,30 +43,30 @@ static void
 test_txt_hostile(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"v=STSv1",			     /* no id */
-		"v=STSv1;",			     /* no id */
-		"v=STSv2; id=abc",		     /* version */
-		"V=STSv1; id=abc",		     /* case-sensitive */
-		"v=STSv1x; id=abc",		     /* not v=STSv1 */
-		" v=STSv1; id=abc",		     /* leading space */
-		"id=abc; v=STSv1",		     /* version not first */
-		"v=STSv1; id=",			     /* empty id */
-		"v=STSv1; id=0123456789abcdef0123456789ABCDEFx", /* 33 */
-		"v=STSv1; id=ab-c",		     /* hyphen */
-		"v=STSv1; id=abc; id=def",	     /* two ids */
-		"v=STSv1; id=abc def",		     /* space in value */
-		"v=STSv1 id=abc",		     /* no ';' */
-		"v=STSv1;; id=abc",		     /* empty field */
-		"v=STSv1; id=abc;;",		     /* two delimiters */
-		"v=STSv1; =x; id=abc",		     /* empty ext name */
-		"v=STSv1; -x=y; id=abc",	     /* ext name start */
-		"v=STSv1; x=; id=abc",		     /* empty ext value */
-		"v=STSv1; x=a=b; id=abc",	     /* '=' in ext value */
-		"v=STSv1; x; id=abc",		     /* no '=' */
-		"v=STSv1; id=abc\x7f",		     /* control */
-		"v=STSv1; id=\xc3\xa9t\xc3\xa9",     /* non-ASCII */
-		"v=STSv1; abcdefghijabcdefghijabcdefghijabc=1; id=a", /* 33-char name */
+	    "",
+	    "v=STSv1",                                            /* no id */
+	    "v=STSv1;",                                           /* no id */
+	    "v=STSv2; id=abc",                                    /* version */
+	    "V=STSv1; id=abc",                                    /* case-sensitive */
+	    "v=STSv1x; id=abc",                                   /* not v=STSv1 */
+	    " v=STSv1; id=abc",                                   /* leading space */
+	    "id=abc; v=STSv1",                                    /* version not first */
+	    "v=STSv1; id=",                                       /* empty id */
+	    "v=STSv1; id=0123456789abcdef0123456789ABCDEFx",      /* 33 */
+	    "v=STSv1; id=ab-c",                                   /* hyphen */
+	    "v=STSv1; id=abc; id=def",                            /* two ids */
+	    "v=STSv1; id=abc def",                                /* space in value */
+	    "v=STSv1 id=abc",                                     /* no ';' */
+	    "v=STSv1;; id=abc",                                   /* empty field */
+	    "v=STSv1; id=abc;;",                                  /* two delimiters */
+	    "v=STSv1; =x; id=abc",                                /* empty ext name */
+	    "v=STSv1; -x=y; id=abc",                              /* ext name start */
+	    "v=STSv1; x=; id=abc",                                /* empty ext value */
+	    "v=STSv1; x=a=b; id=abc",                             /* '=' in ext value */
+	    "v=STSv1; x; id=abc",                                 /* no '=' */
+	    "v=STSv1; id=abc\x7f",                                /* control */
+	    "v=STSv1; id=\xc3\xa9t\xc3\xa9",                      /* non-ASCII */
+	    "v=STSv1; abcdefghijabcdefghijabcdefghijabc=1; id=a", /* 33-char name */
 	};
 	struct dp_sts_txt t;
 	struct dp_err err = {0};
@@ -108,9 +108,9 @@ test_policy_valid(void **state)
 
 	(void)state;
 	assert_int_equal(policy("version: STSv1\r\nmode: enforce\r\nmx: mail.glitter.kr\r\n"
-				"max_age: 604800\r\n",
-				&p, &err),
-			 0);
+	                        "max_age: 604800\r\n",
+	                        &p, &err),
+	                 0);
 	assert_int_equal(p.mode, DP_STS_MODE_ENFORCE);
 	assert_int_equal(p.max_age, 604800);
 	assert_int_equal(p.nmx, 1);
@@ -119,9 +119,9 @@ test_policy_valid(void **state)
 	dp_sts_policy_clear(&p);
 	/* LF lines, no final terminator, extra WSP, several mx, upper case mx, extensions. */
 	assert_int_equal(policy("version:STSv1\nmode:\ttesting \nmx: *.Example.NET\nmx: a.b\n"
-				"x-ext: some value here\nmax_age: 0",
-				&p, &err),
-			 0);
+	                        "x-ext: some value here\nmax_age: 0",
+	                        &p, &err),
+	                 0);
 	assert_int_equal(p.mode, DP_STS_MODE_TESTING);
 	assert_int_equal(p.max_age, 0);
 	assert_int_equal(p.nmx, 2);
@@ -131,16 +131,16 @@ test_policy_valid(void **state)
 	dp_sts_policy_clear(&p);
 	/* mode none needs no mx; the maximum max_age. */
 	assert_int_equal(policy("version: STSv1\r\nmode: none\r\nmax_age: 31557600\r\n", &p, &err),
-			 0);
+	                 0);
 	assert_int_equal(p.nmx, 0);
 	assert_int_equal(p.max_age, 31557600);
 	assert_string_equal(dp_sts_mode_str(p.mode), "none");
 	dp_sts_policy_clear(&p);
 	/* Extension values may carry UTF-8. */
 	assert_int_equal(policy("version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n"
-				"note: caf\xc3\xa9\n",
-				&p, &err),
-			 0);
+	                        "note: caf\xc3\xa9\n",
+	                        &p, &err),
+	                 0);
 	dp_sts_policy_clear(&p);
 }
 
@@ -151,39 +151,40 @@ test_policy_hostile(void **state)
 		const char *body;
 		const char *reason;
 	} bad[] = {
-		{"", "empty"},
-		{"mode: enforce\nversion: STSv1\nmx: a.kr\nmax_age: 1\n", "line 1"},
-		{"version: STSv2\nmode: enforce\nmx: a.kr\nmax_age: 1\n", "STSv1"},
-		{"version: STSv1\nmode: Enforce\nmx: a.kr\nmax_age: 1\n", "mode"},
-		{"version: STSv1\nmode: enforce\nmode: testing\nmx: a.kr\nmax_age: 1\n", "second mode"},
-		{"version: STSv1\nversion: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n", "second version"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nmax_age: 2\n", "second max_age"},
-		{"version: STSv1\nmode: enforce\nmax_age: 1\n", "no mx"},
-		{"version: STSv1\nmx: a.kr\nmax_age: 1\n", "no mode"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\n", "no max_age"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 31557601\n", "max_age"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: -1\n", "max_age"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 99999999999\n", "max_age"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1 2\n", "max_age"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 0x10\n", "max_age"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: +1\n", "max_age"},
-		{"version: STSv1\nmode: enforce\nmx: a..kr\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr.\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx: *\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx: a.*.kr\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx: **.kr\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx: -a.kr\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx: a_b.kr\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr b.kr\nmax_age: 1\n", "mx"},
-		{"version: STSv1\nmode: enforce\nmx:\nmax_age: 1\n", "empty"},
-		{"version: STSv1\n\nmode: enforce\nmx: a.kr\nmax_age: 1\n", "empty"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n\n", "empty"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\r\r\n", "CR"},
-		{"version: STSv1\rmode: enforce\nmx: a.kr\nmax_age: 1\n", "CR"},
-		{"version: STSv1\nmode enforce\nmx: a.kr\nmax_age: 1\n", "no ':'"},
-		{"version: STSv1\n mode: enforce\nmx: a.kr\nmax_age: 1\n", "field name"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nx: a\tb\n", "malformed"},
-		{"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nx: a\x01\n", "malformed"},
+	    {"", "empty"},
+	    {"mode: enforce\nversion: STSv1\nmx: a.kr\nmax_age: 1\n", "line 1"},
+	    {"version: STSv2\nmode: enforce\nmx: a.kr\nmax_age: 1\n", "STSv1"},
+	    {"version: STSv1\nmode: Enforce\nmx: a.kr\nmax_age: 1\n", "mode"},
+	    {"version: STSv1\nmode: enforce\nmode: testing\nmx: a.kr\nmax_age: 1\n", "second mode"},
+	    {"version: STSv1\nversion: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n",
+	     "second version"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nmax_age: 2\n", "second max_age"},
+	    {"version: STSv1\nmode: enforce\nmax_age: 1\n", "no mx"},
+	    {"version: STSv1\nmx: a.kr\nmax_age: 1\n", "no mode"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\n", "no max_age"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 31557601\n", "max_age"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: -1\n", "max_age"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 99999999999\n", "max_age"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1 2\n", "max_age"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 0x10\n", "max_age"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: +1\n", "max_age"},
+	    {"version: STSv1\nmode: enforce\nmx: a..kr\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr.\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx: *\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx: a.*.kr\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx: **.kr\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx: -a.kr\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx: a_b.kr\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr b.kr\nmax_age: 1\n", "mx"},
+	    {"version: STSv1\nmode: enforce\nmx:\nmax_age: 1\n", "empty"},
+	    {"version: STSv1\n\nmode: enforce\nmx: a.kr\nmax_age: 1\n", "empty"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n\n", "empty"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\r\r\n", "CR"},
+	    {"version: STSv1\rmode: enforce\nmx: a.kr\nmax_age: 1\n", "CR"},
+	    {"version: STSv1\nmode enforce\nmx: a.kr\nmax_age: 1\n", "no ':'"},
+	    {"version: STSv1\n mode: enforce\nmx: a.kr\nmax_age: 1\n", "field name"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nx: a\tb\n", "malformed"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nx: a\x01\n", "malformed"},
 	};
 	struct dp_sts_policy p;
 	struct dp_err err = {0};
@@ -194,14 +195,15 @@ test_policy_hostile(void **state)
 		if (policy(bad[i].body, &p, &err) == 0)
 			fail_msg("accepted policy %zu", i);
 		if (strstr(err.msg, bad[i].reason) == NULL)
-			fail_msg("policy %zu: reason \"%s\" lacks \"%s\"", i, err.msg, bad[i].reason);
+			fail_msg("policy %zu: reason \"%s\" lacks \"%s\"", i, err.msg,
+			         bad[i].reason);
 		assert_null(p.mx);
 	}
 	/* A NUL byte inside the body is not a terminator. */
 	assert_int_not_equal(dp_sts_policy_parse("version: STSv1\nmode: enforce\0\nmx: a.kr\n"
-						 "max_age: 1\n",
-						 41, &p, &err),
-			     0);
+	                                         "max_age: 1\n",
+	                                         41, &p, &err),
+	                     0);
 }
 
 static void
@@ -250,9 +252,9 @@ test_mx_match(void **state)
 	assert_false(dp_sts_mx_match("a.kr", ""));
 	assert_false(dp_sts_mx_match("a.kr", "."));
 	assert_int_equal(policy("version: STSv1\nmode: enforce\nmx: mx.other.example\n"
-				"mx: *.glitter.kr\nmax_age: 1\n",
-				&p, &err),
-			 0);
+	                        "mx: *.glitter.kr\nmax_age: 1\n",
+	                        &p, &err),
+	                 0);
 	assert_int_equal(dp_sts_policy_match(&p, "mail.glitter.kr"), 1);
 	assert_int_equal(dp_sts_policy_match(&p, "glitter.kr"), -1);
 	dp_sts_policy_clear(&p);
@@ -291,7 +293,7 @@ test_printable(void **state)
 	(void)state;
 	assert_string_equal(dp_text_printable("ab\x01\\", 4, out, sizeof(out)), "ab\\x01\\x5c");
 	assert_string_equal(dp_text_printable("0123456789abcdefghij", 20, out, sizeof(out)),
-			    "0123456789ab...");
+	                    "0123456789ab...");
 	assert_string_equal(dp_text_printable("\xff\xff\xff\xff\xff", 5, out, 8), "\\xff...");
 	assert_string_equal(dp_text_printable("", 0, out, sizeof(out)), "");
 	assert_true(dp_ldh_domain_valid("a-b.c1", 6));
@@ -304,11 +306,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_txt_valid),     cmocka_unit_test(test_txt_hostile),
-		cmocka_unit_test(test_is_sts),	      cmocka_unit_test(test_policy_valid),
-		cmocka_unit_test(test_policy_hostile), cmocka_unit_test(test_policy_many_mx),
-		cmocka_unit_test(test_mx_match),      cmocka_unit_test(test_txt_join),
-		cmocka_unit_test(test_printable),
+	    cmocka_unit_test(test_txt_valid),      cmocka_unit_test(test_txt_hostile),
+	    cmocka_unit_test(test_is_sts),         cmocka_unit_test(test_policy_valid),
+	    cmocka_unit_test(test_policy_hostile), cmocka_unit_test(test_policy_many_mx),
+	    cmocka_unit_test(test_mx_match),       cmocka_unit_test(test_txt_join),
+	    cmocka_unit_test(test_printable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

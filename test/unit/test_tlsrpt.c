@@ -29,9 +29,9 @@ test_valid(void **state)
 	assert_int_equal(t.rua[0].scheme, DP_TLSRPT_MAILTO);
 	assert_string_equal(t.rua[0].uri, "mailto:tlsrpt@glitter.kr");
 	assert_int_equal(parse("v=TLSRPTv1;rua=mailto:a@b.kr , https://r.example.com/v1/tls?x=1;"
-			       " ext=1 ;",
-			       &t, &err),
-			 0);
+	                       " ext=1 ;",
+	                       &t, &err),
+	                 0);
 	assert_int_equal(t.nrua, 2);
 	assert_int_equal(t.rua[1].scheme, DP_TLSRPT_HTTPS);
 	assert_string_equal(t.rua[1].uri, "https://r.example.com/v1/tls?x=1");
@@ -51,35 +51,35 @@ test_hostile(void **state)
 		const char *rec;
 		const char *reason;
 	} bad[] = {
-		{"", "v=TLSRPTv1"},
-		{"v=TLSRPTv1", "no rua"},
-		{"v=TLSRPTv1;", "no rua"},
-		{"v=TLSRPTv2; rua=mailto:a@b.kr", "v=TLSRPTv1"},
-		{"rua=mailto:a@b.kr; v=TLSRPTv1", "v=TLSRPTv1"},
-		{"v=TLSRPTv1; rua=ftp://x", "neither mailto: nor https:"},
-		{"v=TLSRPTv1; rua=http://r.example.com/", "neither"},
-		{"v=TLSRPTv1; rua=", "empty rua"},
-		{"v=TLSRPTv1; rua=mailto:a@b.kr,", "empty rua"},
-		{"v=TLSRPTv1; rua=,mailto:a@b.kr", "empty rua"},
-		{"v=TLSRPTv1; rua=mailto:a@b.kr; rua=mailto:c@d.kr", "more than one rua"},
-		{"v=TLSRPTv1; rua=mailto:", "malformed"},
-		{"v=TLSRPTv1; rua=mailto:@b.kr", "malformed"},
-		{"v=TLSRPTv1; rua=mailto:a@", "malformed"},
-		{"v=TLSRPTv1; rua=mailto:a@b@c.kr", "malformed"},
-		{"v=TLSRPTv1; rua=mailto:a@b..kr", "malformed"},
-		{"v=TLSRPTv1; rua=https:", "malformed"},
-		{"v=TLSRPTv1; rua=https:/x.kr", "malformed"},
-		{"v=TLSRPTv1; rua=https:///path", "malformed"},
-		{"v=TLSRPTv1; rua=mailto:a b@c.kr", "bad character"},
-		{"v=TLSRPTv1; rua=mailto:a\"b@c.kr", "bad character"},
-		{"v=TLSRPTv1; rua=mailto:a@b.kr\x01", "bad character"},
-		{"v=TLSRPTv1 rua=mailto:a@b.kr", "expected ';'"},
-		{"v=TLSRPTv1;; rua=mailto:a@b.kr", "malformed field"},
-		{"v=TLSRPTv1; rua=mailto:a@b.kr; x", "malformed field"},
-		{"v=TLSRPTv1; rua=mailto:a@b.kr; x=", "malformed field"},
-		{"v=TLSRPTv1; rua=mailto:a@b.kr; _x=1", "malformed field"},
-		{"v=TLSRPTv1; rua=m:a@b.kr", "neither"},
-		{"v=TLSRPTv1; rua=a@b.kr", "neither"},
+	    {"", "v=TLSRPTv1"},
+	    {"v=TLSRPTv1", "no rua"},
+	    {"v=TLSRPTv1;", "no rua"},
+	    {"v=TLSRPTv2; rua=mailto:a@b.kr", "v=TLSRPTv1"},
+	    {"rua=mailto:a@b.kr; v=TLSRPTv1", "v=TLSRPTv1"},
+	    {"v=TLSRPTv1; rua=ftp://x", "neither mailto: nor https:"},
+	    {"v=TLSRPTv1; rua=http://r.example.com/", "neither"},
+	    {"v=TLSRPTv1; rua=", "empty rua"},
+	    {"v=TLSRPTv1; rua=mailto:a@b.kr,", "empty rua"},
+	    {"v=TLSRPTv1; rua=,mailto:a@b.kr", "empty rua"},
+	    {"v=TLSRPTv1; rua=mailto:a@b.kr; rua=mailto:c@d.kr", "more than one rua"},
+	    {"v=TLSRPTv1; rua=mailto:", "malformed"},
+	    {"v=TLSRPTv1; rua=mailto:@b.kr", "malformed"},
+	    {"v=TLSRPTv1; rua=mailto:a@", "malformed"},
+	    {"v=TLSRPTv1; rua=mailto:a@b@c.kr", "malformed"},
+	    {"v=TLSRPTv1; rua=mailto:a@b..kr", "malformed"},
+	    {"v=TLSRPTv1; rua=https:", "malformed"},
+	    {"v=TLSRPTv1; rua=https:/x.kr", "malformed"},
+	    {"v=TLSRPTv1; rua=https:///path", "malformed"},
+	    {"v=TLSRPTv1; rua=mailto:a b@c.kr", "bad character"},
+	    {"v=TLSRPTv1; rua=mailto:a\"b@c.kr", "bad character"},
+	    {"v=TLSRPTv1; rua=mailto:a@b.kr\x01", "bad character"},
+	    {"v=TLSRPTv1 rua=mailto:a@b.kr", "expected ';'"},
+	    {"v=TLSRPTv1;; rua=mailto:a@b.kr", "malformed field"},
+	    {"v=TLSRPTv1; rua=mailto:a@b.kr; x", "malformed field"},
+	    {"v=TLSRPTv1; rua=mailto:a@b.kr; x=", "malformed field"},
+	    {"v=TLSRPTv1; rua=mailto:a@b.kr; _x=1", "malformed field"},
+	    {"v=TLSRPTv1; rua=m:a@b.kr", "neither"},
+	    {"v=TLSRPTv1; rua=a@b.kr", "neither"},
 	};
 	struct dp_tlsrpt t;
 	struct dp_err err;
@@ -93,7 +93,7 @@ test_hostile(void **state)
 			fail_msg("accepted \"%s\"", bad[i].rec);
 		if (strstr(err.msg, bad[i].reason) == NULL)
 			fail_msg("\"%s\": reason \"%s\" lacks \"%s\"", bad[i].rec, err.msg,
-				 bad[i].reason);
+			         bad[i].reason);
 	}
 	/* More URIs than the cap, and a URI longer than the cap. */
 	for (int i = 0; i < DP_TLSRPT_MAX_RUA; i++)
@@ -112,8 +112,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
