@@ -388,24 +388,17 @@ mx_step(struct sts *s, struct dp_results *out)
 static void
 state_step(struct sts *s)
 {
-	json_t *st = s->ctx->state;
-	const char *id, *sha;
+	const char *prev = NULL;
 
-	if (st == NULL || s->sha256[0] == '\0')
+	if (s->ctx->state == NULL || s->sha256[0] == '\0')
 		return;
-	id = json_string_value(json_object_get(st, "id"));
-	sha = json_string_value(json_object_get(st, "body_sha256"));
-	if (id != NULL && sha != NULL && strcmp(id, s->txt.id) == 0) {
-		json_object_set_new(s->d, "previous_body_sha256", json_string(sha));
-		if (strcmp(sha, s->sha256) != 0)
-			fail(s, DP_STATUS_WARNING,
-			     "policy body changed while the TXT id stayed %s: senders keep the "
-			     "cached policy (RFC 8461 §3.1)",
-			     s->txt.id);
-		return;
-	}
-	json_object_set_new(st, "id", json_string(s->txt.id));
-	json_object_set_new(st, "body_sha256", json_string(s->sha256));
+	if (dp_sts_id_stale(s->ctx->state, s->txt.id, s->sha256, &prev))
+		fail(s, DP_STATUS_WARNING,
+		     "policy body changed while the TXT id stayed %s: senders keep the "
+		     "cached policy (RFC 8461 §3.1)",
+		     s->txt.id);
+	if (prev != NULL)
+		json_object_set_new(s->d, "previous_body_sha256", json_string(prev));
 }
 
 static void

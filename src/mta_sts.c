@@ -396,3 +396,21 @@ dp_sts_policy_match(const struct dp_sts_policy *p, const char *host)
 	}
 	return -1;
 }
+
+bool
+dp_sts_id_stale(json_t *state, const char *id, const char *body_sha256, const char **previous)
+{
+	const char *old_id = json_string_value(json_object_get(state, "id"));
+	const char *old_sha = json_string_value(json_object_get(state, "body_sha256"));
+
+	if (previous != NULL)
+		*previous = NULL;
+	if (old_id != NULL && old_sha != NULL && strcmp(old_id, id) == 0) {
+		if (previous != NULL)
+			*previous = old_sha;
+		return strcmp(old_sha, body_sha256) != 0;
+	}
+	json_object_set_new(state, "id", json_string(id));
+	json_object_set_new(state, "body_sha256", json_string(body_sha256));
+	return false;
+}

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "dnsprobe/common.h"
 
 #define DP_STS_ID_MAX      32            /* RFC 8461 §3.1: 1*32(ALPHA / DIGIT) */
@@ -58,3 +60,9 @@ void dp_sts_policy_clear(struct dp_sts_policy *p);
 bool dp_sts_mx_match(const char *pattern, const char *host);
 /* The first pattern of p that host matches, or -1. */
 long dp_sts_policy_match(const struct dp_sts_policy *p, const char *host);
+
+/* Cross-run memory for RFC 8461 §3.1 ("the id must change when the policy does"): state is a JSON
+ * object kept between runs holding the id first seen and its body's SHA-256 (hex). Returns true
+ * when the same id now comes with another body; *previous (may be NULL) then gets the remembered
+ * hash, valid while state lives. A new id replaces what was remembered. */
+bool dp_sts_id_stale(json_t *state, const char *id, const char *body_sha256, const char **previous);

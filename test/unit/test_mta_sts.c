@@ -302,6 +302,32 @@ test_printable(void **state)
 	assert_false(dp_ldh_domain_valid("", 0));
 }
 
+static void
+test_id_stale(void **state)
+{
+	json_t *st = json_object();
+	const char *prev = "x";
+
+	(void)state;
+	assert_false(dp_sts_id_stale(st, "id1", "aaaa", &prev)); /* first sight */
+	assert_null(prev);
+	assert_false(dp_sts_id_stale(st, "id1", "aaaa", &prev)); /* unchanged */
+	assert_string_equal(prev, "aaaa");
+	assert_true(dp_sts_id_stale(st, "id1", "bbbb", &prev)); /* body changed, id kept */
+	assert_string_equal(prev, "aaaa");
+	assert_true(dp_sts_id_stale(st, "id1", "bbbb", NULL));   /* still stale on the next run */
+	assert_false(dp_sts_id_stale(st, "id1", "aaaa", NULL));  /* reverted */
+	assert_false(dp_sts_id_stale(st, "id2", "bbbb", &prev)); /* id changed: remembered anew */
+	assert_null(prev);
+	assert_false(dp_sts_id_stale(st, "id2", "bbbb", NULL));
+	assert_string_equal(json_string_value(json_object_get(st, "id")), "id2");
+	/* Junk in the state (wrong types) is replaced, not trusted. */
+	json_object_set_new(st, "id", json_integer(3));
+	assert_false(dp_sts_id_stale(st, "id2", "cccc", NULL));
+	assert_true(dp_sts_id_stale(st, "id2", "dddd", NULL));
+	json_decref(st);
+}
+
 int
 main(void)
 {
@@ -311,6 +337,7 @@ main(void)
 	    cmocka_unit_test(test_policy_hostile), cmocka_unit_test(test_policy_many_mx),
 	    cmocka_unit_test(test_mx_match),       cmocka_unit_test(test_txt_join),
 	    cmocka_unit_test(test_printable),
+	    cmocka_unit_test(test_id_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
