@@ -1,0 +1,244 @@
+/* Unit tests of the result model and the three renderers (text, Nagios, JSON) on built reports. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "dnsprobe/result.h"
+
+/* A report of three checks: one OK, one WARNING, one CRITICAL with a '|' in its summary. */
+static struct dp_report *
+sample(void)
+{
+	struct dp_report *r = dp_report_new("glitter.kr");
+
+	assert_non_null(r);
+	r->started = 1764604800; /* 2025-12-01T16:00:00Z */
+	r->duration = 1.25;
+	assert_non_null(dp_results_add(&r->results, "caa", "glitter.kr", DP_STATUS_OK, NULL,
+				       "CAA allows %s", "letsencrypt.org"));
+	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns3.glitter.kr/127.0.10.3",
+				       DP_STATUS_WARNING,
+				       json_pack("{s:i, s:i}", "soa_serial", 2026112201,
+						 "soa_serial_spread", 3),
+				       "ns3 serial 2026112201 behind 2026112204"));
+	assert_non_null(dp_results_add(&r->results, "dnssec.chain", "glitter.kr",
+				       DP_STATUS_CRITICAL, json_pack("{s:i}", "rrsig_min_remaining", 7200),
+				       "SOA bogus | signature expired"));
+	assert_int_equal(dp_report_add_timing(r, "caa", 0.01, DP_STATUS_OK), 0);
+	assert_int_equal(dp_report_add_timing(r, "ns.soa_serial", 0.02, DP_STATUS_WARNING), 0);
+	assert_int_equal(dp_report_add_timing(r, "dnssec.chain", 0.5, DP_STATUS_CRITICAL), 0);
+	return r;
+}
+
+/* Render r with fn into a NUL-terminated heap string. */
+static char *
+render(int (*fn)(FILE *, const struct dp_report *, const struct dp_render_opts *),
+       const struct dp_report *r, int verbose)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct dp_render_opts o = {.verbose = verbose, .colour = false};
+
+	assert_non_null(f);
+	assert_int_equal(fn(f, r, &o), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void
+test_worst_order(void **state)
+{
+	(void)state;
+	/* monitoring-plugins order: CRITICAL > WARNING > UNKNOWN > OK */
+	assert_int_equal(dp_status_worst(DP_STATUS_OK, DP_STATUS_UNKNOWN), DP_STATUS_UNKNOWN);
+	assert_int_equal(dp_status_worst(DP_STATUS_UNKNOWN, DP_STATUS_WARNING), DP_STATUS_WARNING);
+	assert_int_equal(dp_status_worst(DP_STATUS_CRITICAL, DP_STATUS_WARNING), DP_STATUS_CRITICAL);
+	assert_int_equal(dp_status_worst(DP_STATUS_CRITICAL, DP_STATUS_UNKNOWN), DP_STATUS_CRITICAL);
+	assert_string_equal(dp_status_str(DP_STATUS_UNKNOWN), "UNKNOWN");
+}
+
+static void
+test_results_worst_and_sort(void **state)
+{
+	struct dp_results rs;
+
+	(void)state;
+	dp_results_init(&rs);
+	assert_int_equal(dp_results_worst(&rs), DP_STATUS_OK);
+	assert_non_null(dp_results_add(&rs, "a", "1", DP_STATUS_OK, NULL, "one"));
+	assert_non_null(dp_results_add(&rs, "a", "2", DP_STATUS_UNKNOWN, NULL, "two"));
+	assert_non_null(dp_results_add(&rs, "b", "3", DP_STATUS_WARNING, NULL, "three"));
+	assert_non_null(dp_results_add(&rs, "b", "4", DP_STATUS_OK, NULL, "four"));
+	assert_non_null(dp_results_add(&rs, "c", "5", DP_STATUS_WARNING, NULL, "five %d", 5));
+	assert_int_equal(dp_results_worst(&rs), DP_STATUS_WARNING);
+	dp_results_sort(&rs);
+	/* worst first, stable within a status */
+	assert_string_equal(rs.v[0].subject, "3");
+	assert_string_equal(rs.v[1].subject, "5");
+	assert_string_equal(rs.v[1].summary, "five 5");
+	assert_string_equal(rs.v[2].subject, "2");
+	assert_string_equal(rs.v[3].subject, "1");
+	assert_string_equal(rs.v[4].subject, "4");
+	assert_true(json_is_object(rs.v[0].details));
+	dp_results_clear(&rs);
+	assert_int_equal(rs.n, 0);
+	dp_results_clear(NULL);
+}
+
+static void
+test_results_take(void **state)
+{
+	struct dp_results a;
+	struct dp_results b;
+
+	(void)state;
+	dp_results_init(&a);
+	dp_results_init(&b);
+	assert_non_null(dp_results_add(&a, "x", "1", DP_STATUS_OK, NULL, "a1"));
+	for (int i = 0; i < 100; i++)
+		assert_non_null(dp_results_add(&b, "y", "s", DP_STATUS_CRITICAL, NULL, "b%d", i));
+	assert_int_equal(dp_results_take(&a, &b), 0);
+	assert_int_equal(a.n, 101);
+	assert_int_equal(b.n, 0);
+	assert_string_equal(a.v[100].summary, "b99");
+	assert_int_equal(dp_results_worst(&a), DP_STATUS_CRITICAL);
+	dp_results_clear(&a);
+	dp_results_clear(&b);
+}
+
+static void
+test_json(void **state)
+{
+	struct dp_report *r = sample();
+	char *out = render(dp_render_json, r, 0);
+	json_error_t e;
+	json_t *j = json_loads(out, 0, &e);
+	json_t *checks;
+
+	(void)state;
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "domain")), "glitter.kr");
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "CRITICAL");
+	assert_string_equal(json_string_value(json_object_get(j, "started")),
+			    "2025-12-01T16:00:00Z");
+	assert_true(json_real_value(json_object_get(j, "duration_seconds")) > 1.2);
+	checks = json_object_get(j, "checks");
+	assert_int_equal(json_array_size(checks), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *c = json_array_get(checks, i);
+
+		assert_non_null(json_object_get(c, "id"));
+		assert_non_null(json_object_get(c, "subject"));
+		assert_non_null(json_object_get(c, "status"));
+		assert_non_null(json_object_get(c, "summary"));
+		assert_true(json_is_object(json_object_get(c, "details")));
+	}
+	json_decref(j);
+	free(out);
+	dp_report_free(r);
+}
+
+static void
+test_nagios(void **state)
+{
+	struct dp_report *r = sample();
+	char *out = render(dp_render_nagios, r, 0);
+	char *nl = strchr(out, '\n');
+	char *bar;
+
+	(void)state;
+	assert_non_null(nl);
+	*nl = '\0';
+	/* status line: "DNSPROBE STATE - domain: worst problems | perfdata" */
+	assert_true(strncmp(out, "DNSPROBE CRITICAL - glitter.kr: dnssec.chain: ", 46) == 0);
+	bar = strchr(out, '|');
+	assert_non_null(bar);
+	/* the summary's own '|' must not start the perfdata early */
+	assert_null(strchr(bar + 1, '|'));
+	assert_non_null(strstr(out, "SOA bogus / signature expired"));
+	/* critical before warning on the status line */
+	assert_true(strstr(out, "dnssec.chain:") < strstr(out, "ns.soa_serial:"));
+	assert_non_null(strstr(bar, " rrsig_min_remaining=7200s"));
+	assert_non_null(strstr(bar, " soa_serial_spread=3;;;0"));
+	assert_non_null(strstr(bar, " check_duration=1.250s;;;0"));
+	assert_non_null(strstr(bar, " checks_critical=1;;;0 checks_warning=1;;;0"));
+	/* long output: one line per result, worst first */
+	assert_true(strncmp(nl + 1, "[CRITICAL] dnssec.chain glitter.kr: ", 36) == 0);
+	assert_non_null(strstr(nl + 1, "\n[WARNING] ns.soa_serial ns3.glitter.kr/127.0.10.3: "));
+	assert_non_null(strstr(nl + 1, "\n[OK] caa glitter.kr: CAA allows letsencrypt.org\n"));
+	free(out);
+	dp_report_free(r);
+}
+
+static void
+test_nagios_all_ok(void **state)
+{
+	struct dp_report *r = dp_report_new("glitter.kr");
+	char *out;
+
+	(void)state;
+	assert_non_null(dp_results_add(&r->results, "caa", "glitter.kr", DP_STATUS_OK, NULL, "ok"));
+	assert_int_equal(dp_report_add_timing(r, "caa", 0.01, DP_STATUS_OK), 0);
+	out = render(dp_render_nagios, r, 0);
+	assert_true(strncmp(out, "DNSPROBE OK - glitter.kr: all 1 checks OK (1 results) |", 55) == 0);
+	free(out);
+	dp_report_free(r);
+}
+
+static void
+test_text(void **state)
+{
+	struct dp_report *r = sample();
+	char *out = render(dp_render_text, r, 0);
+	char *v;
+
+	(void)state;
+	assert_non_null(strstr(out, "glitter.kr — CRITICAL (1 critical, 1 warning, 0 unknown, 1 ok)"));
+	/* groups worst first, no colour when not asked */
+	assert_true(strstr(out, "\ndnssec.chain") < strstr(out, "\nns.soa_serial"));
+	assert_true(strstr(out, "\nns.soa_serial") < strstr(out, "\ncaa"));
+	assert_non_null(strstr(out, "[CRIT] glitter.kr: SOA bogus | signature expired"));
+	assert_null(strchr(out, '\033'));
+	/* details only with -v */
+	assert_null(strstr(out, "soa_serial:"));
+	v = render(dp_render_text, r, 1);
+	assert_non_null(strstr(v, "soa_serial: 2026112201"));
+	free(v);
+	free(out);
+	dp_report_free(r);
+}
+
+static void
+test_output_names(void **state)
+{
+	(void)state;
+	assert_int_equal(dp_output_parse("text"), DP_OUTPUT_TEXT);
+	assert_int_equal(dp_output_parse("nagios"), DP_OUTPUT_NAGIOS);
+	assert_int_equal(dp_output_parse("json"), DP_OUTPUT_JSON);
+	assert_int_equal(dp_output_parse("xml"), -1);
+	assert_int_equal(dp_output_parse(""), -1);
+	assert_string_equal(dp_output_str(DP_OUTPUT_JSON), "json");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_worst_order),   cmocka_unit_test(test_results_worst_and_sort),
+		cmocka_unit_test(test_results_take),  cmocka_unit_test(test_json),
+		cmocka_unit_test(test_nagios),	      cmocka_unit_test(test_nagios_all_ok),
+		cmocka_unit_test(test_text),	      cmocka_unit_test(test_output_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
