@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "config_file.h"
 
 enum {
 	OPT_CA_FILE = 256,
@@ -346,5 +347,6 @@ dp_cli_clear(struct dp_cli *cli)
 	dp_strv_free(cli->opts.expected_ns, cli->opts.nexpected_ns);
 	free(cli->only);
 	free(cli->skip);
+	dp_config_free(cli->file);
 	memset(cli, 0, sizeof(*cli));
 }

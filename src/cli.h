@@ -4,12 +4,15 @@
 #include "dnsprobe/probe.h"
 #include "dnsprobe/result.h"
 
+struct dp_config;
+
 /* Everything `check` was asked to do. Arrays are owned; free with dp_cli_clear. */
 struct dp_cli {
 	struct dp_check_opts opts;
 	enum dp_output output;
 	int verbose;
 	const char *config; /* -c FILE */
+	struct dp_config *file; /* -c FILE loaded (owned; opts may point into it) */
 	char *only;
 	char *skip;
 	bool help;

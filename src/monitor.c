@@ -13,11 +13,3 @@ dp_monitor_main(int argc, char **argv)
 	fprintf(stderr, "dnsprobe monitor: not built in this revision\n");
 	return 3;
 }
-
-int
-dp_config_apply_to_cli(const char *path, struct dp_cli *cli, struct dp_err *err)
-{
-	(void)cli;
-	return dp_err_set(err, DP_EINVAL, "%s: config files are not supported in this revision",
-			  path);
-}
