@@ -6,6 +6,8 @@
 #include "dnsprobe/probe.h"
 
 extern const struct dp_probe dp_probe_dnssec_chain;
+extern const struct dp_probe dp_probe_dnssec_denial;
+extern const struct dp_probe dp_probe_dnssec_rrsig_expiry;
 extern const struct dp_probe dp_probe_ns_soa_serial;
 extern const struct dp_probe dp_probe_ns_delegation;
 extern const struct dp_probe dp_probe_mta_sts_policy;
@@ -14,6 +16,8 @@ extern const struct dp_probe dp_probe_caa;
 
 const struct dp_probe *const dp_probes[] = {
 	&dp_probe_dnssec_chain,
+	&dp_probe_dnssec_denial,
+	&dp_probe_dnssec_rrsig_expiry,
 	&dp_probe_ns_soa_serial,
 	&dp_probe_ns_delegation,
 	&dp_probe_mta_sts_policy,

@@ -1,0 +1,511 @@
+/* dnssec.rrsig_expiry: every authoritative server address asked directly (RD=0, DO=1) for the
+ * apex RRsets, a denial and the TLSA RRsets; the RRSIG times read as served, per address. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsprobe/dnssec.h"
+#include "dnsprobe/nssurvey.h"
+#include "dnsprobe/probe.h"
+
+#define ID            "dnssec.rrsig_expiry"
+#define SUBJ          320
+#define MAX_TLSA      8
+#define MAX_QUESTIONS (6 + 1 + MAX_TLSA)
+#define MAX_TYPES     32
+
+static const uint16_t apex_types[] = {DP_RR_SOA, DP_RR_NS,  DP_RR_DNSKEY,
+                                      DP_RR_MX,  DP_RR_TXT, DP_RR_CAA};
+#define NAPEX (sizeof(apex_types) / sizeof(apex_types[0]))
+
+struct question {
+	char name[300];
+	uint16_t type;
+};
+
+/* The earliest-expiring signature seen over one RR type at one server. */
+struct earliest {
+	uint16_t type;
+	int64_t expiration;
+	int64_t inception;
+	uint16_t key_tag;
+	char owner[256];
+};
+
+/* What one server address served, reduced. */
+struct tally {
+	struct earliest v[MAX_TYPES];
+	size_t n;
+	size_t nsigs;
+	size_t answered;
+	enum dp_rrsig_state worst; /* of the signatures judged */
+	struct earliest worst_sig; /* the signature behind worst */
+	int64_t min_remaining;
+	json_t *problems; /* array of strings: failed queries */
+	enum dp_status problem_status;
+	json_t *unsigned_rrsets; /* array of "owner TYPE" served without RRSIG */
+};
+
+/* The instant the check judges at (--at, else now). */
+static int64_t
+judge_time(const struct dp_ctx *ctx)
+{
+	return ctx->opts->at != 0 ? ctx->opts->at : (int64_t)dp_now_wall();
+}
+
+static bool
+in_zone(const char *name, const char *zone)
+{
+	size_t n = strlen(name);
+	size_t z = strlen(zone);
+
+	if (z == 0 || strcmp(name, zone) == 0)
+		return true;
+	return n > z && name[n - z - 1] == '.' && strcmp(name + n - z, zone) == 0;
+}
+
+/* The apex types, one random name (its denial brings NSEC/NSEC3 and their signatures), and the
+ * TLSA names of the endpoints this zone serves. */
+static size_t
+questions(const struct dp_ctx *ctx, struct question *q)
+{
+	const struct dp_discovery *d = ctx->disc;
+	size_t n = 0;
+	size_t ntlsa = 0;
+
+	for (size_t i = 0; i < NAPEX; i++) {
+		dp_strlcpy(q[n].name, d->domain, sizeof(q[n].name));
+		q[n++].type = apex_types[i];
+	}
+	if (dp_dnssec_random_name(d->domain, q[n].name, sizeof(q[n].name)) == 0)
+		q[n++].type = DP_RR_A;
+	for (size_t i = 0; i < d->nendpoints && ntlsa < MAX_TLSA; i++) {
+		if (!in_zone(d->endpoints[i].host, d->domain) ||
+		    !dp_snprintf(q[n].name, sizeof(q[n].name), "_%u._tcp.%s", d->endpoints[i].port,
+		                 d->endpoints[i].host))
+			continue;
+		q[n++].type = DP_RR_TLSA;
+		ntlsa++;
+	}
+	return n;
+}
+
+static void problem(struct tally *t, enum dp_status st, const char *fmt, ...) DP_PRINTF(3, 4);
+
+static void
+problem(struct tally *t, enum dp_status st, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(t->problems, json_string(buf));
+	t->problem_status = dp_status_worst(t->problem_status, st);
+}
+
+static struct earliest *
+slot(struct tally *t, uint16_t type)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].type == type)
+			return &t->v[i];
+	}
+	if (t->n >= MAX_TYPES)
+		return NULL;
+	memset(&t->v[t->n], 0, sizeof(t->v[t->n]));
+	t->v[t->n].type = type;
+	t->v[t->n].expiration = INT64_MAX;
+	return &t->v[t->n++];
+}
+
+/* Judge one signature and fold it into the tally. */
+static void
+take_sig(const struct dp_ctx *ctx, struct tally *t, const struct dp_rrsig *s, const char *owner)
+{
+	int64_t now = (int64_t)dp_now_wall();
+	struct earliest e = {.type = s->type_covered,
+	                     .key_tag = s->key_tag,
+	                     .expiration = dp_rrsig_time(s->expiration, now),
+	                     .inception = dp_rrsig_time(s->inception, now)};
+	int64_t rem = 0;
+	enum dp_rrsig_state st = dp_rrsig_judge(e.inception, e.expiration, judge_time(ctx), now,
+	                                        ctx->opts->rrsig_warn, ctx->opts->rrsig_crit, &rem);
+	struct earliest *slotp = slot(t, s->type_covered);
+
+	dp_strlcpy(e.owner, owner, sizeof(e.owner));
+	t->nsigs++;
+	if (slotp != NULL && e.expiration < slotp->expiration)
+		*slotp = e;
+	if (t->nsigs == 1 || rem < t->min_remaining)
+		t->min_remaining = rem;
+	/* The worst state wins; among equals, the earliest expiration. */
+	if (t->nsigs == 1 || st > t->worst ||
+	    (st == t->worst && e.expiration < t->worst_sig.expiration)) {
+		t->worst = st;
+		t->worst_sig = e;
+	}
+}
+
+/* True when the section holds an RRSIG over type at owner. */
+static bool
+has_sig(getdns_list *sec, const char *owner, uint16_t type)
+{
+	for (size_t i = 0; i < dp_list_len(sec); i++) {
+		getdns_dict *rr = dp_list_dict(sec, i);
+		uint32_t covered = 0;
+		char o[256];
+
+		if (dp_rr_type(rr) == DP_RR_RRSIG && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
+		    strcmp(o, owner) == 0 && dp_rr_rdata_int(rr, "type_covered", &covered) == 0 &&
+		    covered == type)
+			return true;
+	}
+	return false;
+}
+
+/* Every RRSIG by the zone in one section; every RRset of the zone there without one. */
+static void
+take_section(const struct dp_ctx *ctx, struct tally *t, getdns_list *sec)
+{
+	const char *zone = ctx->disc->domain;
+
+	for (size_t i = 0; i < dp_list_len(sec); i++) {
+		getdns_dict *rr = dp_list_dict(sec, i);
+		getdns_bindata *raw = dp_rr_rdata_raw(rr);
+		uint16_t type = dp_rr_type(rr);
+		struct dp_rrsig s;
+		char owner[256];
+		char tn[16];
+
+		if (dp_rr_owner(rr, owner, sizeof(owner)) != 0 || !in_zone(owner, zone))
+			continue;
+		if (type != DP_RR_RRSIG) {
+			/* RFC 4035 §3.1.1: with DO set, an authoritative server includes the
+			 * RRSIGs of every RRset it returns (the NS of a delegation excepted). */
+			if ((type != DP_RR_NS || strcmp(owner, zone) == 0) &&
+			    !has_sig(sec, owner, type))
+				json_array_append_new(
+				    t->unsigned_rrsets,
+				    json_sprintf("%s %s", owner,
+				                 dp_rrtype_str(type, tn, sizeof(tn))));
+			continue;
+		}
+		if (raw == NULL || dp_rrsig_parse(raw->data, raw->size, &s) != 0 ||
+		    strcmp(s.signer, zone) != 0)
+			continue;
+		take_sig(ctx, t, &s, owner);
+	}
+}
+
+static void
+take_reply(const struct dp_ctx *ctx, struct tally *t, const struct question *q,
+           const struct dp_reply *r)
+{
+	char tn[16];
+	char rc[16];
+
+	dp_rrtype_str(q->type, tn, sizeof(tn));
+	if (!r->answered) {
+		problem(t, DP_STATUS_CRITICAL, "%s %s: no answer (%s)", q->name, tn,
+		        r->error[0] ? r->error : "timeout");
+		return;
+	}
+	t->answered++;
+	if (!r->aa || (r->rcode != 0 && r->rcode != 3)) {
+		problem(t, DP_STATUS_CRITICAL, "%s %s: %s%s", q->name, tn,
+		        dp_nssurvey_rcode_str(r->rcode, rc, sizeof(rc)),
+		        r->aa ? "" : " without AA (not authoritative)");
+		return;
+	}
+	take_section(ctx, t, dp_msg_section(r->reply, "answer"));
+	take_section(ctx, t, dp_msg_section(r->reply, "authority"));
+}
+
+/* "2026-12-31T16:02:39Z (in 29d23h)" or "(3d ago)" into buf. */
+static const char *
+when(int64_t t, int64_t at, char *buf, size_t bufsz)
+{
+	char ts[40];
+	char d[32];
+
+	dp_time_rfc3339(t, ts, sizeof(ts));
+	dp_duration_format(t >= at ? t - at : at - t, d, sizeof(d));
+	dp_snprintf(buf, bufsz, "%s (%s%s%s)", ts, t >= at ? "in " : "", d, t >= at ? "" : " ago");
+	return buf;
+}
+
+/* The phrase for the tally's worst signature, into buf. */
+static void
+sig_phrase(const struct dp_ctx *ctx, const struct tally *t, char *buf, size_t bufsz)
+{
+	const struct earliest *e = &t->worst_sig;
+	int64_t at = judge_time(ctx);
+	char tn[16];
+	char w[96];
+	char w2[96];
+
+	dp_rrtype_str(e->type, tn, sizeof(tn));
+	switch (t->worst) {
+	case DP_RRSIG_NOT_YET_VALID:
+		dp_snprintf(buf, bufsz, "RRSIG %s %s (key %u) has its inception in the future: %s",
+		            e->owner, tn, e->key_tag, when(e->inception, at, w, sizeof(w)));
+		break;
+	case DP_RRSIG_EXPIRED:
+		dp_snprintf(buf, bufsz, "RRSIG %s %s (key %u) expired %s", e->owner, tn, e->key_tag,
+		            when(e->expiration, at, w, sizeof(w)));
+		break;
+	case DP_RRSIG_EXPIRES_VERY_SOON:
+	case DP_RRSIG_EXPIRES_SOON:
+		dp_duration_format(t->worst == DP_RRSIG_EXPIRES_SOON ? ctx->opts->rrsig_warn
+		                                                     : ctx->opts->rrsig_crit,
+		                   w2, sizeof(w2));
+		dp_snprintf(buf, bufsz, "RRSIG %s %s (key %u) expires %s, within %s", e->owner, tn,
+		            e->key_tag, when(e->expiration, at, w, sizeof(w)), w2);
+		break;
+	case DP_RRSIG_VALID:
+		dp_snprintf(buf, bufsz, "earliest RRSIG expiration %s (%s %s, key %u)",
+		            when(e->expiration, at, w, sizeof(w)), e->owner, tn, e->key_tag);
+		break;
+	}
+}
+
+/* Status and one-line summary of one server address. */
+static enum dp_status
+verdict(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct tally *t, char *sum,
+        size_t sumsz)
+{
+	char subj[SUBJ];
+	char p[512];
+	size_t nuns = json_array_size(t->unsigned_rrsets);
+	enum dp_status st;
+	const char *as_of = ctx->opts->at != 0 ? " as of --at" : "";
+
+	dp_ns_target_subject(tg, subj, sizeof(subj));
+	if (!tg->has_addr) {
+		dp_snprintf(sum, sumsz, "%s has no address: %s", subj,
+		            tg->ns->host.error ? tg->ns->host.error : "no A or AAAA record");
+		return DP_STATUS_CRITICAL;
+	}
+	if (t->answered == 0) {
+		dp_snprintf(sum, sumsz, "%s unreachable: %s", subj,
+		            json_string_value(json_array_get(t->problems, 0)));
+		return DP_STATUS_CRITICAL;
+	}
+	if (t->nsigs == 0) {
+		bool unsigned_zone = ctx->disc->apex_sec == DP_SEC_INSECURE;
+
+		st = unsigned_zone && ctx->opts->unsigned_ok ? DP_STATUS_OK : DP_STATUS_CRITICAL;
+		dp_snprintf(sum, sumsz, "%s serves no RRSIG at all%s%s", subj,
+		            unsigned_zone ? " (the zone is unsigned)" : "",
+		            st == DP_STATUS_OK ? ", as configured" : "");
+		return dp_status_worst(st, t->problem_status);
+	}
+	sig_phrase(ctx, t, p, sizeof(p));
+	st = dp_rrsig_state_status(t->worst);
+	dp_snprintf(sum, sumsz, "%s: %s%s", subj, p, as_of);
+	if (nuns > 0) {
+		size_t len = strlen(sum);
+
+		dp_snprintf(sum + len, sumsz - len, "; %s served without RRSIG%s",
+		            json_string_value(json_array_get(t->unsigned_rrsets, 0)),
+		            nuns > 1 ? " (and more)" : "");
+		st = DP_STATUS_CRITICAL;
+	}
+	if (json_array_size(t->problems) > 0) {
+		size_t len = strlen(sum);
+
+		dp_snprintf(sum + len, sumsz - len, "; %s%s",
+		            json_string_value(json_array_get(t->problems, 0)),
+		            json_array_size(t->problems) > 1 ? " (and more)" : "");
+	}
+	return dp_status_worst(st, t->problem_status);
+}
+
+static json_t *
+tally_json(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct tally *t)
+{
+	json_t *exp = json_object();
+	json_t *sets = json_object();
+	json_t *o;
+	char tn[16];
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct earliest *e = &t->v[i];
+
+		dp_rrtype_str(e->type, tn, sizeof(tn));
+		json_object_set_new(exp, tn, json_integer(e->expiration));
+		json_object_set_new(sets, tn,
+		                    json_pack("{s:s, s:I, s:I, s:i, s:I}", "owner", e->owner,
+		                              "expiration", (json_int_t)e->expiration, "inception",
+		                              (json_int_t)e->inception, "key_tag", e->key_tag,
+		                              "remaining_seconds",
+		                              (json_int_t)(e->expiration - judge_time(ctx))));
+	}
+	o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:O, s:O}", "server", tg->ns->host.name,
+	              "address", tg->has_addr ? tg->addr.text : "", "rrsig_expiry", exp, "rrsets",
+	              sets, "evaluated_at", (json_int_t)judge_time(ctx), "signatures_checked",
+	              (json_int_t)t->nsigs, "queries_answered", (json_int_t)t->answered,
+	              "unsigned_rrsets", t->unsigned_rrsets, "problems", t->problems);
+	if (o != NULL && t->nsigs > 0) {
+		const struct earliest *e = &t->v[0];
+
+		for (size_t i = 1; i < t->n; i++) {
+			if (t->v[i].expiration < e->expiration)
+				e = &t->v[i];
+		}
+		json_object_set_new(o, "state", json_string(dp_rrsig_state_str(t->worst)));
+		json_object_set_new(o, "earliest_expiration", json_integer(e->expiration));
+		json_object_set_new(o, "earliest_rrtype",
+		                    json_string(dp_rrtype_str(e->type, tn, sizeof(tn))));
+		json_object_set_new(o, "earliest_key_tag", json_integer(e->key_tag));
+		json_object_set_new(o, "remaining_seconds", json_integer(t->min_remaining));
+		json_object_set_new(o, "rrsig_min_remaining", json_integer(t->min_remaining));
+	}
+	return o;
+}
+
+/* Send the queries q[0..n) and put each reply at rep[slot[k]]; truncated UDP answers are asked
+ * again over TCP (RFC 7766 §5). */
+static int
+send_mapped(struct dp_query *q, const size_t *slot, size_t n, struct dp_reply *rep,
+            struct dp_err *err)
+{
+	struct dp_reply *tmp = calloc(n + 1, sizeof(*tmp));
+	size_t ntc = 0;
+	int rc;
+
+	if (tmp == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	rc = dp_query_send_many(q, tmp, n, err);
+	for (size_t k = 0; k < n; k++) {
+		if (rc == 0 && tmp[k].answered && tmp[k].tc && q[k].transport == DP_TRANSPORT_UDP)
+			ntc++;
+		rep[slot[k]] = tmp[k];
+	}
+	free(tmp);
+	if (rc != 0 || ntc == 0)
+		return rc;
+	for (size_t k = 0; k < n; k++) {
+		struct dp_reply r;
+
+		if (!rep[slot[k]].tc || q[k].transport != DP_TRANSPORT_UDP)
+			continue;
+		q[k].transport = DP_TRANSPORT_TCP;
+		rc = dp_query_send(&q[k], &r, err);
+		if (rc != 0)
+			return rc;
+		dp_reply_clear(&rep[slot[k]]);
+		rep[slot[k]] = r;
+	}
+	return 0;
+}
+
+/* Ask every question of every target with an address, all at once; rep[i * nq + j] answers
+ * question j at target i (left unanswered for a target without address). */
+static int
+ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct question *qs, size_t nq,
+    struct dp_reply *rep, struct dp_err *err)
+{
+	struct dp_query *q = calloc(sv->n * nq + 1, sizeof(*q));
+	size_t *slot = calloc(sv->n * nq + 1, sizeof(*slot));
+	size_t n = 0;
+	int rc;
+
+	if (q == NULL || slot == NULL) {
+		free(q);
+		free(slot);
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < sv->n; i++) {
+		for (size_t j = 0; j < nq && sv->v[i].has_addr; j++) {
+			slot[n] = i * nq + j;
+			q[n++] = (struct dp_query){.qname = qs[j].name,
+			                           .qtype = qs[j].type,
+			                           .server = &sv->v[i].addr,
+			                           .transport = DP_TRANSPORT_UDP,
+			                           .rd = false,
+			                           .dnssec_ok = true,
+			                           .cd = true,
+			                           .timeout_ms = dp_ctx_step_ms(ctx)};
+		}
+	}
+	rc = send_mapped(q, slot, n, rep, err);
+	free(q);
+	free(slot);
+	return rc;
+}
+
+static int
+target_result(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct question *qs,
+              size_t nq, const struct dp_reply *rep, struct dp_results *out)
+{
+	struct tally t = {.problems = json_array(), .unsigned_rrsets = json_array()};
+	char subj[SUBJ];
+	char sum[1024];
+	enum dp_status st;
+	int rc = 0;
+
+	for (size_t j = 0; tg->has_addr && j < nq; j++)
+		take_reply(ctx, &t, &qs[j], &rep[j]);
+	st = verdict(ctx, tg, &t, sum, sizeof(sum));
+	if (dp_results_add(out, ID, dp_ns_target_subject(tg, subj, sizeof(subj)), st,
+	                   tally_json(ctx, tg, &t), "%s", sum) == NULL)
+		rc = DP_ENOMEM;
+	json_decref(t.problems);
+	json_decref(t.unsigned_rrsets);
+	return rc;
+}
+
+static int
+run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+{
+	struct question qs[MAX_QUESTIONS];
+	size_t nq = questions(ctx, qs);
+	struct dp_reply *rep = NULL;
+	struct dp_nssurvey sv;
+	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+
+	if (rc != 0)
+		return dp_err_set(err, rc, "out of memory");
+	if (sv.n == 0) {
+		rc = dp_results_add(out, ID, ctx->disc->domain, DP_STATUS_CRITICAL, NULL,
+		                    "no nameserver of %s found (neither at the parent nor in the "
+		                    "zone)",
+		                    ctx->disc->domain) != NULL
+		         ? 0
+		         : DP_ENOMEM;
+		goto out;
+	}
+	rep = calloc(sv.n * nq, sizeof(*rep));
+	if (rep == NULL) {
+		rc = DP_ENOMEM;
+		goto out;
+	}
+	rc = ask(ctx, &sv, qs, nq, rep, err);
+	if (rc != 0)
+		goto out_asked;
+	for (size_t i = 0; rc == 0 && i < sv.n; i++)
+		rc = target_result(ctx, &sv.v[i], qs, nq, &rep[i * nq], out);
+out_asked:
+	for (size_t i = 0; i < sv.n * nq; i++)
+		dp_reply_clear(&rep[i]);
+out:
+	free(rep);
+	dp_nssurvey_clear(&sv);
+	if (rc == DP_ENOMEM)
+		return dp_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+const struct dp_probe dp_probe_dnssec_rrsig_expiry = {
+    .id = ID,
+    .title = "RRSIG expiry per server",
+    .needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT | DP_NEED_ENDPOINTS,
+    .timeout_ms = 20000,
+    .run = run,
+};
