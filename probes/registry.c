@@ -8,8 +8,11 @@
 extern const struct dp_probe dp_probe_dnssec_chain;
 extern const struct dp_probe dp_probe_dnssec_denial;
 extern const struct dp_probe dp_probe_dnssec_rrsig_expiry;
+extern const struct dp_probe dp_probe_dnssec_keys;
 extern const struct dp_probe dp_probe_ns_soa_serial;
 extern const struct dp_probe dp_probe_ns_delegation;
+extern const struct dp_probe dp_probe_dane_tlsa;
+extern const struct dp_probe dp_probe_tls_cert;
 extern const struct dp_probe dp_probe_mta_sts_policy;
 extern const struct dp_probe dp_probe_tls_rpt;
 extern const struct dp_probe dp_probe_caa;
@@ -18,8 +21,11 @@ const struct dp_probe *const dp_probes[] = {
 	&dp_probe_dnssec_chain,
 	&dp_probe_dnssec_denial,
 	&dp_probe_dnssec_rrsig_expiry,
+	&dp_probe_dnssec_keys,
 	&dp_probe_ns_soa_serial,
 	&dp_probe_ns_delegation,
+	&dp_probe_dane_tlsa,
+	&dp_probe_tls_cert,
 	&dp_probe_mta_sts_policy,
 	&dp_probe_tls_rpt,
 	&dp_probe_caa,
