@@ -284,6 +284,17 @@ judge_algorithms(struct keys_run *x)
 			        x->keys[i].k.key_tag,
 			        alg_name(x->keys[i].k.algorithm, b, sizeof(b)), dp_rfc8624_str(l));
 	}
+	for (size_t i = 0; i < x->nds; i++) {
+		enum dp_rfc8624 l = dp_rfc8624_ds(x->ds[i].d.digest_type);
+		const char *dn = dp_ds_digest_name(x->ds[i].d.digest_type);
+
+		if (dp_rfc8624_status(l) != DP_STATUS_OK)
+			problem(x, dp_rfc8624_status(l),
+			        "DS %u at %s uses digest type %u (%s), %s for DS records by RFC "
+			        "8624 §3.3",
+			        x->ds[i].d.key_tag, x->ds_from, x->ds[i].d.digest_type,
+			        dn != NULL ? dn : "unknown", dp_rfc8624_str(l));
+	}
 }
 
 /* No DS, no keys, or neither: an unsigned zone, an island of security, or keys gone. */
