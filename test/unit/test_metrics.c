@@ -1,0 +1,207 @@
+/* Unit tests of the exposition renderer (escaping, families, values from details), the HTML
+ * escaping of the status page, and promtool's verdict on a rendered page. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "metrics.h"
+
+static void
+test_escape(void **state)
+{
+	struct dp_sbuf b;
+
+	(void)state;
+	dp_sbuf_init(&b, 1024);
+	dp_metrics_escape_label(&b, "a\\b\"c\nd");
+	assert_string_equal(b.p, "a\\\\b\\\"c\\nd");
+	dp_sbuf_clear(&b);
+	dp_sbuf_init(&b, 1024);
+	dp_html_escape(&b, "<script>alert('x&y')</script>\"");
+	assert_string_equal(b.p, "&lt;script&gt;alert(&#39;x&amp;y&#39;)&lt;/script&gt;&quot;");
+	dp_sbuf_clear(&b);
+}
+
+static void
+test_cap(void **state)
+{
+	struct dp_sbuf b;
+
+	(void)state;
+	dp_sbuf_init(&b, 16);
+	dp_sbuf_puts(&b, "0123456789");
+	assert_false(b.failed);
+	dp_sbuf_printf(&b, "%s", "0123456789");
+	assert_true(b.failed);
+	dp_sbuf_puts(&b, "x"); /* stays failed */
+	assert_true(b.failed);
+	dp_sbuf_clear(&b);
+}
+
+/* A report like the checks make, with a hostile subject. */
+static struct dp_report *
+sample_report(void)
+{
+	struct dp_report *r = dp_report_new("glitter.kr");
+
+	assert_non_null(r);
+	assert_non_null(
+	    dp_results_add(&r->results, "dnssec.chain", "glitter.kr", DP_STATUS_OK,
+	                   json_pack("{s:{s:i, s:i}}", "dnssec_secure", "SOA", 1, "MX", 0), "ok"));
+	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns1.glitter.kr/127.0.10.1",
+	                               DP_STATUS_OK,
+	                               json_pack("{s:s, s:s, s:i}", "server", "ns1.glitter.kr",
+	                                         "address", "127.0.10.1", "soa_serial", 2026120101),
+	                               "ok"));
+	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns\"4\\\n/127.0.10.4",
+	                               DP_STATUS_CRITICAL,
+	                               json_pack("{s:s, s:s, s:n}", "server", "ns\"4\\\n",
+	                                         "address", "127.0.10.4", "soa_serial"),
+	                               "unreachable"));
+	assert_non_null(dp_results_add(
+	    &r->results, "dnssec.rrsig_expiry", "ns1.glitter.kr/127.0.10.1", DP_STATUS_WARNING,
+	    json_pack("{s:s, s:s, s:{s:I}}", "server", "ns1.glitter.kr", "address", "127.0.10.1",
+	              "rrsig_expiry", "SOA", (json_int_t)1800000000),
+	    "soon"));
+	assert_non_null(
+	    dp_results_add(&r->results, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1", DP_STATUS_OK,
+	                   json_pack("{s:s, s:s, s:b}", "endpoint", "25:mail.glitter.kr", "address",
+	                             "127.0.20.1", "tlsa_match", 1),
+	                   "match"));
+	assert_non_null(
+	    dp_results_add(&r->results, "tls.cert", "25:mail.glitter.kr/127.0.20.1", DP_STATUS_OK,
+	                   json_pack("{s:s, s:s, s:I}", "endpoint", "25:mail.glitter.kr", "address",
+	                             "127.0.20.1", "not_after", (json_int_t)1900000000),
+	                   "cert"));
+	assert_non_null(dp_results_add(
+	    &r->results, "mta_sts.policy", "glitter.kr", DP_STATUS_OK,
+	    json_pack("{s:i, s:s}", "policy_valid", 1, "mode", "enforce"), "policy"));
+	assert_int_equal(dp_report_add_timing(r, "dnssec.chain", 0.25, DP_STATUS_OK), 0);
+	return r;
+}
+
+static char *
+render(struct dp_report *r, size_t ndom)
+{
+	struct dp_metrics_domain d[2] = {
+	    {.domain = "glitter.kr", .rep = r, .finished = 1796000000.5, .runs = 3},
+	    {.domain = "other.kr", .rep = r, .finished = 1796000001, .runs = 1},
+	};
+	struct dp_metrics_process g = {.start_time = 1796000000, .reload_ok = true};
+	struct dp_sbuf b;
+	char *out;
+
+	dp_sbuf_init(&b, 1 << 20);
+	assert_int_equal(dp_metrics_render(&b, d, ndom, &g), 0);
+	out = b.p;
+	return out;
+}
+
+static void
+test_render(void **state)
+{
+	struct dp_report *r = sample_report();
+	char *out = render(r, 1);
+
+	(void)state;
+	assert_non_null(strstr(out, "# TYPE dnsprobe_check_status gauge\n"));
+	assert_non_null(
+	    strstr(out, "dnsprobe_check_status{domain=\"glitter.kr\",check=\"ns.soa_serial\","
+	                "subject=\"ns\\\"4\\\\\\n/127.0.10.4\"} 2\n"));
+	assert_non_null(
+	    strstr(out, "dnsprobe_soa_serial{domain=\"glitter.kr\",server=\"ns1.glitter.kr\","
+	                "address=\"127.0.10.1\"} 2026120101\n"));
+	/* A server that gave no serial has no sample. */
+	assert_null(strstr(out, "dnsprobe_soa_serial{domain=\"glitter.kr\",server=\"ns\\\"4"));
+	assert_non_null(
+	    strstr(out, "dnsprobe_dnssec_secure{domain=\"glitter.kr\",rrtype=\"SOA\"} 1\n"));
+	assert_non_null(
+	    strstr(out, "dnsprobe_dnssec_secure{domain=\"glitter.kr\",rrtype=\"MX\"} 0\n"));
+	assert_non_null(strstr(out,
+	                       "dnsprobe_rrsig_expiry_timestamp_seconds{domain=\"glitter.kr\","
+	                       "server=\"ns1.glitter.kr\",address=\"127.0.10.1\",rrtype=\"SOA\"} "
+	                       "1800000000\n"));
+	assert_non_null(strstr(out, "dnsprobe_tlsa_match{domain=\"glitter.kr\",endpoint=\"25:mail."
+	                            "glitter.kr\",address=\"127.0.20.1\"} 1\n"));
+	assert_non_null(strstr(out, "dnsprobe_tls_cert_expiry_timestamp_seconds{endpoint=\"25:mail."
+	                            "glitter.kr\",address=\"127.0.20.1\"} 1900000000\n"));
+	assert_non_null(strstr(out, "dnsprobe_mta_sts_policy_valid{domain=\"glitter.kr\","
+	                            "mode=\"enforce\"} 1\n"));
+	assert_non_null(strstr(out, "dnsprobe_check_duration_seconds{domain=\"glitter.kr\","
+	                            "check=\"dnssec.chain\"} 0.250000\n"));
+	assert_non_null(strstr(out, "dnsprobe_last_run_timestamp_seconds{domain=\"glitter.kr\"} "
+	                            "1796000000.500000\n"));
+	assert_non_null(strstr(out, "dnsprobe_check_runs_total{domain=\"glitter.kr\"} 3\n"));
+	assert_non_null(strstr(out, "dnsprobe_build_info{version=\"" DP_VERSION "\"} 1\n"));
+	assert_non_null(strstr(out, "dnsprobe_config_last_reload_successful 1\n"));
+	free(out);
+	dp_report_free(r);
+}
+
+/* Two domains sharing a mail server: one certificate sample per (endpoint, address). */
+static void
+test_cert_dedup(void **state)
+{
+	struct dp_report *r = sample_report();
+	char *out = render(r, 2);
+	const char *p = out;
+	int n = 0;
+
+	(void)state;
+	while ((p = strstr(p, "dnsprobe_tls_cert_expiry_timestamp_seconds{")) != NULL) {
+		n++;
+		p++;
+	}
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(out, "dnsprobe_soa_serial{domain=\"other.kr\""));
+	free(out);
+	dp_report_free(r);
+}
+
+static void
+test_promtool(void **state)
+{
+	struct dp_report *r = sample_report();
+	char *out = render(r, 2);
+	char path[] = "/tmp/dp-metrics.XXXXXX";
+	char cmd[128];
+	int fd;
+
+	(void)state;
+	if (access("/usr/bin/promtool", X_OK) != 0) {
+		free(out);
+		dp_report_free(r);
+		skip();
+	}
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+	close(fd);
+	/* promtool prints lint problems and exits non-zero on any. */
+	assert_true(dp_snprintf(cmd, sizeof(cmd), "promtool check metrics <%s", path));
+	assert_int_equal(system(cmd), 0);
+	unlink(path);
+	free(out);
+	dp_report_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_escape),   cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_render),   cmocka_unit_test(test_cert_dedup),
+	    cmocka_unit_test(test_promtool),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
