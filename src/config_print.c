@@ -110,7 +110,7 @@ put_path(FILE *f, const char *key, const char *v)
 int
 dp_config_print(FILE *f, const struct dp_config *c)
 {
-	fprintf(f, "listen: %s\n", c->listen);
+	put_path(f, "listen", c->listen);
 	put_dur(f, "", "interval", c->interval);
 	put_dur(f, "", "timeout", c->timeout);
 	put_dur(f, "", "step_timeout", c->step_timeout);
@@ -120,7 +120,7 @@ dp_config_print(FILE *f, const struct dp_config *c)
 	if (c->nresolvers > 0) {
 		fputs("resolvers:", f);
 		for (size_t i = 0; i < c->nresolvers; i++)
-			fprintf(f, "%s%s", i ? ", " : " [", c->resolvers[i]);
+			fprintf(f, "%s\"%s\"", i ? ", " : " [", c->resolvers[i]);
 		fputs("]\n", f);
 	}
 	put_thr(f, "", &c->thr, true);
