@@ -16,6 +16,7 @@ extern const struct dp_probe dp_probe_tls_cert;
 extern const struct dp_probe dp_probe_mta_sts_policy;
 extern const struct dp_probe dp_probe_tls_rpt;
 extern const struct dp_probe dp_probe_caa;
+extern const struct dp_probe dp_probe_resolver_agreement;
 
 const struct dp_probe *const dp_probes[] = {
 	&dp_probe_dnssec_chain,
@@ -29,6 +30,7 @@ const struct dp_probe *const dp_probes[] = {
 	&dp_probe_mta_sts_policy,
 	&dp_probe_tls_rpt,
 	&dp_probe_caa,
+	&dp_probe_resolver_agreement,
 	NULL,
 };
 
