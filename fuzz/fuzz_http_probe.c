@@ -1,0 +1,43 @@
+/* Fuzz target: /probe's query validation (target and check), then the label and HTML escaping
+ * of what a hostile target would put on the page. Input: TARGET, optionally NUL then CHECK. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 2);
+	const char *check;
+	struct dp_selection sel;
+	struct dp_err err;
+	struct dp_sbuf b;
+	char name[256];
+
+	if (buf == NULL || size > 4096) {
+		free(buf);
+		return 0;
+	}
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	buf[size + 1] = '\0';
+	check = strlen(buf) < size ? buf + strlen(buf) + 1 : NULL;
+	if (dp_http_probe_args(buf, check, name, sizeof(name), &sel, &err) == 0 &&
+	    strpbrk(name, "<>\"'& \\") != NULL)
+		abort(); /* an accepted target is a plain host name */
+	dp_sbuf_init(&b, 65536);
+	dp_metrics_escape_label(&b, buf);
+	dp_html_escape(&b, buf);
+	if (!b.failed && memchr(b.p, '<', b.len) != NULL && strchr(buf, '<') == NULL)
+		abort(); /* escaping must never introduce markup */
+	dp_sbuf_clear(&b);
+	free(buf);
+	return 0;
+}
