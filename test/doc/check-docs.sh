@@ -23,7 +23,7 @@ wants() { # DOC KIND: whether DOC must name every KIND (ids, opts, metrics, keys
 }
 
 # What the code defines.
-ids=$(grep -ho '#define ID *"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u)
+ids=$(grep -ho '#define ID[[:space:]]*"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u)
 opts=$(sed -n '/long_opts\[\] = {/,/^};/p' src/cli.c src/monitor.c 2>/dev/null |
 	grep -o '{"[a-z-]*"' | tr -d '{"' | sort -u)
 metrics=$(grep -ho '"dnsprobe_[a-z_]*' src/*.c 2>/dev/null | tr -d '"' | sort -u)
@@ -42,7 +42,7 @@ done
 
 # The reverse: what README names must exist.
 for id in $(grep -o '`[a-z_]*\.[a-z_]*`\|`tls_rpt`\|`caa`' README.md | tr -d '`' | grep -E '^(dnssec|ns|dane|tls|mta_sts|resolver)\.|^tls_rpt$|^caa$' | sort -u); do
-	grep -Eq "#define ID +\"$id\"" probes/*.c && ok "check $id in README exists" || nok "check $id in README exists"
+	grep -Eq "#define ID[[:space:]]+\"$id\"" probes/*.c && ok "check $id in README exists" || nok "check $id in README exists"
 done
 for m in $(grep -o 'dnsprobe_[a-z_]*' README.md | sort -u); do
 	[ -z "$metrics" ] && break

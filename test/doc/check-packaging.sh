@@ -63,7 +63,7 @@ fi
 # Bash completion: parses, and offers every check id and every option of check.
 comp=packaging/dnsprobe.bash-completion
 out=$(bash -n "$comp" 2>&1) && ok "$comp parses" || nok "$comp parses" "$out"
-for id in $(grep -ho '#define ID *"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u); do
+for id in $(grep -ho '#define ID[[:space:]]*"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u); do
 	grep -qw -- "$id" "$comp" && ok "completion offers check $id" || nok "completion offers check $id"
 done
 for o in $(sed -n '/long_opts\[\] = {/,/^};/p' src/cli.c | grep -o '{"[a-z-]*"' | tr -d '{"'); do
