@@ -610,6 +610,7 @@ run_monitor(const struct args *a, struct dp_config *cfg)
 	}
 	dp_http_stop(httpd);
 	monitor_free(m);
+	dp_log(DP_LOG_INFO, "monitor", "stopped");
 	return 0;
 }
 

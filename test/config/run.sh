@@ -32,6 +32,9 @@ for f in bad/*.yml; do
 		printf '# got:  %s\n# want: %s\n' "$err" "$want"
 	fi
 done
+# The annotated example shipped in packaging/ is valid.
+"$DNSPROBE" monitor -n -c ../../packaging/dnsprobe.yml >/dev/null 2>&1 &&
+	t ok "packaging/dnsprobe.yml is valid" || t fail "packaging/dnsprobe.yml is valid"
 # An oversized file is refused before it is parsed.
 big=$(mktemp /tmp/dp-big.XXXXXX)
 head -c 9000000 /dev/zero | tr '\0' '#' >"$big"

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# System test of `dnsprobe monitor` in the lab: scrapes, promtool, /probe, /healthz, the status
+# page, SIGHUP with a broken and a good file, a fault applied live, SIGTERM.
+. "$(dirname "$0")/lib.sh"
+
+PORT=9862
+URL=http://127.0.0.1:$PORT
+
+# conf FILE [EXTRA-DOMAIN-YAML] : a monitor config for the lab.
+conf() {
+	cat >"$1" <<YML
+listen: 127.0.0.1:$PORT
+interval: 5s
+timeout: 30s
+trust_anchor: $LAB_TA
+root_hints: $LAB_HINTS
+ca_file: $LAB_CA
+log_level: info
+domains:
+  - name: glitter.kr
+    tlsa: ["587:mail.glitter.kr", "443:captcha.glitter.kr"]
+    nameservers: [ns1.glitter.kr, ns2.glitter.kr, ns3.glitter.kr, ns4.glitter.kr, ns5.glitter.kr]
+${2:-}
+YML
+}
+scrape() { curl -fsS "$URL/metrics" >"$DP_TMP/metrics.txt" 2>/dev/null; }
+# has ERE : the last scrape has a line matching ERE (scrapes first).
+has() { scrape && grep -Eq -- "$1" "$DP_TMP/metrics.txt"; }
+code() { curl -s -o "$DP_TMP/body" -w '%{http_code}' "$@"; }
+status_line() { # CHECK SUBJECT → the sample's value
+	grep -F "dnsprobe_check_status{domain=\"glitter.kr\",check=\"$1\",subject=\"$2\"}" \
+		"$DP_TMP/metrics.txt" | awk '{print $2}'
+}
+
+runs_of() { scrape && grep -F "dnsprobe_check_runs_total{domain=\"$1\"}" "$DP_TMP/metrics.txt" | awk '{print $2}'; }
+reloads_are() { [ "$(grep -c 'reloaded ' "$2")" -eq "$1" ]; }
+runs_grew() { [ "$(runs_of glitter.kr)" -gt "$1" ] && [ "$(runs_of b0001.kr)" -gt "$2" ]; }
+
+t_monitor() {
+	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log pid rc t0
+	conf "$c"
+	"$DNSPROBE" monitor -c "$c" 2>"$log" &
+	pid=$!
+	ok_desc "a first run of glitter.kr is published" \
+		wait_until 90 has '^dnsprobe_last_run_timestamp_seconds\{domain="glitter.kr"\} [0-9.]+$'
+	scrape
+	is "$(status_line dnssec.chain glitter.kr)" 0 "dnssec.chain OK in /metrics"
+	is "$(status_line ns.soa_serial ns4.glitter.kr/127.0.10.4)" 0 "ns4's serial result OK"
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_dnssec_secure\{domain="glitter.kr",rrtype="SOA"\} 1' \
+		"dnsprobe_dnssec_secure SOA 1"
+	like "$(cat "$DP_TMP/metrics.txt")" \
+		'dnsprobe_soa_serial\{domain="glitter.kr",server="ns1.glitter.kr",address="127.0.10.1"\} [0-9]+' \
+		"dnsprobe_soa_serial of ns1"
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_check_duration_seconds\{domain="glitter.kr",check="caa"\}' \
+		"per-check duration"
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_build_info\{version="[0-9.]+"\} 1' "build_info"
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_check_status_since_timestamp_seconds\{' "since series"
+	ok_desc "promtool check metrics is clean" promtool check metrics <"$DP_TMP/metrics.txt"
+	like "$(curl -sI "$URL/metrics" | tr -d '\r' | grep -i '^content-type')" \
+		'text/plain; version=0.0.4' "served as text/plain; version=0.0.4"
+
+	# /probe: a run now, for configured domains only.
+	is "$(code "$URL/probe?target=glitter.kr&check=caa")" 200 "/probe?target=glitter.kr&check=caa: 200"
+	like "$(cat "$DP_TMP/body")" 'dnsprobe_check_status\{domain="glitter.kr",check="caa",subject="glitter.kr"\} 0' \
+		"/probe returns that run's caa status"
+	unlike "$(cat "$DP_TMP/body")" 'check="dnssec.chain"' "/probe&check= runs only that check"
+	is "$(code "$URL/probe?target=glitter.kr")" 200 "/probe?target=glitter.kr: 200"
+	ok_desc "the /probe output passes promtool" promtool check metrics <"$DP_TMP/body"
+	is "$(code "$URL/probe?target=evil.example")" 403 "/probe of a domain not configured: 403"
+	is "$(code "$URL/probe?target=bad..name")" 400 "/probe of a bad name: 400"
+	like "$(cat "$DP_TMP/body")" 'not a domain name' "the 400 says why"
+	is "$(code "$URL/probe")" 400 "/probe without target: 400"
+	is "$(code "$URL/probe?target=glitter.kr&check=dnssec.nope")" 400 "/probe with an unknown check: 400"
+	is "$(code "$URL/healthz")" 200 "/healthz: 200"
+	is "$(cat "$DP_TMP/body")" ok "/healthz says ok"
+	is "$(code "$URL/")" 200 "status page: 200"
+	like "$(cat "$DP_TMP/body")" '<td class="s OK">OK' "status page shows OK cells"
+	like "$(cat "$DP_TMP/body")" '<th>glitter.kr</th>' "status page lists glitter.kr"
+	is "$(code -X POST "$URL/metrics")" 405 "POST: 405"
+	is "$(code "$URL/nope")" 404 "unknown path: 404"
+
+	# SIGHUP with a broken file: the old configuration keeps serving.
+	printf 'interval: 5s\nintervall: 3s\n' >"$c"
+	kill -HUP "$pid"
+	ok_desc "a broken reload is logged with the file's line" \
+		wait_until 10 grep -q 'reload failed, keeping the old configuration: .*dnsprobe.yml:2: intervall: unknown key' "$log"
+	ok_desc "dnsprobe_config_last_reload_successful 0" wait_until 5 has '^dnsprobe_config_last_reload_successful 0$'
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_check_status\{domain="glitter.kr"' "still serving glitter.kr"
+
+	# SIGHUP with a good file that adds a domain.
+	conf "$c" "  - name: b0001.kr"
+	kill -HUP "$pid"
+	ok_desc "a good reload is logged" wait_until 10 grep -q 'reloaded .*: 2 domains' "$log"
+	ok_desc "dnsprobe_config_last_reload_successful 1" wait_until 5 has '^dnsprobe_config_last_reload_successful 1$'
+	ok_desc "the new domain b0001.kr is run" \
+		wait_until 60 has '^dnsprobe_last_run_timestamp_seconds\{domain="b0001.kr"\}'
+	is "$(grep -c 'domain="glitter.kr"' "$DP_TMP/metrics.txt" | awk '{print ($1 > 0)}')" 1 \
+		"glitter.kr kept across the reload"
+
+	# A fault applied live shows up at the next run, in /metrics, the log and the page.
+	"$LAB_DIR/fault" ns-down:ns4 >"$DP_TMP/fault.log" 2>&1
+	ok_desc "ns-down:ns4 applied" test $? -eq 0
+	ok_desc "ns4 turns CRITICAL in /metrics" wait_until 90 has \
+		'^dnsprobe_check_status\{domain="glitter.kr",check="ns.soa_serial",subject="ns4.glitter.kr/127.0.10.4"\} 2$'
+	like "$(grep 'group=state' "$log" | grep 'ns4.glitter.kr/127.0.10.4' | grep 'check=ns.soa_serial')" \
+		'from=OK to=CRITICAL' "one state-change log line for ns4"
+	code "$URL/" >/dev/null
+	like "$(cat "$DP_TMP/body")" 'ns4.glitter.kr/127.0.10.4</td><td class="s CRITICAL">' \
+		"the status page lists ns4 as failing"
+
+	# A long interval: after one more run of each domain nothing is in flight, so SIGTERM takes
+	# the clean path (everything freed: LSan checks it under ASan).
+	local g0 b0
+	g0=$(runs_of glitter.kr)
+	b0=$(runs_of b0001.kr)
+	sed -i 's/^interval: 5s$/interval: 1h/' "$c"
+	kill -HUP "$pid"
+	ok_desc "reload to a 1h interval" wait_until 10 reloads_are 2 "$log"
+	ok_desc "one more run of each domain" wait_until 90 runs_grew "$g0" "$b0"
+
+	# SIGTERM: a clean stop, promptly.
+	t0=$SECONDS
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	is "$rc" 0 "SIGTERM: exit 0"
+	ok_desc "stopped within 3 s" test $((SECONDS - t0)) -le 3
+	ok_desc "stopped cleanly, nothing left behind" grep -q 'msg="stopped"' "$log"
+	unlike "$(grep -v 'group=state\|group=config\|group=monitor\|group=run' "$log")" 'level=error' \
+		"no unexpected errors logged"
+}
+
+scenario t_monitor --extra-domains 1
+finish
