@@ -150,10 +150,11 @@ struct scan {
 struct frame {
 	bool map;
 	bool want_key;
-	unsigned index; /* sequence index */
-	char key[48];   /* current key in a mapping */
-	char path[96];  /* path of this container */
-	unsigned line;  /* where it starts */
+	unsigned index;    /* sequence index */
+	char key[48];      /* current key in a mapping */
+	char path[96];     /* path of this container */
+	unsigned line;     /* where it starts */
+	unsigned seen[16]; /* line of each allowed key seen so far, by its index in keys_for() */
 };
 
 static const char *const top_keys[] = {
@@ -166,6 +167,17 @@ static const char *const thr_keys[] = {
 static const char *const domain_keys[] = {
     "name",         "tlsa", "nameservers", "interval",   "timeout", "unsigned",
     "caa_required", "only", "skip",        "thresholds", NULL};
+
+/* Position of k in the NULL-terminated list l, or -1. */
+static int
+list_index(const char *const *l, const char *k)
+{
+	for (int i = 0; l[i] != NULL; i++) {
+		if (strcmp(l[i], k) == 0)
+			return i;
+	}
+	return -1;
+}
 
 static bool
 in_list(const char *const *l, const char *k)
@@ -260,6 +272,7 @@ scan_key_event(struct scan *s, struct frame *f, const char *key, unsigned line, 
 {
 	const char *const *allowed = keys_for(f->path);
 	char path[96];
+	int idx;
 	int rc;
 
 	if (strlen(key) >= sizeof(f->key))
@@ -267,11 +280,14 @@ scan_key_event(struct scan *s, struct frame *f, const char *key, unsigned line, 
 	dp_strlcpy(f->key, key, sizeof(f->key));
 	f->want_key = false;
 	child_path(f, path, sizeof(path));
-	if (allowed == NULL || !in_list(allowed, key))
+	idx = allowed != NULL ? list_index(allowed, key) : -1;
+	if (idx < 0)
 		return dp_err_set(err, DP_EINVAL, "%s:%u: %s: unknown key", name, line, path);
-	if (scan_line(s, path) != 0)
+	/* Kept per mapping, so that a file of many domains is checked in linear time. */
+	if (f->seen[idx] != 0)
 		return dp_err_set(err, DP_EINVAL, "%s:%u: %s: duplicate key (first on line %u)",
-		                  name, line, path, scan_line(s, path));
+		                  name, line, path, f->seen[idx]);
+	f->seen[idx] = line;
 	rc = scan_add(s, path, line);
 	if (rc != 0)
 		return dp_err_set(err, rc, "%s:%u: too many keys", name, line);
@@ -315,17 +331,12 @@ check_kind(const struct frame *top, char got, unsigned line, const char *name, s
 
 /* A domain's mapping ended: it must have had a name. */
 static int
-check_domain_end(const struct scan *s, const struct frame *f, unsigned line, const char *name,
-                 struct dp_err *err)
+check_domain_end(const struct frame *f, const char *name, struct dp_err *err)
 {
-	char path[112];
-
 	if (!f->map || strncmp(f->path, "domains[", 8) != 0 || strchr(f->path, '.') != NULL)
 		return 0;
-	dp_snprintf(path, sizeof(path), "%s.name", f->path);
-	if (scan_line(s, path) != 0)
+	if (f->seen[0] != 0) /* "name" is domain_keys[0] */
 		return 0;
-	(void)line;
 	return dp_err_set(err, DP_EINVAL, "%s:%u: %s: no name given", name, f->line, f->path);
 }
 
@@ -370,7 +381,7 @@ scan_event(struct scan *s, struct frame *st, int *depth, const yaml_event_t *ev,
 		return 0;
 	case YAML_MAPPING_END_EVENT:
 	case YAML_SEQUENCE_END_EVENT:
-		rc = *depth > 0 ? check_domain_end(s, &st[*depth - 1], line, name, err) : 0;
+		rc = *depth > 0 ? check_domain_end(&st[*depth - 1], name, err) : 0;
 		if (rc != 0)
 			return rc;
 		if (*depth > 0)

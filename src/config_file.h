@@ -8,7 +8,7 @@
 
 /* Largest config file read (a config of 10,000 domains fits well within this). */
 #define DP_CONFIG_MAX_BYTES   (8u * 1024 * 1024)
-#define DP_CONFIG_MAX_DOMAINS 100000u
+#define DP_CONFIG_MAX_DOMAINS 20000u
 
 /* Thresholds; in a domain, `set` tells which ones the domain overrides (DP_THR_* bits). */
 struct dp_config_thresholds {
