@@ -1,0 +1,363 @@
+/* dane.tlsa: per endpoint and address, the TLSA RRset is DNSSEC-secure and one of its usable
+ * records authenticates the live certificate, by OpenSSL's DANE (RFC 6698, RFC 7671; RFC 7672 on
+ * SMTP: STARTTLS per RFC 3207 on 25 and 587, PKIX-TA/PKIX-EE unusable). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsprobe/dnssec.h"
+#include "dnsprobe/endpoints.h"
+#include "dnsprobe/probe.h"
+
+#define ID      "dane.tlsa"
+#define SUBJ    320
+#define SUMMARY 1024
+/* Hex digits of a record's data shown in summaries (the details carry all of it). */
+#define SHOWHEX 16
+
+/* One endpoint's DNS side, and what it allows. */
+struct ep {
+	const struct dp_tls_endpoint *e;
+	struct dp_tlsa_set set;
+	int rc; /* the lookup itself failed: no verdict */
+	struct dp_err err;
+	enum dp_status status; /* OK, or the status when DANE is unusable */
+	char why[512];         /* why DANE is unusable here; "" when it is usable */
+	bool connect;          /* connect to every address */
+};
+
+static bool
+host_has_addrs(const struct dp_tls_endpoint *e)
+{
+	return e->resolved != NULL && e->resolved->naddrs > 0;
+}
+
+/* RFC 7672 §2.2.2: TLSA records of a host whose addresses are not secure are not usable. */
+static const char *
+insecure_family(const struct dp_host *h)
+{
+	for (size_t i = 0; i < h->naddrs; i++) {
+		if (h->addrs[i].family == AF_INET && h->sec_a != DP_SEC_SECURE)
+			return "A";
+		if (h->addrs[i].family == AF_INET6 && h->sec_aaaa != DP_SEC_SECURE)
+			return "AAAA";
+	}
+	return NULL;
+}
+
+/* What the TLSA RRset allows: DANE usable, unusable (and why), or nothing to check. */
+static void
+dns_verdict(struct ep *p)
+{
+	const struct dp_lookup *l = &p->set.l;
+	const char *fam;
+
+	p->status = DP_STATUS_OK;
+	if (l->sec == DP_SEC_BOGUS) {
+		p->status = DP_STATUS_CRITICAL;
+		dp_snprintf(p->why, sizeof(p->why),
+		            "the TLSA RRset at %s is bogus: %s (RFC 7672 "
+		            "§2.2.1: senders defer delivery)",
+		            p->set.name, l->why_bogus ? l->why_bogus : "validation failed");
+	} else if ((l->rcode != 0 && l->rcode != 3) || l->sec == DP_SEC_INDETERMINATE) {
+		p->status = DP_STATUS_CRITICAL;
+		dp_snprintf(p->why, sizeof(p->why), "the TLSA lookup of %s failed (rcode %d%s%s)",
+		            p->set.name, l->rcode, l->why_bogus ? ", " : "",
+		            l->why_bogus ? l->why_bogus : "");
+	} else if (!l->havedata) {
+		/* No TLSA: DANE not deployed. Fine for an MX host; a configured endpoint asked
+		 * for DANE. */
+		p->status = p->e->configured ? DP_STATUS_CRITICAL : DP_STATUS_OK;
+		dp_snprintf(p->why, sizeof(p->why), "no TLSA RRset at %s (%s)%s", p->set.name,
+		            dp_sec_str(l->sec),
+		            p->e->configured ? "" : ": DANE is not deployed for this MX host");
+	} else if (l->sec != DP_SEC_SECURE) {
+		p->status = DP_STATUS_CRITICAL;
+		p->connect = true;
+		dp_snprintf(p->why, sizeof(p->why),
+		            "DANE unusable: the TLSA RRset at %s is %s, "
+		            "not DNSSEC-secure (RFC 6698 §4.1)",
+		            p->set.name, dp_sec_str(l->sec));
+	} else if (p->set.n == 0) {
+		p->status = DP_STATUS_CRITICAL;
+		dp_snprintf(p->why, sizeof(p->why),
+		            "DANE unusable: no record at %s parses as "
+		            "TLSA",
+		            p->set.name);
+	} else if ((fam = insecure_family(p->e->resolved)) != NULL) {
+		p->status = DP_STATUS_CRITICAL;
+		p->connect = true;
+		dp_snprintf(p->why, sizeof(p->why),
+		            "DANE unusable: the %s RRset of %s is not "
+		            "DNSSEC-secure (RFC 7672 §2.2.2)",
+		            fam, p->e->host);
+	} else {
+		p->connect = true;
+	}
+}
+
+static json_t *
+record_json(const struct dp_tlsa *t, const struct dp_tls_res *r, size_t i)
+{
+	char text[200];
+	char hex[2 * 64 + 1];
+	json_t *o;
+
+	dp_hex(t->data, t->len < 64 ? t->len : 64, hex, sizeof(hex));
+	o = json_pack("{s:s, s:i, s:i, s:i, s:s, s:s}", "record",
+	              dp_tlsa_text(t, 0, text, sizeof(text)), "usage", t->usage, "selector",
+	              t->selector, "mtype", t->mtype, "usage_name", dp_tlsa_usage_str(t->usage),
+	              "data", hex);
+	if (o != NULL && r != NULL && i < r->ntlsa) {
+		json_object_set_new(o, "state", json_string(dp_tlsa_state_str(r->tlsa_state[i])));
+		if (r->tlsa_why[i] != NULL)
+			json_object_set_new(o, "reason", json_string(r->tlsa_why[i]));
+	}
+	return o;
+}
+
+/* The records as details: every record with its own verdict, the matched one, the others. */
+static void
+records_details(json_t *d, const struct ep *p, const struct dp_tls_res *r)
+{
+	json_t *all = json_array();
+	json_t *unmatched = json_array();
+	char text[200];
+
+	for (size_t i = 0; i < p->set.n; i++) {
+		const struct dp_tlsa *t = &p->set.v[i];
+
+		json_array_append_new(all, record_json(t, r, i));
+		if (r == NULL || r->dane_match != (long)i)
+			json_array_append_new(unmatched,
+			                      json_string(dp_tlsa_text(t, 0, text, sizeof(text))));
+	}
+	json_object_set_new(d, "records", all);
+	if (r != NULL && r->step == DP_TLS_STEP_DONE)
+		json_object_set_new(d, "unmatched_records", unmatched);
+	else
+		json_decref(unmatched);
+	if (r != NULL && r->dane_ok && r->dane_match >= 0) {
+		json_t *m = record_json(&p->set.v[r->dane_match], NULL, 0);
+
+		json_object_set_new(m, "depth", json_integer(r->dane_depth));
+		json_object_set_new(d, "matched_record", m);
+	}
+}
+
+/* "3 1 1 ab12…, 3 1 1 cd34…" of the records in state st (all when st < 0) into buf. */
+static void
+list_records(const struct ep *p, const struct dp_tls_res *r, int st, char *buf, size_t bufsz)
+{
+	char text[200];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->set.n && i < r->ntlsa; i++) {
+		if (st >= 0 && (int)r->tlsa_state[i] != st)
+			continue;
+		dp_tlsa_text(&p->set.v[i], SHOWHEX, text, sizeof(text));
+		dp_snprintf(buf + o, bufsz - o, "%s%s", o ? ", " : "", text);
+		o = strlen(buf);
+	}
+}
+
+/* The verdict on one address once connected. */
+static enum dp_status
+address_verdict(const struct ep *p, const struct dp_tls_job *j, char *sum, size_t sumsz)
+{
+	const struct dp_tls_res *r = &j->res;
+	char subj[SUBJ];
+	char text[200];
+	char others[600];
+
+	dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj));
+	if (j->rc != 0) {
+		dp_snprintf(sum, sumsz, "%s: could not check: %s", subj, j->err.msg);
+		return DP_STATUS_UNKNOWN;
+	}
+	if (r->step != DP_TLS_STEP_DONE) {
+		dp_snprintf(sum, sumsz, "%s: %s", subj, r->error);
+		return DP_STATUS_CRITICAL;
+	}
+	if (p->why[0] != '\0') {
+		dp_snprintf(sum, sumsz, "%s: %s (the certificate %s)", subj, p->why,
+		            r->dane_ok ? "would match a record" : "would match no record");
+		return p->status;
+	}
+	if (r->dane_usable == 0) {
+		list_records(p, r, -1, others, sizeof(others));
+		dp_snprintf(sum, sumsz, "%s: no usable record in the TLSA RRset at %s (%s): %s",
+		            subj, p->set.name, others,
+		            r->ntlsa > 0 && r->tlsa_why[0] ? r->tlsa_why[0] : "unusable");
+		return DP_STATUS_CRITICAL;
+	}
+	if (!r->dane_ok || r->dane_match < 0) {
+		list_records(p, r, -1, others, sizeof(others));
+		dp_snprintf(sum, sumsz,
+		            "%s: no TLSA record at %s matches the certificate presented "
+		            "(SPKI SHA-256 %s; records %s): %s",
+		            subj, p->set.name, r->leaf.spki_sha256, others, r->dane_error);
+		return DP_STATUS_CRITICAL;
+	}
+	list_records(p, r, DP_TLSA_NO_MATCH, others, sizeof(others));
+	dp_snprintf(sum, sumsz, "%s: TLSA %s (%s) matches the certificate at depth %d%s%s", subj,
+	            dp_tlsa_text(&p->set.v[r->dane_match], SHOWHEX, text, sizeof(text)),
+	            dp_tlsa_usage_str(p->set.v[r->dane_match].usage), r->dane_depth,
+	            others[0] ? "; matching nothing: " : "", others);
+	return DP_STATUS_OK;
+}
+
+static int
+address_result(const struct ep *p, const struct dp_tls_job *j, struct dp_results *out)
+{
+	char subj[SUBJ];
+	char sum[SUMMARY];
+	char ep[SUBJ];
+	enum dp_status st = address_verdict(p, j, sum, sizeof(sum));
+	const struct dp_tls_res *r = &j->res;
+	bool done = j->rc == 0 && r->step == DP_TLS_STEP_DONE;
+	json_t *d;
+
+	/* SPEC §5 dnsprobe_tlsa_match{endpoint, address}: usable DANE and a match. */
+	d = json_pack("{s:s, s:s, s:b, s:s, s:s}", "endpoint",
+	              dp_tls_endpoint_name(p->e, NULL, ep, sizeof(ep)), "address", j->addr->text,
+	              "tlsa_match", done && p->why[0] == '\0' && r->dane_ok, "tlsa_name",
+	              p->set.name, "tlsa_security", dp_sec_str(p->set.l.sec));
+	if (d == NULL)
+		return DP_ENOMEM;
+	records_details(d, p, done ? r : NULL);
+	json_object_set_new(d, "connection", dp_tls_conn_json(r));
+	if (done) {
+		json_object_set_new(d, "certificate", dp_cert_info_json(&r->leaf));
+		json_object_set_new(d, "spki_sha256", json_string(r->leaf.spki_sha256));
+		if (r->dane_error[0] != '\0')
+			json_object_set_new(d, "dane_error", json_string(r->dane_error));
+	}
+	if (p->why[0] != '\0')
+		json_object_set_new(d, "dane_unusable", json_string(p->why));
+	return dp_results_add(out, ID, dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj)), st,
+	                      d, "%s", sum) != NULL
+	           ? 0
+	           : DP_ENOMEM;
+}
+
+/* A result for the endpoint as a whole, when there is no address to connect to. */
+static int
+endpoint_result(const struct ep *p, struct dp_results *out)
+{
+	char subj[SUBJ];
+	const struct dp_host *h = p->e->resolved;
+	enum dp_status st = p->status;
+	const char *why = p->why;
+	json_t *d;
+
+	dp_tls_endpoint_name(p->e, NULL, subj, sizeof(subj));
+	if (p->rc != 0) {
+		st = DP_STATUS_UNKNOWN;
+		why = p->err.msg;
+	} else if (!host_has_addrs(p->e)) {
+		st = DP_STATUS_CRITICAL;
+		why = h != NULL && h->error != NULL ? h->error : "the host has no address";
+	}
+	d = json_pack("{s:s, s:s, s:s}", "endpoint", subj, "tlsa_name", p->set.name,
+	              "tlsa_security", dp_sec_str(p->set.l.sec));
+	if (d != NULL)
+		records_details(d, p, NULL);
+	return dp_results_add(out, ID, subj, st, d, "%s: %s", subj, why) != NULL ? 0 : DP_ENOMEM;
+}
+
+/* Connect to every address of every endpoint that has something to verify, all at once. */
+static int
+connect_all(const struct dp_ctx *ctx, struct ep *eps, size_t neps, const struct dp_tls_trust *tr,
+            struct dp_results *out)
+{
+	struct dp_tls_job *jobs;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < neps; i++)
+		n += eps[i].connect ? eps[i].e->resolved->naddrs : 0;
+	jobs = calloc(n + 1, sizeof(*jobs));
+	if (jobs == NULL)
+		return DP_ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < neps; i++) {
+		for (size_t a = 0; eps[i].connect && a < eps[i].e->resolved->naddrs; a++) {
+			struct dp_tls_job *j = &jobs[n++];
+
+			j->ep = eps[i].e;
+			j->addr = &eps[i].e->resolved->addrs[a];
+			j->req = (struct dp_tls_req){
+			    .host = eps[i].e->host,
+			    .alt_name = eps[i].e->from_mx ? ctx->disc->domain : NULL,
+			    .port = eps[i].e->port,
+			    .trust = tr,
+			    .tlsa = eps[i].set.v,
+			    .ntlsa = eps[i].set.n,
+			    .verify_at = ctx->opts->at,
+			    .step_ms = dp_ctx_step_ms(ctx),
+			    .deadline = ctx->deadline};
+		}
+	}
+	dp_tls_probe_many(jobs, n);
+	n = 0;
+	for (size_t i = 0; i < neps; i++) {
+		for (size_t a = 0; eps[i].connect && a < eps[i].e->resolved->naddrs; a++) {
+			if (rc == 0)
+				rc = address_result(&eps[i], &jobs[n], out);
+			dp_tls_res_clear(&jobs[n++].res);
+		}
+		if (rc == 0 && !eps[i].connect)
+			rc = endpoint_result(&eps[i], out);
+	}
+	free(jobs);
+	return rc;
+}
+
+static int
+run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+{
+	struct dp_resolver *res = ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver;
+	struct dp_tls_endpoint *v = NULL;
+	struct dp_tls_trust *tr = NULL;
+	struct ep *eps = NULL;
+	size_t n = 0;
+	int rc = dp_tls_trust_new(ctx->opts->ca_file, &tr, err);
+
+	if (rc == 0)
+		rc = dp_tls_endpoints(ctx, &v, &n, err);
+	if (rc != 0)
+		goto out;
+	eps = calloc(n + 1, sizeof(*eps));
+	if (eps == NULL) {
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		eps[i].e = &v[i];
+		eps[i].rc = dp_tlsa_set_fetch(res, &v[i], &eps[i].set, &eps[i].err);
+		if (eps[i].rc == 0)
+			dns_verdict(&eps[i]);
+		eps[i].connect = eps[i].connect && eps[i].rc == 0 && host_has_addrs(&v[i]);
+	}
+	rc = connect_all(ctx, eps, n, tr, out);
+	if (rc != 0)
+		rc = dp_err_set(err, rc, "out of memory");
+out:
+	for (size_t i = 0; eps != NULL && i < n; i++)
+		dp_tlsa_set_clear(&eps[i].set);
+	free(eps);
+	free(v);
+	dp_tls_trust_free(tr);
+	return rc;
+}
+
+const struct dp_probe dp_probe_dane_tlsa = {
+    .id = ID,
+    .title = "DANE TLSA against the live certificates",
+    .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS,
+    .timeout_ms = 30000,
+    .run = run,
+};

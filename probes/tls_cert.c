@@ -1,0 +1,217 @@
+/* tls.cert: per endpoint and address, the certificate presented is PKIX-valid for the host name
+ * (system roots + --ca-file, RFC 5280 and RFC 6125 via OpenSSL) and far enough from its notAfter
+ * (--cert-warn, --cert-crit, as of --at). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsprobe/endpoints.h"
+#include "dnsprobe/probe.h"
+
+#define ID      "tls.cert"
+#define SUBJ    320
+#define SUMMARY 1024
+
+/* The time certificates are judged at: --at, else now. */
+static int64_t
+judge_time(const struct dp_ctx *ctx)
+{
+	return ctx->opts->at != 0 ? ctx->opts->at : (int64_t)dp_now_wall();
+}
+
+/* "expires in 4d23h (2026-…Z)", "expired 1d ago (…)" into buf. */
+static void
+expiry_phrase(const struct dp_cert_info *ci, int64_t at, enum dp_cert_expiry e, char *buf,
+              size_t bufsz)
+{
+	char when[32];
+	char left[32];
+
+	dp_time_rfc3339(ci->not_after, when, sizeof(when));
+	if (e == DP_CERT_NOT_YET) {
+		dp_time_rfc3339(ci->not_before, when, sizeof(when));
+		dp_snprintf(buf, bufsz, "not valid before %s", when);
+	} else if (e == DP_CERT_EXPIRED) {
+		dp_duration_format(at - ci->not_after, left, sizeof(left));
+		dp_snprintf(buf, bufsz, "expired %s ago (%s)", left, when);
+	} else {
+		dp_duration_format(ci->not_after - at, left, sizeof(left));
+		dp_snprintf(buf, bufsz, "expires in %s (%s)", left, when);
+	}
+}
+
+static enum dp_status
+verdict(const struct dp_ctx *ctx, const struct dp_tls_job *j, char *sum, size_t sumsz)
+{
+	const struct dp_check_opts *o = ctx->opts;
+	const struct dp_tls_res *r = &j->res;
+	int64_t at = judge_time(ctx);
+	enum dp_cert_expiry e;
+	enum dp_status st;
+	char subj[SUBJ];
+	char exp[128];
+	char thr[32];
+
+	dp_tls_endpoint_name(j->ep, j->addr, subj, sizeof(subj));
+	if (j->rc != 0) {
+		dp_snprintf(sum, sumsz, "%s: could not check: %s", subj, j->err.msg);
+		return DP_STATUS_UNKNOWN;
+	}
+	if (r->step != DP_TLS_STEP_DONE || !r->leaf.present) {
+		dp_snprintf(sum, sumsz, "%s: no certificate: %s", subj,
+		            r->error[0] ? r->error : r->pkix_error);
+		return DP_STATUS_CRITICAL;
+	}
+	e = dp_cert_expiry_judge(r->leaf.not_before, r->leaf.not_after, at, o->cert_warn,
+	                         o->cert_crit);
+	st = dp_cert_expiry_status(e);
+	expiry_phrase(&r->leaf, at, e, exp, sizeof(exp));
+	if (e == DP_CERT_EXPIRING || e == DP_CERT_CRITICAL)
+		dp_duration_format(e == DP_CERT_EXPIRING ? o->cert_warn : o->cert_crit, thr,
+		                   sizeof(thr));
+	if (!r->pkix_valid) {
+		dp_snprintf(sum, sumsz, "%s: certificate not PKIX-valid for %s: %s; it %s%s", subj,
+		            j->ep->host, r->pkix_error, exp, o->at != 0 ? " as of --at" : "");
+		return DP_STATUS_CRITICAL;
+	}
+	if (st != DP_STATUS_OK)
+		dp_snprintf(sum, sumsz, "%s: certificate %s%s%s%s%s", subj, exp,
+		            o->at != 0 ? " as of --at" : "",
+		            e == DP_CERT_EXPIRING ? ", within --cert-warn " : "",
+		            e == DP_CERT_CRITICAL ? ", within --cert-crit " : "",
+		            e == DP_CERT_EXPIRING || e == DP_CERT_CRITICAL ? thr : "");
+	else
+		dp_snprintf(sum, sumsz, "%s: certificate PKIX-valid for %s, %s%s", subj,
+		            j->ep->host, exp, o->at != 0 ? " as of --at" : "");
+	return st;
+}
+
+static int
+address_result(const struct dp_ctx *ctx, const struct dp_tls_job *j, struct dp_results *out)
+{
+	const struct dp_tls_res *r = &j->res;
+	bool have = j->rc == 0 && r->step == DP_TLS_STEP_DONE && r->leaf.present;
+	int64_t at = judge_time(ctx);
+	char subj[SUBJ];
+	char ep[SUBJ];
+	char sum[SUMMARY];
+	enum dp_status st = verdict(ctx, j, sum, sizeof(sum));
+	json_t *d;
+
+	/* SPEC §5 dnsprobe_tls_cert_expiry_timestamp_seconds{endpoint, address} = not_after. */
+	d = json_pack("{s:s, s:s, s:b, s:o}", "endpoint",
+	              dp_tls_endpoint_name(j->ep, NULL, ep, sizeof(ep)), "address", j->addr->text,
+	              "pkix_valid", have && r->pkix_valid, "connection", dp_tls_conn_json(r));
+	if (d == NULL)
+		return DP_ENOMEM;
+	if (!have || !r->pkix_valid)
+		json_object_set_new(d, "pkix_error",
+		                    json_string(have
+		                                    ? r->pkix_error
+		                                    : (r->error[0] ? r->error : "no certificate")));
+	if (have) {
+		json_object_set_new(d, "not_after", json_integer(r->leaf.not_after));
+		json_object_set_new(d, "not_before", json_integer(r->leaf.not_before));
+		json_object_set_new(d, "remaining_seconds", json_integer(r->leaf.not_after - at));
+		/* Nagios perfdata takes the minimum over results. */
+		json_object_set_new(d, "cert_min_remaining", json_integer(r->leaf.not_after - at));
+		json_object_set_new(d, "expiry",
+		                    json_string(dp_cert_expiry_str(dp_cert_expiry_judge(
+		                        r->leaf.not_before, r->leaf.not_after, at,
+		                        ctx->opts->cert_warn, ctx->opts->cert_crit))));
+		json_object_set_new(d, "certificate", dp_cert_info_json(&r->leaf));
+	}
+	return dp_results_add(out, ID, dp_tls_endpoint_name(j->ep, j->addr, subj, sizeof(subj)), st,
+	                      d, "%s", sum) != NULL
+	           ? 0
+	           : DP_ENOMEM;
+}
+
+static int
+no_address_result(const struct dp_tls_endpoint *e, struct dp_results *out)
+{
+	char subj[SUBJ];
+	const char *why = e->resolved != NULL && e->resolved->error != NULL
+	                      ? e->resolved->error
+	                      : "the host has no address";
+
+	dp_tls_endpoint_name(e, NULL, subj, sizeof(subj));
+	return dp_results_add(out, ID, subj, DP_STATUS_CRITICAL,
+	                      json_pack("{s:s, s:b}", "endpoint", subj, "pkix_valid", 0), "%s: %s",
+	                      subj, why) != NULL
+	           ? 0
+	           : DP_ENOMEM;
+}
+
+static size_t
+naddrs(const struct dp_tls_endpoint *e)
+{
+	return e->resolved != NULL ? e->resolved->naddrs : 0;
+}
+
+static int
+check_all(const struct dp_ctx *ctx, const struct dp_tls_endpoint *v, size_t nv,
+          const struct dp_tls_trust *tr, struct dp_results *out)
+{
+	struct dp_tls_job *jobs;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < nv; i++)
+		n += naddrs(&v[i]);
+	jobs = calloc(n + 1, sizeof(*jobs));
+	if (jobs == NULL)
+		return DP_ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < nv; i++) {
+		for (size_t a = 0; a < naddrs(&v[i]); a++) {
+			jobs[n].ep = &v[i];
+			jobs[n].addr = &v[i].resolved->addrs[a];
+			jobs[n++].req = (struct dp_tls_req){.host = v[i].host,
+			                                    .port = v[i].port,
+			                                    .trust = tr,
+			                                    .verify_at = ctx->opts->at,
+			                                    .step_ms = dp_ctx_step_ms(ctx),
+			                                    .deadline = ctx->deadline};
+		}
+	}
+	dp_tls_probe_many(jobs, n);
+	n = 0;
+	for (size_t i = 0; i < nv; i++) {
+		if (rc == 0 && naddrs(&v[i]) == 0)
+			rc = no_address_result(&v[i], out);
+		for (size_t a = 0; a < naddrs(&v[i]); a++) {
+			if (rc == 0)
+				rc = address_result(ctx, &jobs[n], out);
+			dp_tls_res_clear(&jobs[n++].res);
+		}
+	}
+	free(jobs);
+	return rc;
+}
+
+static int
+run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+{
+	struct dp_tls_endpoint *v = NULL;
+	struct dp_tls_trust *tr = NULL;
+	size_t n = 0;
+	int rc = dp_tls_trust_new(ctx->opts->ca_file, &tr, err);
+
+	if (rc == 0)
+		rc = dp_tls_endpoints(ctx, &v, &n, err);
+	if (rc == 0 && check_all(ctx, v, n, tr, out) != 0)
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+	free(v);
+	dp_tls_trust_free(tr);
+	return rc;
+}
+
+const struct dp_probe dp_probe_tls_cert = {
+    .id = ID,
+    .title = "TLS certificates",
+    .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS,
+    .timeout_ms = 30000,
+    .run = run,
+};
