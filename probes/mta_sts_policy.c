@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "dnsprobe/endpoints.h"
 #include "dnsprobe/https.h"
 #include "dnsprobe/mta_sts.h"
 #include "dnsprobe/probe.h"
@@ -30,6 +31,7 @@ struct sts {
 	struct dp_sts_txt txt;
 	struct dp_sts_policy pol;
 	char sha256[65];
+	struct dp_tls_trust *trust; /* for the MX certificates; NULL when it could not be had */
 };
 
 static void fail(struct sts *s, enum dp_status st, const char *fmt, ...) DP_PRINTF(3, 4);
@@ -293,21 +295,61 @@ mode_status(const struct sts *s)
 	return DP_STATUS_OK;
 }
 
-/* RFC 8461 §4.2: the certificate each address of an MX host presents on port 25 must be
- * PKIX-valid for the MX host name. Appends one object per address to addrs; on a failure writes
- * the reason into why (when empty). */
+/* RFC 8461 §4.2: the certificate each address of an MX host presents on port 25 (STARTTLS) must
+ * be PKIX-valid for the MX host name. Connects to every address at once with the shared TLS
+ * client; appends one object per address to addrs; on a failure writes the reason into why
+ * (when empty). */
 static void
-mx_certs(const struct dp_ctx *ctx, const struct dp_mx *mx, json_t *addrs, char *why, size_t whysz)
+mx_certs(struct sts *s, const struct dp_mx *mx, json_t *addrs, char *why, size_t whysz)
 {
-	/* The shared TLS client (include/dnsprobe/tls.h) is not in the tree yet: the certificate
-	 * is reported as not checked (pkix_valid null) rather than with a second TLS client. */
-	(void)ctx;
-	(void)why;
-	(void)whysz;
-	for (size_t i = 0; i < mx->host.naddrs; i++)
-		json_array_append_new(addrs, json_pack("{s:s, s:n, s:s}", "address",
-		                                       mx->host.addrs[i].text, "pkix_valid",
-		                                       "pkix_error", "not checked"));
+	const char *name = mx->host.name;
+	struct dp_tls_job *jobs = calloc(mx->host.naddrs + 1, sizeof(*jobs));
+
+	if (mx->host.naddrs == 0 && why[0] == '\0')
+		dp_snprintf(why, whysz, "MX %s has no address: %s", name,
+		            mx->host.error ? mx->host.error : "no A or AAAA record");
+	if (jobs == NULL || s->trust == NULL) {
+		if (mx->host.naddrs > 0 && why[0] == '\0')
+			dp_snprintf(why, whysz, "MX %s: port-25 certificate not checked", name);
+		for (size_t i = 0; i < mx->host.naddrs; i++)
+			json_array_append_new(addrs, json_pack("{s:s, s:n, s:s}", "address",
+			                                       mx->host.addrs[i].text, "pkix_valid",
+			                                       "pkix_error", "not checked"));
+		free(jobs);
+		return;
+	}
+	for (size_t i = 0; i < mx->host.naddrs; i++) {
+		jobs[i].addr = &mx->host.addrs[i];
+		jobs[i].req = (struct dp_tls_req){.host = name,
+		                                  .port = 25,
+		                                  .trust = s->trust,
+		                                  .verify_at = s->ctx->opts->at,
+		                                  .step_ms = dp_ctx_step_ms(s->ctx),
+		                                  .deadline = s->ctx->deadline};
+	}
+	dp_tls_probe_many(jobs, mx->host.naddrs);
+	for (size_t i = 0; i < mx->host.naddrs; i++) {
+		const struct dp_tls_res *r = &jobs[i].res;
+		bool done = jobs[i].rc == 0 && r->step == DP_TLS_STEP_DONE && r->leaf.present;
+		const char *e = jobs[i].rc != 0 ? jobs[i].err.msg : done ? r->pkix_error : r->error;
+		json_t *a;
+
+		if (!(done && r->pkix_valid) && why[0] == '\0')
+			dp_snprintf(
+			    why, whysz, "MX %s/%s on port 25: %s%s%s", name, jobs[i].addr->text,
+			    done ? "certificate not PKIX-valid for the MX name: " : "",
+			    e[0] ? e : "no certificate", jobs[i].rc != 0 ? " (not checked)" : "");
+		a = json_pack("{s:s, s:i, s:s*}", "address", jobs[i].addr->text, "pkix_valid",
+		              done && r->pkix_valid, "pkix_error",
+		              done && r->pkix_valid ? NULL : e);
+		if (a != NULL && done) {
+			json_object_set_new(a, "spki_sha256", json_string(r->leaf.spki_sha256));
+			json_object_set_new(a, "not_after", json_integer(r->leaf.not_after));
+		}
+		json_array_append_new(addrs, a);
+		dp_tls_res_clear(&jobs[i].res);
+	}
+	free(jobs);
 }
 
 /* One MX host: its name against the mx patterns (RFC 8461 §4.1) and its port-25 certificate
@@ -336,7 +378,7 @@ mx_step_one(struct sts *s, const struct dp_mx *mx, json_t *hosts, struct dp_resu
 		dp_snprintf(why, sizeof(why), "MX %s matches no mx pattern of the policy (mx: %s)",
 		            name, pats[0] ? pats : "none");
 	}
-	mx_certs(s->ctx, mx, addrs, why, sizeof(why));
+	mx_certs(s, mx, addrs, why, sizeof(why));
 	if (why[0] != '\0') {
 		st = weight;
 		dp_snprintf(summary, sizeof(summary), "%s (mode %s)%s", why,
@@ -345,8 +387,9 @@ mx_step_one(struct sts *s, const struct dp_mx *mx, json_t *hosts, struct dp_resu
 		fail(s, st, "%s", summary);
 	} else {
 		dp_snprintf(summary, sizeof(summary),
-		            "MX %s matches mx pattern %s (port-25 certificate not checked)", name,
-		            s->pol.mx[m]);
+		            "MX %s matches mx pattern %s and presents a PKIX-valid certificate on "
+		            "port 25 at %zu address%s",
+		            name, s->pol.mx[m], mx->host.naddrs, mx->host.naddrs == 1 ? "" : "es");
 	}
 	h = json_pack("{s:s, s:i, s:s?, s:b, s:o}", "host", name, "preference", mx->preference,
 	              "matched", m >= 0 ? s->pol.mx[m] : NULL, "match", m >= 0, "addresses", addrs);
@@ -367,9 +410,12 @@ mx_step(struct sts *s, struct dp_results *out)
 {
 	const struct dp_discovery *d = s->ctx->disc;
 	json_t *hosts = json_array();
+	struct dp_err err = {0};
 	int rc = 0;
 
 	json_object_set_new(s->d, "mx_hosts", hosts);
+	if (d->nmx > 0 && dp_tls_trust_new(s->ctx->opts->ca_file, &s->trust, &err) != 0)
+		fail(s, DP_STATUS_UNKNOWN, "MX certificates not checked: %s", err.msg);
 	if (d->nmx == 0)
 		fail(s, DP_STATUS_OK, "%s has no MX hosts to hold to the policy", s->domain);
 	for (size_t i = 0; rc == 0 && i < d->nmx; i++) {
@@ -380,6 +426,8 @@ mx_step(struct sts *s, struct dp_results *out)
 		}
 		rc = mx_step_one(s, &d->mx[i], hosts, out);
 	}
+	dp_tls_trust_free(s->trust);
+	s->trust = NULL;
 	return rc;
 }
 
