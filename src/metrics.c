@@ -150,6 +150,20 @@ dp_html_escape(struct dp_sbuf *b, const char *s)
 	dp_sbuf_put(b, run, (size_t)(s - run));
 }
 
+bool
+dp_metrics_detail_used(const char *key)
+{
+	static const char *const used[] = {
+	    "server", "address",    "endpoint",  "soa_serial",   "rrsig_expiry", "dnssec_secure",
+	    "secure", "tlsa_match", "not_after", "policy_valid", "mode",         NULL};
+
+	for (size_t i = 0; used[i] != NULL; i++) {
+		if (strcmp(used[i], key) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* ---- samples ---- */
 
 static void

@@ -27,6 +27,10 @@ void dp_metrics_escape_label(struct dp_sbuf *b, const char *s);
 /* HTML text and attribute escaping: & < > " ' (for the status page). */
 void dp_html_escape(struct dp_sbuf *b, const char *s);
 
+/* True for the detail keys the renderer reads; the monitor keeps only those in its snapshots
+ * (a full report's details are ten times larger). */
+bool dp_metrics_detail_used(const char *key);
+
 /* One domain's latest run as the renderer sees it (everything borrowed). */
 struct dp_metrics_domain {
 	const char *domain;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,10 +18,13 @@
 #include "monitor.h"
 
 #define MAX_WORKERS 256
+#define DP_STR2(x)  #x
+#define DP_STR(x)   DP_STR2(x)
 /* How long SIGTERM waits for runs in flight before leaving them behind (issue 8: "within a
  * second"). */
 #define STOP_GRACE 1.0
-/* /healthz fails when no worker has looked at the schedule for this long. */
+/* /healthz fails when no worker has looked at the schedule for this long (plus twice the run
+ * timeout, for when every worker is inside a run). */
 #define HEARTBEAT_MAX 10.0
 
 static const struct option long_opts[] = {
@@ -293,6 +297,8 @@ worker(void *arg)
 		pthread_mutex_unlock(&m->lock);
 		json_decref(state);
 		dp_gen_unref(g);
+		/* A run's memory is spread over glibc's arenas; give it back after each run. */
+		(void)malloc_trim(0);
 		pthread_mutex_lock(&m->lock);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -331,7 +337,10 @@ dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
 	v->proc.reload_success_time = m->reload_success_time;
 	v->proc.ndomains = m->ndom;
 	v->proc.probe_rejected = atomic_load(&m->probe_rejected);
-	v->alive = !m->stop && dp_now_mono() - m->heartbeat < HEARTBEAT_MAX;
+	/* Workers look at the schedule at least every second unless every one of them is inside a
+	 * run, which the engine ends within the domain's timeout (plus its grace). */
+	v->alive = !m->stop && dp_now_mono() - m->heartbeat <
+	                           HEARTBEAT_MAX + 2.0 * (double)m->gen->cfg->timeout;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -580,6 +589,8 @@ run_monitor(const struct args *a, struct dp_config *cfg)
 		return 3;
 	}
 	dp_log_set_level(level_of(cfg));
+	/* Many short-lived threads would otherwise each grow an arena of their own (RSS). */
+	(void)mallopt(M_ARENA_MAX, 4);
 	monitor_init(m);
 	g = gen_new(cfg, &err);
 	if (g == NULL || install_gen(m, g) != 0 ||
@@ -626,7 +637,22 @@ dp_monitor_main(int argc, char **argv)
 		return 3;
 	}
 	if (a.help) {
-		dp_cli_usage(stdout);
+		fputs("usage: dnsprobe monitor [-c FILE] [-l ADDR:PORT]\n"
+		      "       dnsprobe monitor -n [-v] -c FILE\n"
+		      "\n"
+		      "  -c, --config FILE        the YAML configuration (dnsprobe.yml(5))\n"
+		      "  -l, --listen ADDR:PORT   HTTP address, overriding `listen` (default "
+		      "127.0.0.1:" DP_STR(DP_DEFAULT_PORT) ")\n"
+		                                           "  -n, --check-config       check the "
+		                                           "file and exit (0 valid, 3 not)\n"
+		                                           "  -v, --verbose            with -n: "
+		                                           "print the file back canonically\n"
+		                                           "  -h, --help               this text\n"
+		                                           "\n"
+		                                           "SIGHUP reloads the file, SIGTERM or "
+		                                           "SIGINT stops. HTTP: /metrics, "
+		                                           "/probe?target=DOMAIN, /healthz, /.\n",
+		      stdout);
 		return 0;
 	}
 	if (load(&a, &cfg, &err) != 0) {

@@ -117,6 +117,33 @@ find_pair(const struct dp_snap *prev, const struct dp_result *r, size_t *at)
 	return NULL;
 }
 
+/* Keep only what /metrics and the status page read: the discovery data and most details go
+ * (they are what a snapshot's memory was made of). */
+static void
+prune(struct dp_report *rep)
+{
+	json_decref(rep->discovery);
+	rep->discovery = NULL;
+	for (size_t i = 0; i < rep->results.n; i++) {
+		json_t *d = rep->results.v[i].details;
+		json_t *kept = json_object();
+		const char *k;
+		json_t *v;
+
+		if (d == NULL || kept == NULL) {
+			json_decref(kept);
+			continue;
+		}
+		json_object_foreach(d, k, v)
+		{
+			if (dp_metrics_detail_used(k))
+				json_object_set(kept, k, v);
+		}
+		json_decref(d);
+		rep->results.v[i].details = kept;
+	}
+}
+
 struct dp_snap *
 dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now, bool log_changes)
 {
@@ -131,6 +158,7 @@ dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now, bool 
 	}
 	s->since = since;
 	atomic_init(&s->refs, 1);
+	prune(rep);
 	s->rep = rep;
 	s->finished = now;
 	for (size_t i = 0; i < rep->results.n; i++) {

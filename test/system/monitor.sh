@@ -32,6 +32,42 @@ status_line() { # CHECK SUBJECT → the sample's value
 		"$DP_TMP/metrics.txt" | awk '{print $2}'
 }
 
+# A real Prometheus in the lab scraping the monitor every second, with one alert rule.
+prom_start() {
+	local d=$DP_TMP/prom
+	mkdir -p "$d"
+	cat >"$d/prometheus.yml" <<YML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: [rules.yml]
+scrape_configs:
+  - job_name: dnsprobe
+    static_configs: [{targets: ['127.0.0.1:$PORT']}]
+YML
+	cat >"$d/rules.yml" <<'YML'
+groups:
+  - name: lab
+    rules:
+      - alert: DnsprobeNameserverCritical
+        expr: dnsprobe_check_status{check="ns.soa_serial"} == 2
+        labels: {severity: critical}
+        annotations: {summary: "{{ $labels.subject }} of {{ $labels.domain }}"}
+YML
+	prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" \
+		--web.listen-address=127.0.0.1:9090 >"$d/log" 2>&1 &
+	PROM=$!
+}
+prom_up() {
+	curl -fs http://127.0.0.1:9090/api/v1/targets |
+		jq -e '.data.activeTargets[0].health == "up"' >/dev/null
+}
+# firing_subjects : subjects of firing DnsprobeNameserverCritical alerts, space-separated.
+firing_subjects() {
+	curl -fs http://127.0.0.1:9090/api/v1/alerts | jq -r '[.data.alerts[] |
+		select(.labels.alertname == "DnsprobeNameserverCritical" and .state == "firing") |
+		.labels.subject] | sort | join(" ")'
+}
+ns4_firing() { [ "$(firing_subjects)" = "glitter.kr ns4.glitter.kr/127.0.10.4" ]; }
+
 runs_of() { scrape && grep -F "dnsprobe_check_runs_total{domain=\"$1\"}" "$DP_TMP/metrics.txt" | awk '{print $2}'; }
 reloads_are() { [ "$(grep -c 'reloaded ' "$2")" -eq "$1" ]; }
 runs_grew() { [ "$(runs_of glitter.kr)" -gt "$1" ] && [ "$(runs_of b0001.kr)" -gt "$2" ]; }
@@ -97,6 +133,10 @@ t_monitor() {
 	is "$(grep -c 'domain="glitter.kr"' "$DP_TMP/metrics.txt" | awk '{print ($1 > 0)}')" 1 \
 		"glitter.kr kept across the reload"
 
+	prom_start
+	ok_desc "Prometheus scrapes the monitor (target up)" wait_until 30 prom_up
+	is "$(firing_subjects)" "" "no nameserver alert before the fault"
+
 	# A fault applied live shows up at the next run, in /metrics, the log and the page.
 	"$LAB_DIR/fault" ns-down:ns4 >"$DP_TMP/fault.log" 2>&1
 	ok_desc "ns-down:ns4 applied" test $? -eq 0
@@ -104,6 +144,12 @@ t_monitor() {
 		'^dnsprobe_check_status\{domain="glitter.kr",check="ns.soa_serial",subject="ns4.glitter.kr/127.0.10.4"\} 2$'
 	like "$(grep 'group=state' "$log" | grep 'ns4.glitter.kr/127.0.10.4' | grep 'check=ns.soa_serial')" \
 		'from=OK to=CRITICAL' "one state-change log line for ns4"
+	# The zone's result is CRITICAL with its worst server; no other server is.
+	wait_until 30 ns4_firing
+	is "$(firing_subjects)" "glitter.kr ns4.glitter.kr/127.0.10.4" \
+		"Prometheus fires the alert for ns4 (and the zone), no other server"
+	kill "$PROM"
+	wait "$PROM" 2>/dev/null
 	code "$URL/" >/dev/null
 	like "$(cat "$DP_TMP/body")" 'ns4.glitter.kr/127.0.10.4</td><td class="s CRITICAL">' \
 		"the status page lists ns4 as failing"

@@ -82,6 +82,31 @@ test_since(void **state)
 	dp_snap_unref(s3);
 }
 
+/* Snapshots keep only the details the renderer reads. */
+static void
+test_prune(void **state)
+{
+	struct dp_report *r = dp_report_new("a.kr");
+	struct dp_snap *s;
+	json_t *d;
+
+	(void)state;
+	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns1.a.kr/1.2.3.4",
+	                               DP_STATUS_OK,
+	                               json_pack("{s:s, s:i, s:{s:b}}", "server", "ns1.a.kr",
+	                                         "soa_serial", 7, "transport", "udp", 1),
+	                               "ok"));
+	r->discovery = json_pack("{s:s}", "domain", "a.kr");
+	s = dp_snap_new(r, NULL, 1000, false);
+	assert_non_null(s);
+	assert_null(s->rep->discovery);
+	d = s->rep->results.v[0].details;
+	assert_int_equal(json_integer_value(json_object_get(d, "soa_serial")), 7);
+	assert_string_equal(json_string_value(json_object_get(d, "server")), "ns1.a.kr");
+	assert_null(json_object_get(d, "transport"));
+	dp_snap_unref(s);
+}
+
 int
 main(void)
 {
@@ -89,6 +114,7 @@ main(void)
 	    cmocka_unit_test(test_spread),
 	    cmocka_unit_test(test_next),
 	    cmocka_unit_test(test_since),
+	    cmocka_unit_test(test_prune),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

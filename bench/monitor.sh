@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Monitor scale benchmark (as root): the lab with N extra signed domains, the monitor over all of
+# them at one interval, sampled for a little over one interval: RSS, CPU, threads, how many
+# domains completed a run, run errors and per-check durations.
+#   bench/monitor.sh [N=1000] [INTERVAL=5m] [MAX_PARALLEL=16] [SECONDS=330]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000}
+INTERVAL=${2:-5m}
+PAR=${3:-16}
+DUR=${4:-330}
+DNSPROBE=${DNSPROBE:-$PWD/build/dnsprobe}
+export DNSPROBE INTERVAL PAR DUR
+
+exec fixtures/lab/run --extra-domains "$N" -- bash -c '
+set -u
+conf=$LAB_DIR/bench.yml
+{
+	echo "listen: 127.0.0.1:9862"
+	echo "interval: $INTERVAL"
+	echo "timeout: 30s"
+	echo "trust_anchor: $LAB_TA"
+	echo "root_hints: $LAB_HINTS"
+	echo "ca_file: $LAB_CA"
+	echo "max_parallel: $PAR"
+	echo "log_level: warn"
+	echo "domains:"
+	echo "  - name: glitter.kr"
+	sed "s/^/  - name: /" "$LAB_DIR/extra-domains"
+} >"$conf"
+ndom=$(grep -c "name:" "$conf")
+"$DNSPROBE" monitor -c "$conf" 2>"$LAB_DIR/bench-monitor.log" &
+pid=$!
+t0=$SECONDS
+peak=0
+maxthr=0
+echo "# $ndom domains, interval $INTERVAL, max_parallel $PAR, sampled for $DUR s"
+echo "# t(s) rss(MB) threads domains_with_a_run runs_total"
+while [ $((SECONDS - t0)) -lt "$DUR" ]; do
+	sleep 10
+	rss=$(awk "/^VmRSS/{print \$2}" /proc/$pid/status)
+	thr=$(awk "/^Threads/{print \$2}" /proc/$pid/status)
+	[ "$rss" -gt "$peak" ] && peak=$rss
+	[ "$thr" -gt "$maxthr" ] && maxthr=$thr
+	m=$(curl -fs http://127.0.0.1:9862/metrics || true)
+	done_dom=$(grep -c "^dnsprobe_last_run_timestamp_seconds{" <<<"$m" || true)
+	runs=$(awk "/^dnsprobe_check_runs_total/{s+=\$2} END{print s+0}" <<<"$m")
+	echo "$((SECONDS - t0)) $((rss / 1024)) $thr $done_dom $runs"
+done
+m=$(curl -fs http://127.0.0.1:9862/metrics)
+hwm=$(awk "/^VmHWM/{print \$2}" /proc/$pid/status)
+cpu=$(awk "{print (\$14 + \$15) / 100}" /proc/$pid/stat)
+echo "# peak RSS $((hwm / 1024)) MB (VmHWM), max threads $maxthr, CPU ${cpu}s over $((SECONDS - t0)) s"
+echo "# domains with a run: $(grep -c "^dnsprobe_last_run_timestamp_seconds{" <<<"$m") of $ndom"
+echo "# run errors: $(awk "/^dnsprobe_run_errors_total/{s+=\$2} END{print s+0}" <<<"$m")"
+echo "# results by status: $(awk "/^dnsprobe_check_status\\{/{c[\$2]++} END{for (k in c) printf \"%s:%d \", k, c[k]}" <<<"$m")"
+echo "# check durations (s), mean and max per check:"
+grep "^dnsprobe_check_duration_seconds{" <<<"$m" |
+	sed "s/.*check=\"\([^\"]*\)\"} \(.*\)/\1 \2/" |
+	awk "{s[\$1]+=\$2; n[\$1]++; if (\$2>mx[\$1]) mx[\$1]=\$2} END{for (k in s) printf \"#   %-20s %.2f %.2f\n\", k, s[k]/n[k], mx[k]}" | sort
+echo "# /metrics: $(wc -c <<<"$m") bytes; scrape time: $(curl -fs -o /dev/null -w "%{time_total}" http://127.0.0.1:9862/metrics) s"
+kill -TERM $pid
+wait $pid || true
+grep -c "level=error" "$LAB_DIR/bench-monitor.log" | sed "s/^/# error log lines: /"
+'
