@@ -14,7 +14,8 @@ static const char *const css =
     "text-align:left;vertical-align:top}th{background:#f4f4f4;font-weight:600}"
     "td.s{text-align:center;white-space:nowrap}small{display:block;color:#555;font-size:.8em}"
     ".OK{background:#d9f2d9}.WARNING{background:#fff0c2}.CRITICAL{background:#f8c9c4}"
-    ".UNKNOWN{background:#e0e0e8}.none{color:#aaa}";
+    ".UNKNOWN{background:#e0e0e8}.none{color:#aaa}.wrap{overflow-x:auto}"
+    "th[title]{font-size:.85em}";
 
 static void
 put_time(struct dp_sbuf *b, double t)
@@ -46,7 +47,7 @@ cell(const struct dp_metrics_domain *d, const char *id, enum dp_status *st, doub
 }
 
 static void
-domain_row(struct dp_sbuf *b, const struct dp_metrics_domain *d)
+domain_row(struct dp_sbuf *b, const struct dp_metrics_domain *d, double now)
 {
 	dp_sbuf_puts(b, "<tr><th>");
 	dp_html_escape(b, d->domain);
@@ -64,13 +65,18 @@ domain_row(struct dp_sbuf *b, const struct dp_metrics_domain *d)
 			dp_sbuf_puts(b, "<td class=\"s none\">&ndash;</td>");
 			continue;
 		}
-		dp_sbuf_printf(b, "<td class=\"s %s\">%s", dp_status_str(st), dp_status_str(st));
+		dp_sbuf_printf(b, "<td class=\"s %s\"", dp_status_str(st));
 		if (since > 0) {
-			dp_sbuf_puts(b, "<small>since ");
+			char dur[32];
+
+			dp_duration_format((int64_t)(now - since), dur, sizeof(dur));
+			dp_sbuf_puts(b, " title=\"since ");
 			put_time(b, since);
-			dp_sbuf_puts(b, "</small>");
+			dp_sbuf_printf(b, "\">%s<small>for %s</small></td>", dp_status_str(st),
+			               dur);
+		} else {
+			dp_sbuf_printf(b, ">%s</td>", dp_status_str(st));
 		}
-		dp_sbuf_puts(b, "</td>");
 	}
 	dp_sbuf_puts(b, "</tr>\n");
 }
@@ -106,6 +112,7 @@ void
 dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v)
 {
 	size_t failing = 0;
+	double now = dp_now_wall();
 
 	dp_sbuf_printf(b,
 	               "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -113,9 +120,11 @@ dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v)
 	               "<style>%s</style></head><body>\n<h1>dnsprobe</h1><p class=\"meta\">"
 	               "%zu domains &middot; version %s &middot; page made at ",
 	               css, v->n, DP_VERSION);
-	put_time(b, dp_now_wall());
-	dp_sbuf_puts(b, " &middot; <a href=\"metrics\">metrics</a></p>\n<table><thead><tr>"
-	                "<th>domain</th><th>last run</th>");
+	put_time(b, now);
+	dp_sbuf_puts(
+	    b,
+	    " &middot; <a href=\"metrics\">metrics</a></p>\n<div class=\"wrap\"><table><thead><tr>"
+	    "<th>domain</th><th>last run</th>");
 	for (size_t k = 0; dp_probes[k] != NULL; k++) {
 		dp_sbuf_puts(b, "<th title=\"");
 		dp_html_escape(b, dp_probes[k]->title);
@@ -125,10 +134,11 @@ dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v)
 	}
 	dp_sbuf_puts(b, "</tr></thead><tbody>\n");
 	for (size_t i = 0; i < v->n; i++)
-		domain_row(b, &v->dom[i]);
-	dp_sbuf_puts(b, "</tbody></table>\n<h2>Failing</h2>\n<table><thead><tr><th>domain</th>"
-	                "<th>check</th><th>subject</th><th>state</th><th>since</th><th>summary</th>"
-	                "</tr></thead><tbody>\n");
+		domain_row(b, &v->dom[i], now);
+	dp_sbuf_puts(b,
+	             "</tbody></table></div>\n<h2>Failing</h2>\n<table><thead><tr><th>domain</th>"
+	             "<th>check</th><th>subject</th><th>state</th><th>since</th><th>summary</th>"
+	             "</tr></thead><tbody>\n");
 	for (size_t i = 0; i < v->n; i++)
 		failing_rows(b, &v->dom[i], &failing);
 	if (failing == 0)

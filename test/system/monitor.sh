@@ -68,6 +68,26 @@ firing_subjects() {
 }
 ns4_firing() { [ "$(firing_subjects)" = "glitter.kr ns4.glitter.kr/127.0.10.4" ]; }
 
+# The status page in headless Chromium: the DOM a browser builds from it, and a screenshot kept
+# next to the dnsprobe binary (the build directory) as monitor-status.png.
+browser_checks() {
+	local shot dom
+	shot=$(dirname "$DNSPROBE")/monitor-status.png
+	if ! command -v chromium >/dev/null; then
+		_tap fail "chromium is installed (.ci/install-deps)"
+		return
+	fi
+	rm -f "$shot"
+	dom=$(chromium --headless --no-sandbox --disable-gpu --user-data-dir="$DP_TMP/chromium" \
+		--dump-dom "$URL/" 2>/dev/null)
+	like "$dom" '<td class="s CRITICAL" title="since [^"]*">CRITICAL<small>' "Chromium's DOM has the CRITICAL cell"
+	like "$dom" '<th title="SOA serial agreement">ns.soa_serial</th>' "… and the check columns"
+	chromium --headless --no-sandbox --disable-gpu --user-data-dir="$DP_TMP/chromium" \
+		--hide-scrollbars --window-size=1500,700 --screenshot="$shot" "$URL/" >/dev/null 2>&1
+	is "$(head -c 8 "$shot" 2>/dev/null | od -An -tx1 | tr -d ' \n')" 89504e470d0a1a0a \
+		"screenshot saved as $shot"
+}
+
 runs_of() { scrape && grep -F "dnsprobe_check_runs_total{domain=\"$1\"}" "$DP_TMP/metrics.txt" | awk '{print $2}'; }
 reloads_are() { [ "$(grep -c 'reloaded ' "$2")" -eq "$1" ]; }
 runs_grew() { [ "$(runs_of glitter.kr)" -gt "$1" ] && [ "$(runs_of b0001.kr)" -gt "$2" ]; }
@@ -110,7 +130,8 @@ t_monitor() {
 	is "$(code "$URL/healthz")" 200 "/healthz: 200"
 	is "$(cat "$DP_TMP/body")" ok "/healthz says ok"
 	is "$(code "$URL/")" 200 "status page: 200"
-	like "$(cat "$DP_TMP/body")" '<td class="s OK">OK' "status page shows OK cells"
+	like "$(cat "$DP_TMP/body")" '<td class="s OK" title="since [0-9TZ:-]+">OK<small>for [0-9dhms]+</small>' \
+		"status page shows OK cells with since when"
 	like "$(cat "$DP_TMP/body")" '<th>glitter.kr</th>' "status page lists glitter.kr"
 	is "$(code -X POST "$URL/metrics")" 405 "POST: 405"
 	is "$(code "$URL/nope")" 404 "unknown path: 404"
@@ -153,6 +174,7 @@ t_monitor() {
 	code "$URL/" >/dev/null
 	like "$(cat "$DP_TMP/body")" 'ns4.glitter.kr/127.0.10.4</td><td class="s CRITICAL">' \
 		"the status page lists ns4 as failing"
+	browser_checks
 
 	# A long interval: after one more run of each domain nothing is in flight, so SIGTERM takes
 	# the clean path (everything freed: LSan checks it under ASan).
