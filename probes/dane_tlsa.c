@@ -351,6 +351,7 @@ out:
 	free(eps);
 	free(v);
 	dp_tls_trust_free(tr);
+	dp_tls_thread_done();
 	return rc;
 }
 

@@ -498,6 +498,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	else if (rc != 0)
 		json_decref(s.d);
 	dp_sts_policy_clear(&s.pol);
+	dp_tls_thread_done(); /* libcurl and the TLS client used OpenSSL in this thread */
 	if (rc != 0)
 		return dp_err_set(err, rc, "out of memory");
 	return 0;

@@ -205,6 +205,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 	free(v);
 	dp_tls_trust_free(tr);
+	dp_tls_thread_done();
 	return rc;
 }
 

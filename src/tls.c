@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -140,6 +141,12 @@ dp_tls_trust_free(struct dp_tls_trust *t)
 	SSL_CTX_free(t->ctx);
 	X509_STORE_free(t->store);
 	free(t);
+}
+
+void
+dp_tls_thread_done(void)
+{
+	OPENSSL_thread_stop();
 }
 
 void

@@ -104,3 +104,8 @@ void dp_tls_res_clear(struct dp_tls_res *r);
  * fails the handshake is reported in res (a finding); errors mean no verdict (no memory, an
  * OpenSSL setup failure). */
 int dp_tls_probe(const struct dp_tls_req *req, struct dp_tls_res *res, struct dp_err *err) DP_WUR;
+
+/* Release the calling thread's OpenSSL state now (OPENSSL_thread_stop). A check's thread may still
+ * be exiting when the process does, before OpenSSL's own thread-exit handler has run; checks that
+ * used OpenSSL call this last. */
+void dp_tls_thread_done(void);
