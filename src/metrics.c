@@ -307,8 +307,9 @@ counter_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
 	}
 }
 
-/* Every result of check id in every domain: fn(b, domain, details). */
-typedef void (*detail_fn)(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg);
+/* Every result of check id in every domain: fn(b, domain, result, its details). */
+typedef void (*detail_fn)(struct dp_sbuf *b, const char *domain, const struct dp_result *r,
+                          const json_t *d, void *arg);
 
 static void
 each_detail(const struct dp_metrics_domain *v, size_t n, const char *id, detail_fn fn,
@@ -319,18 +320,20 @@ each_detail(const struct dp_metrics_domain *v, size_t n, const char *id, detail_
 
 		for (size_t i = 0; rs != NULL && i < rs->n; i++) {
 			if (strcmp(rs->v[i].id, id) == 0 && rs->v[i].details != NULL)
-				fn(b, v[k].domain, rs->v[i].details, arg);
+				fn(b, v[k].domain, &rs->v[i], rs->v[i].details, arg);
 		}
 	}
 }
 
 static void
-rrsig_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
+rrsig_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
+          void *arg)
 {
 	const json_t *exp = json_object_get(d, "rrsig_expiry");
 	const char *type;
 	const json_t *t;
 
+	(void)r;
 	(void)arg;
 	json_object_foreach((json_t *)exp, type, t)
 	{
@@ -345,25 +348,32 @@ rrsig_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
 }
 
 static void
-serial_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
+serial_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
+           void *arg)
 {
 	const char *l[] = {"domain",           domain, "server", dstr(d, "server"), "address",
 	                   dstr(d, "address"), NULL};
 	double v;
 
+	(void)r;
 	(void)arg;
 	if (json_object_get(d, "server") != NULL && dnum(d, "soa_serial", &v))
 		sample(b, "dnsprobe_soa_serial", v, l);
 }
 
 static void
-secure_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
+secure_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
+           void *arg)
 {
 	const json_t *sec = json_object_get(d, "dnssec_secure");
 	const char *type;
 	const json_t *t;
 
 	(void)arg;
+	/* The apex RRsets only (SPEC §5: domain, rrtype); the MX and service hosts' A/AAAA are
+	 * results of their own, with their status in dnsprobe_check_status. */
+	if (strcmp(r->subject, domain) != 0)
+		return;
 	if (sec == NULL)
 		sec = json_object_get(d, "secure");
 	json_object_foreach((json_t *)sec, type, t)
@@ -378,12 +388,14 @@ secure_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
 }
 
 static void
-tlsa_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
+tlsa_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
+         void *arg)
 {
 	const char *l[] = {"domain",           domain, "endpoint", dstr(d, "endpoint"), "address",
 	                   dstr(d, "address"), NULL};
 	double v;
 
+	(void)r;
 	(void)arg;
 	if (json_object_get(d, "address") != NULL && dnum(d, "tlsa_match", &v))
 		sample(b, "dnsprobe_tlsa_match", v != 0, l);
@@ -420,12 +432,14 @@ seen_add(struct seen *s, const char *key)
 }
 
 static void
-cert_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
+cert_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
+         void *arg)
 {
 	const char *l[] = {"endpoint", dstr(d, "endpoint"), "address", dstr(d, "address"), NULL};
 	char key[600];
 	double v;
 
+	(void)r;
 	(void)domain;
 	if (!dnum(d, "not_after", &v))
 		return;
@@ -435,12 +449,14 @@ cert_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
 }
 
 static void
-sts_one(struct dp_sbuf *b, const char *domain, const json_t *d, void *arg)
+sts_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
+        void *arg)
 {
 	const char *mode = dstr(d, "mode");
 	const char *l[] = {"domain", domain, "mode", mode[0] ? mode : "unknown", NULL};
 	double v;
 
+	(void)r;
 	(void)arg;
 	if (dnum(d, "policy_valid", &v))
 		sample(b, "dnsprobe_mta_sts_policy_valid", v != 0, l);

@@ -112,6 +112,8 @@ t_monitor() {
 	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_build_info\{version="[0-9.]+"\} 1' "build_info"
 	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_check_status_since_timestamp_seconds\{' "since series"
 	ok_desc "promtool check metrics is clean" promtool check metrics <"$DP_TMP/metrics.txt"
+	is "$(grep -v '^#' "$DP_TMP/metrics.txt" | sed 's/ [^ ]*$//' | sort | uniq -d)" "" \
+		"no series twice in a scrape"
 	like "$(curl -sI "$URL/metrics" | tr -d '\r' | grep -i '^content-type')" \
 		'text/plain; version=0.0.4' "served as text/plain; version=0.0.4"
 

@@ -57,6 +57,10 @@ sample_report(void)
 	assert_non_null(
 	    dp_results_add(&r->results, "dnssec.chain", "glitter.kr", DP_STATUS_OK,
 	                   json_pack("{s:{s:i, s:i}}", "dnssec_secure", "SOA", 1, "MX", 0), "ok"));
+	/* A host's A/AAAA result of dnssec.chain: not an apex RRset, no dnssec_secure sample. */
+	assert_non_null(
+	    dp_results_add(&r->results, "dnssec.chain", "mail.glitter.kr", DP_STATUS_OK,
+	                   json_pack("{s:{s:i, s:i}}", "dnssec_secure", "A", 1, "AAAA", 1), "ok"));
 	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns1.glitter.kr/127.0.10.1",
 	                               DP_STATUS_OK,
 	                               json_pack("{s:s, s:s, s:i}", "server", "ns1.glitter.kr",
@@ -126,6 +130,7 @@ test_render(void **state)
 	    strstr(out, "dnsprobe_dnssec_secure{domain=\"glitter.kr\",rrtype=\"SOA\"} 1\n"));
 	assert_non_null(
 	    strstr(out, "dnsprobe_dnssec_secure{domain=\"glitter.kr\",rrtype=\"MX\"} 0\n"));
+	assert_null(strstr(out, "rrtype=\"A\""));
 	assert_non_null(strstr(out,
 	                       "dnsprobe_rrsig_expiry_timestamp_seconds{domain=\"glitter.kr\","
 	                       "server=\"ns1.glitter.kr\",address=\"127.0.10.1\",rrtype=\"SOA\"} "
