@@ -53,7 +53,7 @@ reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, s
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE || status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
@@ -173,7 +173,8 @@ h_probe(struct dp_monitor *m, struct MHD_Connection *c)
 	if (atomic_fetch_add(&m->probes, 1) >= limit) {
 		atomic_fetch_sub(&m->probes, 1);
 		atomic_fetch_add(&m->probe_rejected, 1);
-		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		/* RFC 6585 §4: the caller sent more concurrent requests than we serve. */
+		return reply_text(c, MHD_HTTP_TOO_MANY_REQUESTS,
 		                  "every /probe slot is busy (probe_concurrency); retry later");
 	}
 	ret = probe_run(m, c, name, check != NULL ? &sel : NULL);
