@@ -109,9 +109,28 @@ dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err
 	return rc;
 }
 
+/* One lock for every engine's `live` count: threads start and end rarely. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_cond = PTHREAD_COND_INITIALIZER;
+
+static void
+live_add(struct dp_engine *e, int delta)
+{
+	pthread_mutex_lock(&live_lock);
+	if (delta > 0)
+		e->live++;
+	else if (--e->live == 0)
+		pthread_cond_broadcast(&live_cond);
+	pthread_mutex_unlock(&live_lock);
+}
+
 void
 dp_engine_clear(struct dp_engine *e)
 {
+	pthread_mutex_lock(&live_lock);
+	while (e->live > 0)
+		pthread_cond_wait(&live_cond, &live_lock);
+	pthread_mutex_unlock(&live_lock);
 	dp_resolver_free(e->resolver);
 	dp_resolver_free(e->resolver_at);
 	memset(e, 0, sizeof(*e));
@@ -119,6 +138,7 @@ dp_engine_clear(struct dp_engine *e)
 
 /* Shared by the engine and the check threads; freed by whoever lets go of it last. */
 struct run {
+	struct dp_engine *eng; /* outlives the run: dp_engine_clear waits for its threads */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int refs;
@@ -167,6 +187,7 @@ job_thread(void *arg)
 {
 	struct job *j = arg;
 	struct run *r = j->run;
+	struct dp_engine *e = r->eng;
 	double t0 = dp_now_mono();
 	int rc = j->probe->run(&j->ctx, &j->results, &j->err);
 
@@ -178,6 +199,7 @@ job_thread(void *arg)
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	run_unref(r);
+	live_add(e, -1); /* last: after this the engine may be cleared */
 	return NULL;
 }
 
@@ -242,6 +264,7 @@ start_jobs(struct engine_args *a)
 		r->refs++;
 		r->pending++;
 		pthread_mutex_unlock(&r->lock);
+		live_add(a->e, 1);
 		if (pthread_create(&th, NULL, job_thread, j) != 0) {
 			(void)job_thread(j); /* no thread: run it here */
 			continue;
@@ -356,6 +379,8 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	*out = NULL;
 	a.deadline = t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
 	a.run = run_new(o);
+	if (a.run != NULL)
+		a.run->eng = e;
 	if (rep == NULL || a.run == NULL) {
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;

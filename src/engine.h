@@ -16,12 +16,17 @@ struct dp_selection {
 int dp_selection_parse(struct dp_selection *sel, const char *only, const char *skip,
 		       struct dp_err *err) DP_WUR;
 
-/* Resolvers shared by runs (the monitor keeps them across runs). */
+/* Resolvers shared by runs (the monitor keeps them across runs). A check that overruns its
+ * deadline is left running detached; `live` counts such threads so that dp_engine_clear can wait
+ * for them before the resolvers (and the caller's options they read) go away. */
 struct dp_engine {
 	struct dp_resolver *resolver;
 	struct dp_resolver *resolver_at; /* NULL without --at */
+	size_t live;			 /* check threads still running (under the engine lock) */
 };
 int dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err) DP_WUR;
+/* Waits until every check thread started on e has ended, then frees the resolvers. The options
+ * and config a run was given must stay valid until then. */
 void dp_engine_clear(struct dp_engine *e);
 
 /* Per-probe state kept across runs by the monitor: an object keyed by check id (NULL in

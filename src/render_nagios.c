@@ -58,6 +58,23 @@ put_perfdata(FILE *f, const struct dp_report *r)
 		warn, r->duration);
 }
 
+/* Checks that said something (resolver.agreement without --resolver says nothing). */
+static size_t
+checks_with_results(const struct dp_report *r)
+{
+	size_t n = 0;
+
+	for (size_t t = 0; t < r->ntimings; t++) {
+		for (size_t i = 0; i < r->results.n; i++) {
+			if (strcmp(r->results.v[i].id, r->timings[t].id) == 0) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 static void
 put_status_line(FILE *f, const struct dp_report *r)
 {
@@ -84,7 +101,7 @@ put_status_line(FILE *f, const struct dp_report *r)
 	if (bad > shown)
 		fprintf(f, "; and %zu more", bad - shown);
 	if (bad == 0)
-		fprintf(f, "all %zu checks OK (%zu results)", r->ntimings, r->results.n);
+		fprintf(f, "all %zu checks OK (%zu results)", checks_with_results(r), r->results.n);
 	fputs(" |", f);
 	put_perfdata(f, r);
 	fputc('\n', f);
@@ -102,7 +119,7 @@ dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_opts
 			if (dp_status_rank(x->status) != rank)
 				continue;
 			fprintf(f, "[%s] %s %s: ", dp_status_str(x->status), x->id, x->subject);
-			put_safe(f, x->summary);
+			put_safe(f, dp_result_summary_rest(x));
 			fputc('\n', f);
 		}
 	}

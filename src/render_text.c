@@ -159,7 +159,12 @@ static void
 put_group(FILE *f, const struct dp_report *r, const char *id, const struct dp_render_opts *o)
 {
 	const struct dp_probe *p = dp_probe_find(id);
+	size_t have = 0;
 
+	for (size_t i = 0; i < r->results.n; i++)
+		have += strcmp(r->results.v[i].id, id) == 0;
+	if (have == 0)
+		return; /* a check with nothing to say, e.g. resolver.agreement without --resolver */
 	fprintf(f, "\n%s%s%s%s%s\n", o->colour ? "\033[1m" : "", id, p ? " — " : "",
 		p ? p->title : "", o->colour ? "\033[0m" : "");
 	/* Worst first within the group, keeping the check's order otherwise. */
@@ -170,7 +175,7 @@ put_group(FILE *f, const struct dp_report *r, const char *id, const struct dp_re
 			if (strcmp(x->id, id) != 0 || dp_status_rank(x->status) != rank)
 				continue;
 			fprintf(f, "  %s[%s]%s %s: %s", o->colour ? colour(x->status) : "",
-				tag(x->status), o->colour ? "\033[0m" : "", x->subject, x->summary);
+				tag(x->status), o->colour ? "\033[0m" : "", x->subject, dp_result_summary_rest(x));
 			if (o->verbose > 0 && json_object_size(x->details) > 0)
 				put_value(f, x->details, 6);
 			fputc('\n', f);

@@ -200,3 +200,14 @@ dp_output_parse(const char *s)
 	}
 	return -1;
 }
+
+const char *
+dp_result_summary_rest(const struct dp_result *x)
+{
+	size_t n = strlen(x->subject);
+
+	if (n > 0 && strncmp(x->summary, x->subject, n) == 0 && x->summary[n] == ':' &&
+	    x->summary[n + 1] == ' ' && x->summary[n + 2] != '\0')
+		return x->summary + n + 2;
+	return x->summary;
+}

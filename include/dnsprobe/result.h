@@ -34,6 +34,9 @@ struct dp_result *dp_results_add(struct dp_results *rs, const char *id, const ch
 				 enum dp_status status, json_t *details, const char *fmt, ...)
 	DP_PRINTF(6, 7);
 
+/* The summary without a leading "SUBJECT: " copy, for lines that already start with the subject
+ * (points into x->summary). */
+const char *dp_result_summary_rest(const struct dp_result *x);
 /* Move every result of src to the end of dst; src is left empty. */
 int dp_results_take(struct dp_results *dst, struct dp_results *src) DP_WUR;
 

@@ -29,7 +29,8 @@ sample(void)
 				       DP_STATUS_WARNING,
 				       json_pack("{s:i, s:i}", "soa_serial", 2026112201,
 						 "soa_serial_spread", 3),
-				       "ns3 serial 2026112201 behind 2026112204"));
+				       "ns3.glitter.kr/127.0.10.3: serial 2026112201 behind 2026112204"));
+	assert_int_equal(dp_report_add_timing(r, "resolver.agreement", 0.0, DP_STATUS_OK), 0);
 	assert_non_null(dp_results_add(&r->results, "dnssec.chain", "glitter.kr",
 				       DP_STATUS_CRITICAL, json_pack("{s:i}", "rrsig_min_remaining", 7200),
 				       "SOA bogus | signature expired"));
@@ -189,6 +190,8 @@ test_nagios_all_ok(void **state)
 	(void)state;
 	assert_non_null(dp_results_add(&r->results, "caa", "glitter.kr", DP_STATUS_OK, NULL, "ok"));
 	assert_int_equal(dp_report_add_timing(r, "caa", 0.01, DP_STATUS_OK), 0);
+	/* a check that ran and said nothing is not counted */
+	assert_int_equal(dp_report_add_timing(r, "resolver.agreement", 0.0, DP_STATUS_OK), 0);
 	out = render(dp_render_nagios, r, 0);
 	assert_true(strncmp(out, "DNSPROBE OK - glitter.kr: all 1 checks OK (1 results) |", 55) == 0);
 	free(out);
@@ -209,6 +212,10 @@ test_text(void **state)
 	assert_true(strstr(out, "\nns.soa_serial") < strstr(out, "\ncaa"));
 	assert_non_null(strstr(out, "[CRIT] glitter.kr: SOA bogus | signature expired"));
 	assert_null(strchr(out, '\033'));
+	/* a summary that repeats the subject is not shown twice */
+	assert_non_null(strstr(out, "[WARN] ns3.glitter.kr/127.0.10.3: serial 2026112201 behind"));
+	/* a check without results gets no group */
+	assert_null(strstr(out, "resolver.agreement"));
 	/* details only with -v */
 	assert_null(strstr(out, "soa_serial:"));
 	v = render(dp_render_text, r, 1);
