@@ -2,6 +2,7 @@
  * line per result (long output), worst first. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,32 +76,60 @@ checks_with_results(const struct dp_report *r)
 	return n;
 }
 
+/* Index of the worst-ranked result of check id (the first of them), and how many of its results
+ * are not OK. */
+static size_t
+check_worst(const struct dp_report *r, const char *id, size_t *bad)
+{
+	size_t best = SIZE_MAX;
+
+	*bad = 0;
+	for (size_t i = 0; i < r->results.n; i++) {
+		const struct dp_result *x = &r->results.v[i];
+
+		if (strcmp(x->id, id) != 0 || x->status == DP_STATUS_OK)
+			continue;
+		(*bad)++;
+		if (best == SIZE_MAX ||
+		    dp_status_rank(x->status) > dp_status_rank(r->results.v[best].status))
+			best = i;
+	}
+	return best;
+}
+
+/* Status line: one entry per failing check, worst checks first, at most MAX_PROBLEMS of them,
+ * each naming its worst result (monitoring-plugins: the first line is what pagers show). */
 static void
 put_status_line(FILE *f, const struct dp_report *r)
 {
 	enum dp_status s = dp_report_status(r);
 	size_t shown = 0;
-	size_t bad = 0;
+	size_t failing = 0;
 
 	fprintf(f, "DNSPROBE %s - %s: ", dp_status_str(s), r->domain);
 	for (int rank = 3; rank >= 1; rank--) {
-		for (size_t i = 0; i < r->results.n; i++) {
-			const struct dp_result *x = &r->results.v[i];
+		for (size_t t = 0; t < r->ntimings; t++) {
+			size_t bad;
+			size_t w = check_worst(r, r->timings[t].id, &bad);
+			const struct dp_result *x;
 
-			if (dp_status_rank(x->status) != rank)
+			if (w == SIZE_MAX || dp_status_rank(r->results.v[w].status) != rank)
 				continue;
-			bad++;
+			failing++;
 			if (shown >= MAX_PROBLEMS)
 				continue;
+			x = &r->results.v[w];
 			if (shown++ > 0)
 				fputs("; ", f);
-			fprintf(f, "%s: ", x->id);
-			put_safe(f, x->summary);
+			fprintf(f, "%s %s: ", x->id, x->subject);
+			put_safe(f, dp_result_summary_rest(x));
+			if (bad > 1)
+				fprintf(f, " (+%zu more)", bad - 1);
 		}
 	}
-	if (bad > shown)
-		fprintf(f, "; and %zu more", bad - shown);
-	if (bad == 0)
+	if (failing > shown)
+		fprintf(f, "; and %zu more checks", failing - shown);
+	if (failing == 0)
 		fprintf(f, "all %zu checks OK (%zu results)", checks_with_results(r), r->results.n);
 	fputs(" |", f);
 	put_perfdata(f, r);

@@ -161,14 +161,15 @@ test_nagios(void **state)
 	assert_non_null(nl);
 	*nl = '\0';
 	/* status line: "DNSPROBE STATE - domain: worst problems | perfdata" */
-	assert_true(strncmp(out, "DNSPROBE CRITICAL - glitter.kr: dnssec.chain: ", 46) == 0);
+	assert_true(strncmp(out, "DNSPROBE CRITICAL - glitter.kr: dnssec.chain glitter.kr: ", 57) == 0);
 	bar = strchr(out, '|');
 	assert_non_null(bar);
 	/* the summary's own '|' must not start the perfdata early */
 	assert_null(strchr(bar + 1, '|'));
 	assert_non_null(strstr(out, "SOA bogus / signature expired"));
 	/* critical before warning on the status line */
-	assert_true(strstr(out, "dnssec.chain:") < strstr(out, "ns.soa_serial:"));
+	assert_true(strstr(out, "dnssec.chain ") < strstr(out, "ns.soa_serial "));
+	assert_non_null(strstr(out, "; ns.soa_serial ns3.glitter.kr/127.0.10.3: serial 2026112201"));
 	assert_non_null(strstr(bar, " rrsig_min_remaining=7200s"));
 	assert_non_null(strstr(bar, " soa_serial_spread=3;;;0"));
 	assert_non_null(strstr(bar, " check_duration=1.250s;;;0"));
@@ -194,6 +195,34 @@ test_nagios_all_ok(void **state)
 	assert_int_equal(dp_report_add_timing(r, "resolver.agreement", 0.0, DP_STATUS_OK), 0);
 	out = render(dp_render_nagios, r, 0);
 	assert_true(strncmp(out, "DNSPROBE OK - glitter.kr: all 1 checks OK (1 results) |", 55) == 0);
+	free(out);
+	dp_report_free(r);
+}
+
+static void
+test_nagios_grouped(void **state)
+{
+	struct dp_report *r = dp_report_new("glitter.kr");
+	const char *ids[] = {"a.one", "b.two", "c.three", "d.four"};
+	char *out;
+	char *nl;
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		for (int k = 0; k < 3; k++)
+			assert_non_null(dp_results_add(&r->results, ids[i], "s", k == 1 ?
+						       DP_STATUS_CRITICAL : DP_STATUS_WARNING,
+						       NULL, "%s problem %d", ids[i], k));
+		assert_int_equal(dp_report_add_timing(r, ids[i], 0.1, DP_STATUS_CRITICAL), 0);
+	}
+	out = render(dp_render_nagios, r, 0);
+	nl = strchr(out, '\n');
+	*nl = '\0';
+	/* one entry per check naming its worst result, three checks at most */
+	assert_non_null(strstr(out, "a.one s: a.one problem 1 (+2 more); b.two s: b.two problem 1"));
+	assert_null(strstr(out, "problem 0"));
+	assert_null(strstr(out, "d.four problem"));
+	assert_non_null(strstr(out, "; and 1 more checks |"));
 	free(out);
 	dp_report_free(r);
 }
@@ -244,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_worst_order),   cmocka_unit_test(test_results_worst_and_sort),
 		cmocka_unit_test(test_results_take),  cmocka_unit_test(test_json),
 		cmocka_unit_test(test_nagios),	      cmocka_unit_test(test_nagios_all_ok),
+		cmocka_unit_test(test_nagios_grouped),
 		cmocka_unit_test(test_text),	      cmocka_unit_test(test_output_names),
 	};
 
