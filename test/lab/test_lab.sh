@@ -165,6 +165,14 @@ t_healthy() {
 		is "$s" "$(tlsa_of _443._tcp.captcha.glitter.kr)" "captcha.glitter.kr:443 matches its TLSA"
 		check "curl fetches the MTA-STS policy with the lab CA" bash -c \
 			"curl -fsS --cacert \"\$LAB_CA\" https://mta-sts.glitter.kr/.well-known/mta-sts.txt | grep -q '^version: STSv1'"
+		# the silent listener is a long-lived child: it must not keep the fault lock
+		check "runtime: fault silent-smtp:25 succeeds" timeout 30 "$LAB_DIR/fault" silent-smtp:25
+		check "runtime silent-smtp:25: no greeting within 2 s" \
+			bash -c "! timeout 2 openssl s_client -quiet -starttls smtp -connect 127.0.20.1:25 </dev/null"
+		check "runtime: fault --clear silent-smtp:25 does not hang on the lock" \
+			timeout 30 "$LAB_DIR/fault" --clear silent-smtp:25
+		check "runtime silent-smtp:25 cleared: STARTTLS works again" \
+			bash -c "timeout 10 openssl s_client -brief -starttls smtp -connect 127.0.20.1:25 </dev/null 2>&1 | grep -q 'Verification\\|Protocol version'"
 	fi
 	# runtime faults on the live lab
 	check "runtime: fault ns-down:ns4 succeeds" "$LAB_DIR/fault" ns-down:ns4
