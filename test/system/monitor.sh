@@ -200,5 +200,40 @@ t_monitor() {
 		"no unexpected errors logged"
 }
 
+# Memory across runs (SPEC §2, issues 5 and 7): a serial disagreement turns CRITICAL once it
+# outlasts serial_grace, and a policy body changed under an unchanged TXT id is a WARNING that
+# only the monitor can see (it remembers the body hash per id).
+t_memory() {
+	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log pid
+	conf "$c"
+	sed -i 's/^interval: 5s$/interval: 2s/' "$c"
+	printf 'thresholds: {serial_grace: 8s}\n' >>"$c"
+	"$DNSPROBE" monitor -c "$c" 2>"$log" &
+	pid=$!
+	ok_desc "a first run is published" \
+		wait_until 90 has '^dnsprobe_check_status\{domain="glitter.kr",check="mta_sts.policy",subject="glitter.kr"\} 0$'
+
+	"$LAB_DIR/fault" stale-secondary:ns3 >"$DP_TMP/fault.log" 2>&1
+	ok_desc "stale-secondary:ns3 applied live" test $? -eq 0
+	ok_desc "ns3 disagrees: WARNING first" wait_until 60 has \
+		'^dnsprobe_check_status\{domain="glitter.kr",check="ns.soa_serial",subject="ns3.glitter.kr/127.0.10.3"\} 1$'
+	ok_desc "… CRITICAL once the disagreement outlasts serial_grace (8s)" wait_until 60 has \
+		'^dnsprobe_check_status\{domain="glitter.kr",check="ns.soa_serial",subject="glitter.kr"\} 2$'
+	like "$(grep 'group=state' "$log" | grep 'check=ns.soa_serial' | grep 'subject=glitter.kr ')" \
+		'from=WARNING to=CRITICAL' "the grace expiry is logged as a state change"
+
+	"$LAB_DIR/fault" mta-sts-id-stale >>"$DP_TMP/fault.log" 2>&1
+	ok_desc "mta-sts-id-stale applied live" test $? -eq 0
+	ok_desc "a body changed under the same id: mta_sts.policy WARNING" wait_until 60 has \
+		'^dnsprobe_check_status\{domain="glitter.kr",check="mta_sts.policy",subject="glitter.kr"\} 1$'
+	code "$URL/" >/dev/null
+	like "$(cat "$DP_TMP/body")" 'policy body changed while the TXT id stayed' \
+		"the status page shows the id-stale summary"
+	kill -TERM "$pid"
+	wait "$pid"
+	is "$?" 0 "SIGTERM: exit 0"
+}
+
 scenario t_monitor --extra-domains 1
+scenario t_memory
 finish
