@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Benchmark (c): dnsprobe check vs bench/manual-check.sh on glitter.kr under emulated network
+# delay, both in the same lab start. The kernel has no netem, so inside the lab's namespace
+# iptables sends every packet to or from a lab server to NFQUEUE and bench/delayq holds it for
+# half the round-trip time before accepting it.
+# usage (as root): bench/delay.sh [--runs N] [--manual-runs N] [--rtt "0 20 50 100"] [--warm]
+# DNSPROBE=path/to/dnsprobe (default build/dnsprobe); DELAYQ=path/to/delayq (default
+# bench/delayq next to DNSPROBE: meson builds it when libnetfilter-queue-dev is installed);
+# BENCH_RAW=DIR keeps the raw samples and outputs. Not part of the test suite.
+set -u
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+DNSPROBE=${DNSPROBE:-$SRCDIR/build/dnsprobe}
+DELAYQ=${DELAYQ:-$(dirname "$DNSPROBE")/bench/delayq}
+runs=5
+manual_runs=3
+rtts="0 20 50 100"
+warm=
+usage() {
+	echo "usage: bench/delay.sh [--runs N] [--manual-runs N] [--rtt \"MS...\"] [--warm]" >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) runs=$2; shift 2 ;;
+	--manual-runs) manual_runs=$2; shift 2 ;;
+	--rtt) rtts=$2; shift 2 ;;
+	--warm) warm=1; shift ;;
+	--inside) inside=1; shift ;;
+	*) usage ;;
+	esac
+done
+if [ -z "${inside:-}" ]; then
+	if [ ! -x "$DELAYQ" ]; then
+		echo "delay.sh: no $DELAYQ: install libnetfilter-queue-dev, then meson setup/ninja" >&2
+		exit 2
+	fi
+	export DNSPROBE DELAYQ BENCH_RAW
+	exec "$SRCDIR/fixtures/lab/run" -- "$SRCDIR/bench/delay.sh" --inside --runs "$runs" \
+		--manual-runs "$manual_runs" --rtt "$rtts" ${warm:+--warm}
+fi
+
+# Inside the lab's private network namespace from here on: the rules below exist only there.
+tmp=$(mktemp -d /tmp/dp-delay.XXXXXX)
+dq_pid=
+cleanup() {
+	[ -z "$dq_pid" ] || { kill "$dq_pid" 2>/dev/null; wait "$dq_pid" 2>/dev/null; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+dp=("$DNSPROBE" check -a "$LAB_TA" -r "$LAB_HINTS" --ca-file "$LAB_CA" -o json
+	--tlsa 587:mail.glitter.kr --tlsa 443:captcha.glitter.kr glitter.kr)
+manual=("$SRCDIR/bench/manual-check.sh" glitter.kr 587:mail.glitter.kr 443:captcha.glitter.kr)
+uctl=(unbound-control -c "$LAB_DIR/srv/unbound/unbound.conf")
+# The lab's servers (fixtures/README.md, address plan): root, kr., ns1-5 (and their second
+# addresses), mail, nginx. The resolver 127.0.0.53 is not among them: it stands for the
+# operator's nearby resolver, and its own queries to the servers are delayed like anyone's.
+servers4="127.0.0.2 127.0.0.3 127.0.10.0/24 127.0.20.1 127.0.30.1"
+
+# Loopback packets traverse OUTPUT, then PREROUTING and INPUT: they are queued in mangle OUTPUT
+# only, by the first matching rule, so each packet is delayed exactly once per direction. A
+# connection to a local address is sourced from that same address, so both directions usually
+# match -d; -s catches replies to clients bound elsewhere. On ::1 (ns1 and mail) both ends are
+# ::1, so the servers' ports select the traffic. --queue-bypass: while delayq is restarted
+# between delays, packets pass undelayed instead of being dropped (each level's RTT is checked).
+rules_add() {
+	local a
+	iptables -t mangle -N DPDELAY
+	for a in $servers4; do
+		iptables -t mangle -A DPDELAY -d "$a" -j NFQUEUE --queue-num 0 --queue-bypass
+		iptables -t mangle -A DPDELAY -s "$a" -j NFQUEUE --queue-num 0 --queue-bypass
+	done
+	iptables -t mangle -A OUTPUT -j DPDELAY
+	ip6tables -t mangle -N DPDELAY
+	ip6tables -t mangle -A DPDELAY -d ::1 -p udp -m multiport --ports 53 \
+		-j NFQUEUE --queue-num 0 --queue-bypass
+	ip6tables -t mangle -A DPDELAY -d ::1 -p tcp -m multiport --ports 53,25,587 \
+		-j NFQUEUE --queue-num 0 --queue-bypass
+	ip6tables -t mangle -A OUTPUT -j DPDELAY
+}
+# queued_reset / queued_count: packets that went through the queue since the last reset.
+queued_reset() {
+	iptables -t mangle -Z DPDELAY
+	ip6tables -t mangle -Z DPDELAY
+}
+queued_count() {
+	{ iptables -t mangle -nvxL DPDELAY; ip6tables -t mangle -nvxL DPDELAY; } |
+		awk '$3 == "NFQUEUE" { n += $1 } END { print n + 0 }'
+}
+
+# delay_set RTT_MS: (re)start delayq holding each packet RTT_MS/2, wait until its queue is bound.
+delay_set() {
+	local half=$(($1 / 2)) i
+	if [ -n "$dq_pid" ]; then
+		kill "$dq_pid"
+		wait "$dq_pid"
+		dq_pid=
+	fi
+	rm -f "$tmp/ready"
+	"$DELAYQ" -q 0 -d "$half" -r "$tmp/ready" 2>>"$tmp/delayq.log" &
+	dq_pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$tmp/ready" ] && return 0
+		kill -0 "$dq_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "delay.sh: delayq did not bind its queue:" >&2
+	cat "$tmp/delayq.log" >&2
+	exit 1
+}
+
+# rtt ADDR [DIG_OPTS...]: median of 5 `dig +norec` query times to ADDR, in ms.
+rtt() {
+	local a=$1 i
+	shift
+	for i in 1 2 3 4 5; do
+		dig @"$a" glitter.kr SOA +norec +time=3 +tries=1 "$@" | awk '/Query time:/ { print $4 }'
+	done | sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'
+}
+
+# flush: empty the lab resolver's caches, so the script starts cold like dnsprobe (whose
+# libunbound cache lives and dies with its process). --warm keeps them.
+flush() {
+	[ -n "$warm" ] && return 0
+	"${uctl[@]}" flush_zone . >/dev/null
+	"${uctl[@]}" flush_infra all >/dev/null
+	"${uctl[@]}" flush_negative >/dev/null
+}
+
+# measure NAME OUT CMD...: one timed run; appends "wall exit packets" to $tmp/NAME.
+measure() {
+	local name=$1 out=$2 rc=0 s e
+	shift 2
+	queued_reset
+	s=$(date +%s.%N)
+	"$@" >"$out" 2>"$out.err" || rc=$?
+	e=$(date +%s.%N)
+	echo "$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }') $rc $(queued_count)" >>"$tmp/$name"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "# lab: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# dnsprobe: $("$DNSPROBE" version | head -1), $DNSPROBE"
+echo "# cache: $([ -n "$warm" ] && echo "resolver cache kept between script runs" || echo "resolver cache flushed before each script run")"
+echo "# RTT without any rule: UDP $(rtt 127.0.10.1) ms"
+rules_add
+printf '%-6s %-22s %-8s %-14s %-10s %-14s %-10s %s\n' "RTT" "measured RTT udp/tcp/v6" \
+	"dnsprobe" "(min-max)" "pkts/run" "manual script" "pkts/run" "results"
+for r in $rtts; do
+	delay_set "$r"
+	m="$(rtt 127.0.10.1)/$(rtt 127.0.10.3 +tcp)/$(rtt ::1)"
+	for ((i = 1; i <= runs; i++)); do
+		measure "dp_$r" "$tmp/dp_$r.$i.json" "${dp[@]}"
+		if ((i <= manual_runs)); then
+			flush
+			measure "man_$r" "$tmp/man_$r.$i.txt" "${manual[@]}"
+		fi
+	done
+	# dnsprobe's verdicts: overall status, and how many of its results are not OK.
+	dps=$(for f in "$tmp"/dp_"$r".*.json; do
+		jq -r '"\(.status)/\([.checks[] | select(.status != "OK")] | length)"' "$f" 2>/dev/null || echo "no-json"
+	done | sort | uniq -c | awk '{ printf "%s%sx%s", (NR > 1 ? "," : ""), $2, $1 }')
+	mans=$(awk '{ print $2 }' "$tmp/man_$r" | sort | uniq -c | awk '{ printf "%sexit%sx%s", (NR > 1 ? "," : ""), $2, $1 }')
+	printf '%-6s %-22s %-8s %-14s %-10s %-14s %-10s %s\n' "${r}ms" "$m" \
+		"$(awk '{ print $1 }' "$tmp/dp_$r" | median)s" \
+		"($(awk '{ print $1 }' "$tmp/dp_$r" | sort -n | sed -n '1p;$p' | paste -sd-))" \
+		"$(awk '{ print $3 }' "$tmp/dp_$r" | median)" \
+		"$(awk '{ print $1 }' "$tmp/man_$r" | median)s" \
+		"$(awk '{ print $3 }' "$tmp/man_$r" | median)" \
+		"dnsprobe status/non-OK: $dps; script: $mans"
+	if [ -n "${BENCH_RAW:-}" ]; then
+		mkdir -p "$BENCH_RAW"
+		cp "$tmp"/dp_"$r"* "$tmp"/man_"$r"* "$BENCH_RAW"/
+	fi
+done
+# The slope: extra wall time per extra millisecond of RTT is the number of round trips, one
+# after the other, on each side's critical path.
+first=${rtts%% *}
+last=${rtts##* }
+if [ "$first" != "$last" ]; then
+	for side in dp man; do
+		a=$(awk '{ print $1 }' "$tmp/${side}_$first" | median)
+		b=$(awk '{ print $1 }' "$tmp/${side}_$last" | median)
+		awk -v a="$a" -v b="$b" -v r0="$first" -v r1="$last" -v s="$side" 'BEGIN {
+			printf "# %s: %+.2f s from %d to %d ms RTT = %.0f sequential round trips\n",
+				(s == "dp" ? "dnsprobe" : "manual script"), b - a, r0, r1, (b - a) * 1000 / (r1 - r0) }'
+	done
+fi
+# At the largest delay every dnsprobe result must still be OK (default step timeout 5 s).
+bad=$(cat "$tmp"/dp_"$last".*.json | jq -r '.checks[] | select(.status != "OK") | "\(.id) \(.status) \(.subject // "") \(.summary // .message // "")"' | sort | uniq -c)
+if [ -n "$bad" ]; then
+	echo "# NOT all OK at ${last} ms RTT:"
+	echo "$bad" | sed 's/^/#   /'
+	status=1
+else
+	echo "# all dnsprobe results OK at ${last} ms RTT ($(cat "$tmp"/dp_"$last".*.json | jq -s 'map(.checks | length) | add') results over $runs runs)"
+	status=0
+fi
+kill "$dq_pid" && wait "$dq_pid"
+dq_pid=
+sed 's/^/# /' "$tmp/delayq.log"
+exit "$status"
