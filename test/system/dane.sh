@@ -170,6 +170,22 @@ t_silent_587() {
 	is "$(status_of dane.tlsa "$MAIL_RE")" OK "25 unaffected"
 }
 
+# The issue's own pair, in one lab: 587 without STARTTLS, 25 silent (the MX's port, so also the
+# check that runs without any --tlsa).
+t_pair_587_25() {
+	local t0=$SECONDS
+	dp_check --only "$ONLY" --step-timeout 2s "${EXTRA[@]}" glitter.kr
+	is "$DP_RC" 2 "no-starttls:587 + silent-smtp:25: exit 2"
+	ok_desc "silent port 25 costs one step timeout, not a hang" test $((SECONDS - t0)) -le 8
+	like "$(summaries_of dane.tlsa '^587:mail\.glitter\.kr/127\.0\.20\.1$')" \
+		'^587:mail\.glitter\.kr/127\.0\.20\.1: STARTTLS not offered' "587: STARTTLS not offered, naming the address"
+	is "$(status_of dane.tlsa '^587:mail\.glitter\.kr/::1$')" CRITICAL "587 over ::1 CRITICAL too"
+	like "$(summaries_of dane.tlsa '^25:mail\.glitter\.kr/::1$')" \
+		'^25:mail\.glitter\.kr/::1: no SMTP greeting within 2000 ms' "25: no greeting within the timeout, naming ::1"
+	is "$(status_of dane.tlsa "$MAIL_RE")" CRITICAL "dane.tlsa 25 CRITICAL"
+	is "$(status_of tls.cert '^443:')" OK "443 unaffected"
+}
+
 t_expiring() {
 	dp_check --only "$ONLY" "${EXTRA[@]}" glitter.kr
 	is "$DP_RC" 1 "cert-expiring: exit 1"
@@ -218,6 +234,7 @@ scenario t_rollover --fault tlsa-rollover
 scenario t_insecure --fault tlsa-insecure
 scenario t_no_starttls --fault no-starttls:25
 scenario t_silent_587 --fault silent-smtp:587
+scenario t_pair_587_25 --fault no-starttls:587 --fault silent-smtp:25
 scenario t_expiring --fault cert-expiring
 scenario t_expired --fault cert-expired
 scenario t_dane_ta --fault dane-ta
