@@ -6,7 +6,8 @@
 # usage (as root): bench/delay.sh [--runs N] [--manual-runs N] [--rtt "0 20 50 100"] [--warm]
 # DNSPROBE=path/to/dnsprobe (default build/dnsprobe); DELAYQ=path/to/delayq (default
 # bench/delayq next to DNSPROBE: meson builds it when libnetfilter-queue-dev is installed);
-# BENCH_RAW=DIR keeps the raw samples and outputs. Not part of the test suite.
+# BENCH_RAW=DIR keeps the raw samples and outputs. Ends with a burst check of delayq
+# (bench/burst.py). Not part of the test suite.
 set -u
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 DNSPROBE=${DNSPROBE:-$SRCDIR/build/dnsprobe}
@@ -195,6 +196,9 @@ else
 	echo "# all dnsprobe results OK at ${last} ms RTT ($(cat "$tmp"/dp_"$last".*.json | jq -s 'map(.checks | length) | add') results over $runs runs)"
 	status=0
 fi
+# Bursts: 5000 datagrams back to back through the queue, each must come out one half-RTT later.
+burst=$("$SRCDIR/bench/burst.py" 127.0.30.1 5000 2>&1) || status=1
+echo "# delayq burst at ${last} ms RTT: $burst"
 kill "$dq_pid" && wait "$dq_pid"
 dq_pid=
 sed 's/^/# /' "$tmp/delayq.log"

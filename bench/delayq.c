@@ -45,7 +45,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #define DQ_KERNEL_QUEUE_LEN 65536
-#define DQ_RCVBUF (16u << 20)
+#define DQ_RCVBUF           (16u << 20)
 
 struct dq_held {
 	uint32_t id;
@@ -64,6 +64,7 @@ struct dq_stats {
 	uint64_t packets;
 	uint64_t verdicts;
 	uint64_t enobufs;
+	uint64_t late_1ms;
 	size_t max_held;
 	int64_t max_late_ns;
 };
@@ -110,7 +111,7 @@ dq_ring_push(struct dq_ring *r, uint32_t id, int64_t due_ns)
 		r->cap = ncap;
 		r->head = 0;
 	}
-	r->v[(r->head + r->len) % r->cap] = (struct dq_held){ .id = id, .due_ns = due_ns };
+	r->v[(r->head + r->len) % r->cap] = (struct dq_held){.id = id, .due_ns = due_ns};
 	r->len++;
 	return 0;
 }
@@ -148,6 +149,8 @@ dq_release(struct dq *dq, struct nfq_q_handle *qh, int all)
 	while (r->len > 0 && (all || r->v[r->head].due_ns <= dq->now_ns)) {
 		int64_t late = dq->now_ns - r->v[r->head].due_ns;
 
+		if (late > 1000000)
+			dq->st.late_1ms++;
 		if (late > dq->st.max_late_ns)
 			dq->st.max_late_ns = late;
 		last = r->v[r->head].id;
@@ -160,7 +163,7 @@ dq_release(struct dq *dq, struct nfq_q_handle *qh, int all)
 	dq->st.verdicts++;
 	if (nfq_set_verdict_batch(qh, last, NF_ACCEPT) < 0) {
 		fprintf(stderr, "delayq: batch verdict up to id %" PRIu32 ": %s\n", last,
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -198,7 +201,7 @@ dq_loop(struct dq *dq, struct nfq_handle *h, struct nfq_q_handle *qh)
 
 	sigemptyset(&none);
 	while (!dq_stop) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		struct timespec ts, *tsp = NULL;
 
 		dq->now_ns = dq_now();
@@ -268,12 +271,12 @@ dq_usage(void)
 int
 main(int argc, char **argv)
 {
-	struct dq dq = { 0 };
+	struct dq dq = {0};
 	struct nfq_handle *h = NULL;
 	struct nfq_q_handle *qh = NULL;
 	unsigned long queue = 0, delay_ms = 0;
 	const char *ready = NULL;
-	struct sigaction sa = { .sa_handler = dq_on_signal };
+	struct sigaction sa = {.sa_handler = dq_on_signal};
 	sigset_t block;
 	int opt, rc = 1;
 
@@ -338,11 +341,11 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	fprintf(stderr,
-		"delayq: queue %lu delay %lu ms: %" PRIu64 " packets, %" PRIu64
-		" batch verdicts, at most %zu held, latest release %.3f ms late, %" PRIu64
-		" ENOBUFS\n",
-		queue, delay_ms, dq.st.packets, dq.st.verdicts, dq.st.max_held,
-		(double)dq.st.max_late_ns / 1e6, dq.st.enobufs);
+	        "delayq: queue %lu delay %lu ms: %" PRIu64 " packets, %" PRIu64
+	        " batch verdicts, at most %zu held, %" PRIu64
+	        " released over 1 ms late (latest %.3f ms), %" PRIu64 " ENOBUFS\n",
+	        queue, delay_ms, dq.st.packets, dq.st.verdicts, dq.st.max_held, dq.st.late_1ms,
+	        (double)dq.st.max_late_ns / 1e6, dq.st.enobufs);
 	if (qh != NULL)
 		nfq_destroy_queue(qh);
 	if (h != NULL)
