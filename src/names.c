@@ -325,9 +325,11 @@ dp_rr_rdata_raw(getdns_dict *rr)
 	return dp_rr_rdata_bin(rr, "rdata_raw");
 }
 
-/* Slack after a copied message: getdns_wire2msg_dict (1.6) was seen reading 41 octets past the
- * end of a malformed 60-octet reply; zeroed padding keeps such reads inside our buffer. */
-#define DP_MSG_PAD 4096
+/* Slack after a copied message: getdns_wire2msg_dict (1.6) reads past the end of malformed
+ * replies — 41 octets on a 60-octet reply (fuzz/corpus/ns_soa), and a memcpy of a whole bogus
+ * RDLENGTH (65294 octets) found by fuzz_dnssec_rdata. Such a read starts inside the message and
+ * is at most 65535 octets long, so 64 KiB of zeroed padding keeps it inside our buffer. */
+#define DP_MSG_PAD (65536 + 64)
 
 int
 dp_msg_parse(const uint8_t *wire, size_t len, getdns_dict **out)
