@@ -50,7 +50,7 @@ for m in $(grep -o 'dnsprobe_[a-z_]*' README.md | sort -u); do
 	grep -q "\"$m" src/*.c && ok "metric $m in README exists" || nok "metric $m in README exists"
 done
 for o in $(grep -o -- '--[a-z][a-z-]*' README.md | sort -u); do
-	case "$o" in --fault | --list-faults | --extra-domains | --suite | --clear | --tlsa-*) continue ;; esac
+	case "$o" in --build | --fault | --list-faults | --extra-domains | --suite | --clear | --tlsa-*) continue ;; esac
 	o=${o#--}
 	grep -q "{\"$o\"" src/cli.c src/monitor.c 2>/dev/null && ok "option --$o in README exists" ||
 		nok "option --$o in README exists"
