@@ -326,10 +326,116 @@ dp_rr_rdata_raw(getdns_dict *rr)
 }
 
 /* Slack after a copied message: getdns_wire2msg_dict (1.6) reads past the end of malformed
- * replies — 41 octets on a 60-octet reply (fuzz/corpus/ns_soa), and a memcpy of a whole bogus
- * RDLENGTH (65294 octets) found by fuzz_dnssec_rdata. Such a read starts inside the message and
- * is at most 65535 octets long, so 64 KiB of zeroed padding keeps it inside our buffer. */
+ * replies — 41 octets on a 60-octet reply (fuzz/corpus/ns_soa), a memcpy of a whole bogus
+ * RDLENGTH (65294 octets) and reads starting past the end (fuzz_dnssec_rdata). Messages are now
+ * checked structurally first (dp_msg_wellformed); the padding stays as a second line. */
 #define DP_MSG_PAD (65536 + 64)
+
+/* One (possibly compressed) name at *off, which must end inside [0, end); pointers must point
+ * backwards (RFC 1035 §4.1.4) to a label inside the message; at most 255 octets expanded. */
+static bool
+wire_name_ok(const uint8_t *w, size_t len, size_t *off, size_t end)
+{
+	size_t p = *off;
+	size_t total = 0;
+	bool jumped = false;
+	int hops = 0;
+
+	for (;;) {
+		uint8_t c;
+
+		if (p >= (jumped ? len : end))
+			return false;
+		c = w[p];
+		if ((c & 0xc0) == 0xc0) {
+			size_t target;
+
+			if (p + 1 >= (jumped ? len : end))
+				return false;
+			target = ((size_t)(c & 0x3f) << 8) | w[p + 1];
+			if (!jumped)
+				*off = p + 2;
+			if (target >= p || ++hops > 64)
+				return false;
+			p = target;
+			jumped = true;
+			continue;
+		}
+		if ((c & 0xc0) != 0)
+			return false; /* RFC 6891 §5: extended label types are obsolete */
+		total += (size_t)c + 1;
+		if (total > 255)
+			return false;
+		if (c == 0) {
+			if (!jumped)
+				*off = p + 1;
+			return true;
+		}
+		p += (size_t)c + 1;
+	}
+}
+
+/* Names inside rdata of the types that carry them (RFC 1035 §3.3, RFC 4034 §3.1 and §4.1,
+ * RFC 2782): each must end inside the rdata. Other types are opaque octets here. */
+static bool
+wire_rdata_ok(const uint8_t *w, size_t len, uint16_t type, size_t off, size_t end)
+{
+	switch (type) {
+	case 2: /* NS */
+	case 5: /* CNAME */
+	case 12: /* PTR */
+	case 39: /* DNAME */
+		return wire_name_ok(w, len, &off, end) && off == end;
+	case 6: /* SOA */
+		return wire_name_ok(w, len, &off, end) && wire_name_ok(w, len, &off, end) &&
+		       off + 20 == end;
+	case 15: /* MX */
+		off += 2;
+		return off <= end && wire_name_ok(w, len, &off, end) && off == end;
+	case 33: /* SRV */
+		off += 6;
+		return off <= end && wire_name_ok(w, len, &off, end) && off == end;
+	case 24: /* SIG */
+	case 46: /* RRSIG */
+		off += 18;
+		return off <= end && wire_name_ok(w, len, &off, end);
+	case 47: /* NSEC */
+		return wire_name_ok(w, len, &off, end);
+	default:
+		return true;
+	}
+}
+
+bool
+dp_msg_wellformed(const uint8_t *w, size_t len)
+{
+	size_t off = 12;
+	unsigned counts[4];
+
+	if (len < 12 || len > 65535)
+		return false;
+	for (int i = 0; i < 4; i++)
+		counts[i] = ((unsigned)w[4 + 2 * i] << 8) | w[5 + 2 * i];
+	for (unsigned q = 0; q < counts[0]; q++) {
+		if (!wire_name_ok(w, len, &off, len) || off + 4 > len)
+			return false;
+		off += 4;
+	}
+	for (unsigned r = 0; r < counts[1] + counts[2] + counts[3]; r++) {
+		uint16_t type;
+		size_t rdlen;
+
+		if (!wire_name_ok(w, len, &off, len) || off + 10 > len)
+			return false;
+		type = (uint16_t)((w[off] << 8) | w[off + 1]);
+		rdlen = ((size_t)w[off + 8] << 8) | w[off + 9];
+		off += 10;
+		if (off + rdlen > len || !wire_rdata_ok(w, len, type, off, off + rdlen))
+			return false;
+		off += rdlen;
+	}
+	return true;
+}
 
 int
 dp_msg_parse(const uint8_t *wire, size_t len, getdns_dict **out)
@@ -338,7 +444,8 @@ dp_msg_parse(const uint8_t *wire, size_t len, getdns_dict **out)
 	getdns_return_t r;
 
 	*out = NULL;
-	if (len > 65535)
+	/* getdns 1.6 trusts counts and lengths it should check: walk the structure first. */
+	if (!dp_msg_wellformed(wire, len))
 		return DP_EPARSE;
 	copy = calloc(1, len + DP_MSG_PAD);
 	if (copy == NULL)

@@ -154,6 +154,10 @@ char *dp_rr_text(getdns_dict *rr);
  * "authority", "additional"). Every wire message from the network goes through here: getdns 1.6's
  * parser can read past the end of a malformed message, so it is handed a zero-padded copy. */
 int dp_msg_parse(const uint8_t *wire, size_t len, getdns_dict **out) DP_WUR;
+/* Structural check of a DNS message before any library parses it: section counts, names (with
+ * backward-only compression pointers, ≤255 octets), RR lengths, and names inside the rdata of
+ * NS, CNAME, PTR, DNAME, SOA, MX, SRV, RRSIG and NSEC all within bounds. */
+bool dp_msg_wellformed(const uint8_t *wire, size_t len);
 
 /* Number of items of a getdns list (0 for NULL), and its i-th dict (NULL if not a dict). */
 size_t dp_list_len(getdns_list *l);

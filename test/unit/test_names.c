@@ -146,6 +146,53 @@ test_keytag(void **state)
 	assert_null(dp_dnssec_alg_name(200));
 }
 
+/* A reply for glitter.kr SOA with one answer (name compressed to the question), an OPT RR. */
+static const uint8_t soa_reply[] = {
+	0x3a, 0x76, 0x85, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+	0x07, 'g', 'l', 'i', 't', 't', 'e', 'r', 0x02, 'k', 'r', 0x00, 0x00, 0x06, 0x00, 0x01,
+	/* answer: c00c SOA IN ttl rdlength 31 */
+	0xc0, 0x0c, 0x00, 0x06, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x1f,
+	0x03, 'n', 's', '1', 0xc0, 0x0c,		/* mname ns1.glitter.kr */
+	0x02, 'h', 'm', 0xc0, 0x0c,			/* rname hm.glitter.kr */
+	0, 0, 0, 1, 0, 0, 0x0e, 0x10, 0, 0, 0x03, 0x84, 0, 0x12, 0x75, 0, 0, 0, 0x01, 0x2c,
+	/* OPT */
+	0x00, 0x00, 0x29, 0x04, 0xd0, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00,
+};
+
+static void
+test_wellformed(void **state)
+{
+	uint8_t m[sizeof(soa_reply)];
+
+	(void)state;
+	assert_true(dp_msg_wellformed(soa_reply, sizeof(soa_reply)));
+	/* truncated anywhere → rejected */
+	for (size_t n = 0; n < sizeof(soa_reply); n++)
+		assert_false(dp_msg_wellformed(soa_reply, n));
+	/* more answers claimed than present (the getdns 1.6 over-read seen by fuzz_dnssec_rdata) */
+	memcpy(m, soa_reply, sizeof(m));
+	m[6] = 0x26;
+	assert_false(dp_msg_wellformed(m, sizeof(m)));
+	/* RDLENGTH larger than the message */
+	memcpy(m, soa_reply, sizeof(m));
+	m[39] = 0xff;
+	assert_false(dp_msg_wellformed(m, sizeof(m)));
+	/* a compression pointer pointing forward, or at itself */
+	memcpy(m, soa_reply, sizeof(m));
+	m[29] = 0x30;
+	assert_false(dp_msg_wellformed(m, sizeof(m)));
+	m[29] = 0x1c;
+	assert_false(dp_msg_wellformed(m, sizeof(m)));
+	/* SOA rdata one octet short of its 20 fixed octets (RDLENGTH says so) */
+	memcpy(m, soa_reply, sizeof(m));
+	m[39] = 0x1e;
+	assert_false(dp_msg_wellformed(m, sizeof(m)));
+	/* an extended label type */
+	memcpy(m, soa_reply, sizeof(m));
+	m[40] = 0x43;
+	assert_false(dp_msg_wellformed(m, sizeof(m)));
+}
+
 int
 main(void)
 {
@@ -154,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_types_and_addrs),
 		cmocka_unit_test(test_keytag),
+		cmocka_unit_test(test_wellformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
