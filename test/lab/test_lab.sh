@@ -267,6 +267,16 @@ glue_of() {
 }
 expired_at() { test "$(epoch_of "$(rrsig_expiry "$1")")" -lt "$(date +%s)"; }
 current_at() { test "$(epoch_of "$(rrsig_expiry "$1")")" -gt "$(date +%s)"; }
+# soa_sig ADDR: the RRSIG over glitter.kr SOA as that server serves it (one line)
+soa_sig() { dig +dnssec +norec +noall +answer @"$1" glitter.kr SOA | awk '$4 == "RRSIG" && $5 == "SOA"'; }
+# bogus_sig_at ADDR: same serial, expiry and key tag as ns1's SOA signature, different signature
+bogus_sig_at() {
+	local a b
+	a=$(soa_sig "$1")
+	b=$(soa_sig 127.0.10.1)
+	[[ -n $a && $a != "$b" ]] && test "$(awk '{ print $9, $11 }' <<<"$a")" = "$(awk '{ print $9, $11 }' <<<"$b")" &&
+		test "$(soa "$1")" = "$(soa 127.0.10.1)"
+}
 expires_within_36h() {
 	local e
 	e=$(epoch_of "$(rrsig_expiry 127.0.10.1)")
@@ -297,6 +307,7 @@ t_runtime() {
 		"rrsig-expiring|expires_within_36h"
 		"rrsig-expired|! validated glitter.kr SOA"
 		"secondary-expired:ns4|expired_at 127.0.10.4 && current_at 127.0.10.3"
+		"secondary-bogus:ns2|bogus_sig_at 127.0.10.2 && current_at 127.0.10.2"
 		"ds-mismatch|! validated glitter.kr SOA"
 		"ds-stale|ds_count_is 2 && validated glitter.kr SOA"
 		"unsigned|delv_says 'unsigned answer'"
