@@ -1,11 +1,15 @@
 /* dnssec.rrsig_expiry: every authoritative server address asked directly (RD=0, DO=1) for the
- * apex RRsets, a denial and the TLSA RRsets; the RRSIG times read as served, per address. */
+ * apex RRsets, a denial and the TLSA RRsets; the RRSIG times read as served, per address, and
+ * every answer validated by getdns (getdns_validate_dnssec2) against that same server's DNSKEY
+ * RRset and the zone's DS RRset as libunbound validated it from the root. */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <getdns/getdns_extra.h>
 
 #include "dnsprobe/dnssec.h"
 #include "dnsprobe/nssurvey.h"
@@ -16,6 +20,8 @@
 #define MAX_TLSA      8
 #define MAX_QUESTIONS (6 + 1 + MAX_TLSA)
 #define MAX_TYPES     32
+#define MAX_TAGS      8
+#define MAX_KEYS      16
 
 static const uint16_t apex_types[] = {DP_RR_SOA, DP_RR_NS,  DP_RR_DNSKEY,
                                       DP_RR_MX,  DP_RR_TXT, DP_RR_CAA};
@@ -24,6 +30,7 @@ static const uint16_t apex_types[] = {DP_RR_SOA, DP_RR_NS,  DP_RR_DNSKEY,
 struct question {
 	char name[300];
 	uint16_t type;
+	const char *label; /* key in details.validation: the type's name, "denial" */
 };
 
 /* The earliest-expiring signature seen over one RR type at one server. */
@@ -33,6 +40,23 @@ struct earliest {
 	int64_t inception;
 	uint16_t key_tag;
 	char owner[256];
+};
+
+/* The key tags of every RRSIG over one RR type at one server, and whether one is in its
+ * validity period as of the judging time (to say why getdns found something bogus). */
+struct sigset {
+	uint16_t type;
+	uint16_t tags[MAX_TAGS];
+	size_t ntags;
+	bool in_time;
+};
+
+/* The zone's DS RRset as libunbound validated it from the root: getdns's trust anchor. */
+struct anchor {
+	getdns_list *ds; /* DS RR dicts; NULL when there is no secure DS to validate against */
+	uint16_t tags[MAX_KEYS];
+	size_t ntags;
+	char why[256]; /* why ds is NULL */
 };
 
 /* What one server address served, reduced. */
@@ -47,6 +71,14 @@ struct tally {
 	json_t *problems; /* array of strings: failed queries */
 	enum dp_status problem_status;
 	json_t *unsigned_rrsets; /* array of "owner TYPE" served without RRSIG */
+	struct sigset sigs[MAX_TYPES];
+	size_t nsigsets;
+	/* Per-server validation (only when the zone has a secure DS). */
+	json_t *validation; /* {label: "secure"|"bogus"|...}; NULL when not validated */
+	char bogus[512];    /* the first bogus RRset, in words ("" when none) */
+	size_t nbogus;
+	char unvalidated[256]; /* the first indeterminate/insecure/error RRset ("" when none) */
+	char skipped[128]; /* why this server's answers were not validated ("" when they were) */
 };
 
 /* The instant the check judges at (--at, else now). */
@@ -78,15 +110,19 @@ questions(const struct dp_ctx *ctx, struct question *q)
 
 	for (size_t i = 0; i < NAPEX; i++) {
 		dp_strlcpy(q[n].name, d->domain, sizeof(q[n].name));
+		q[n].label = dp_rrtype_name(apex_types[i]);
 		q[n++].type = apex_types[i];
 	}
-	if (dp_dnssec_random_name(d->domain, q[n].name, sizeof(q[n].name)) == 0)
+	if (dp_dnssec_random_name(d->domain, q[n].name, sizeof(q[n].name)) == 0) {
+		q[n].label = "denial";
 		q[n++].type = DP_RR_A;
+	}
 	for (size_t i = 0; i < d->nendpoints && ntlsa < MAX_TLSA; i++) {
 		if (!in_zone(d->endpoints[i].host, d->domain) ||
 		    !dp_snprintf(q[n].name, sizeof(q[n].name), "_%u._tcp.%s", d->endpoints[i].port,
 		                 d->endpoints[i].host))
 			continue;
+		q[n].label = "TLSA";
 		q[n++].type = DP_RR_TLSA;
 		ntlsa++;
 	}
@@ -123,6 +159,20 @@ slot(struct tally *t, uint16_t type)
 	return &t->v[t->n++];
 }
 
+static struct sigset *
+sigset_of(struct tally *t, uint16_t type)
+{
+	for (size_t i = 0; i < t->nsigsets; i++) {
+		if (t->sigs[i].type == type)
+			return &t->sigs[i];
+	}
+	if (t->nsigsets >= MAX_TYPES)
+		return NULL;
+	memset(&t->sigs[t->nsigsets], 0, sizeof(t->sigs[0]));
+	t->sigs[t->nsigsets].type = type;
+	return &t->sigs[t->nsigsets++];
+}
+
 /* Judge one signature and fold it into the tally. */
 static void
 take_sig(const struct dp_ctx *ctx, struct tally *t, const struct dp_rrsig *s, const char *owner)
@@ -136,7 +186,18 @@ take_sig(const struct dp_ctx *ctx, struct tally *t, const struct dp_rrsig *s, co
 	enum dp_rrsig_state st = dp_rrsig_judge(e.inception, e.expiration, judge_time(ctx), now,
 	                                        ctx->opts->rrsig_warn, ctx->opts->rrsig_crit, &rem);
 	struct earliest *slotp = slot(t, s->type_covered);
+	struct sigset *ss = sigset_of(t, s->type_covered);
 
+	if (ss != NULL) {
+		bool seen = false;
+
+		for (size_t i = 0; i < ss->ntags; i++)
+			seen = seen || ss->tags[i] == s->key_tag;
+		if (!seen && ss->ntags < MAX_TAGS)
+			ss->tags[ss->ntags++] = s->key_tag;
+		if (st != DP_RRSIG_EXPIRED && st != DP_RRSIG_NOT_YET_VALID)
+			ss->in_time = true;
+	}
 	dp_strlcpy(e.owner, owner, sizeof(e.owner));
 	t->nsigs++;
 	if (slotp != NULL && e.expiration < slotp->expiration)
@@ -224,6 +285,279 @@ take_reply(const struct dp_ctx *ctx, struct tally *t, const struct question *q,
 	}
 	take_section(ctx, t, dp_msg_section(r->reply, "answer"));
 	take_section(ctx, t, dp_msg_section(r->reply, "authority"));
+}
+
+/* ---- Per-server validation by getdns ---- */
+
+static const char *
+tags_str(const uint16_t *tags, size_t n, char *buf, size_t bufsz)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < bufsz; i++) {
+		dp_snprintf(buf + len, bufsz - len, "%s%u", i ? ", " : "", tags[i]);
+		len = strlen(buf);
+	}
+	return n > 0 ? buf : "none";
+}
+
+/* The zone's DS RRset from libunbound (as of --at when given); a->ds stays NULL unless it is
+ * secure and not empty. */
+static void
+anchor_get(const struct dp_ctx *ctx, struct anchor *a)
+{
+	struct dp_resolver *r = ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver;
+	const char *zone = ctx->disc->domain;
+	struct dp_err err = {0};
+	struct dp_lookup l;
+	getdns_list *ans;
+	size_t n = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (dp_resolver_lookup(r, zone, DP_RR_DS, &l, &err) != 0) {
+		dp_snprintf(a->why, sizeof(a->why), "the DS lookup failed: %s", err.msg);
+		return;
+	}
+	if (l.sec != DP_SEC_SECURE || !l.havedata || l.msg == NULL) {
+		dp_snprintf(a->why, sizeof(a->why), "no secure DS for %s (%s%s)", zone,
+		            l.havedata ? "" : "none, ", dp_sec_str(l.sec));
+		goto out;
+	}
+	ans = dp_msg_section(l.msg, "answer");
+	a->ds = getdns_list_create();
+	for (size_t i = 0; a->ds != NULL && i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+		getdns_bindata *raw = dp_rr_rdata_raw(rr);
+		struct dp_ds ds;
+		char o[256];
+
+		if (dp_rr_type(rr) != DP_RR_DS || dp_rr_owner(rr, o, sizeof(o)) != 0 ||
+		    strcmp(o, zone) != 0 ||
+		    getdns_list_set_dict(a->ds, n, rr) != GETDNS_RETURN_GOOD)
+			continue;
+		n++;
+		if (raw != NULL && dp_ds_parse(raw->data, raw->size, &ds) == 0 &&
+		    a->ntags < MAX_KEYS)
+			a->tags[a->ntags++] = ds.key_tag;
+	}
+	if (n == 0) {
+		getdns_list_destroy(a->ds);
+		a->ds = NULL;
+		dp_snprintf(a->why, sizeof(a->why), "no DS record for %s in the answer", zone);
+	}
+out:
+	dp_lookup_clear(&l);
+}
+
+/* The server's DNSKEY RRset with its RRSIGs, from its DNSKEY answer (an empty list when it gave
+ * none), and the key tags of its keys. */
+static getdns_list *
+support_of(const struct dp_reply *r, const char *zone, uint16_t *tags, size_t *ntags)
+{
+	getdns_list *l = getdns_list_create();
+	getdns_list *ans;
+	size_t n = 0;
+
+	*ntags = 0;
+	if (l == NULL || !r->answered || !r->aa || r->rcode != 0)
+		return l;
+	ans = dp_msg_section(r->reply, "answer");
+	for (size_t i = 0; i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+		getdns_bindata *raw = dp_rr_rdata_raw(rr);
+		uint16_t type = dp_rr_type(rr);
+		uint32_t covered = 0;
+		char o[256];
+
+		if (dp_rr_owner(rr, o, sizeof(o)) != 0 || strcmp(o, zone) != 0 ||
+		    !(type == DP_RR_DNSKEY ||
+		      (type == DP_RR_RRSIG && dp_rr_rdata_int(rr, "type_covered", &covered) == 0 &&
+		       covered == DP_RR_DNSKEY)) ||
+		    getdns_list_set_dict(l, n, rr) != GETDNS_RETURN_GOOD)
+			continue;
+		n++;
+		if (type == DP_RR_DNSKEY && raw != NULL && *ntags < MAX_KEYS)
+			tags[(*ntags)++] = dp_dnssec_keytag(raw->data, raw->size);
+	}
+	return l;
+}
+
+/* getdns's verdict on one reply (its answer and authority, and the question's existence or
+ * proven absence), given the server's DNSKEY RRset and the DS. */
+static enum dp_validation
+validate_reply(getdns_dict *reply, getdns_list *support, getdns_list *ds, time_t at)
+{
+	getdns_list *tv = getdns_list_create();
+	enum dp_validation v = DP_VALIDATION_ERROR;
+
+	if (tv != NULL && getdns_list_set_dict(tv, 0, reply) == GETDNS_RETURN_GOOD)
+		v = dp_validation_from_getdns(getdns_validate_dnssec2(tv, support, ds, at, 0));
+	getdns_list_destroy(tv);
+	return v;
+}
+
+/* True when the answer section holds an RR of type at name. */
+static bool
+answers(getdns_dict *reply, const char *name, uint16_t type)
+{
+	getdns_list *ans = dp_msg_section(reply, "answer");
+	char o[256];
+
+	for (size_t i = 0; i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+
+		if (dp_rr_type(rr) == type && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
+		    strcmp(o, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "glitter.kr SOA does not validate against the DS at kr: ..." into t->bogus. */
+static void
+describe_bogus(const struct dp_ctx *ctx, struct tally *t, const struct anchor *a,
+               const struct question *q, bool present, bool keyset_bogus, const uint16_t *keys,
+               size_t nkeys)
+{
+	const struct sigset *ss = NULL;
+	const char *parent = ctx->disc->parent[0] ? ctx->disc->parent : "the root";
+	struct dp_bogus_facts f = {.keyset_bogus = keyset_bogus,
+	                           .ds_tags = a->tags,
+	                           .nds = a->ntags,
+	                           .key_tags = keys,
+	                           .nkeys = nkeys};
+	char what[400];
+	char why[256];
+	char k1[128];
+	char k2[128];
+	char tn[16];
+
+	dp_rrtype_str(q->type, tn, sizeof(tn));
+	if (present)
+		dp_snprintf(what, sizeof(what), "%s %s", q->name, tn);
+	else
+		dp_snprintf(what, sizeof(what), "the denial of %s %s", q->name, tn);
+	for (size_t i = 0; i < t->nsigsets; i++) {
+		const struct sigset *c = &t->sigs[i];
+
+		if ((present && c->type == q->type) ||
+		    (!present && (c->type == DP_RR_NSEC || c->type == DP_RR_NSEC3)))
+			ss = c;
+	}
+	if (ss != NULL) {
+		f.sig_tags = ss->tags;
+		f.nsigs = ss->ntags;
+		f.some_sig_in_time = ss->in_time;
+	}
+	switch (dp_bogus_cause(&f)) {
+	case DP_BOGUS_NO_KEY_FOR_DS:
+		dp_snprintf(why, sizeof(why),
+		            "no DNSKEY served has the key tag of a DS (DS %s; "
+		            "DNSKEY %s)",
+		            tags_str(a->tags, a->ntags, k1, sizeof(k1)),
+		            tags_str(keys, nkeys, k2, sizeof(k2)));
+		break;
+	case DP_BOGUS_KEYSET:
+		dp_snprintf(why, sizeof(why),
+		            "the DNSKEY RRset served is not signed by a key the DS names (DS %s; "
+		            "RRSIG by %s)",
+		            tags_str(a->tags, a->ntags, k1, sizeof(k1)),
+		            tags_str(f.sig_tags, f.nsigs, k2, sizeof(k2)));
+		break;
+	case DP_BOGUS_UNSIGNED:
+		dp_snprintf(why, sizeof(why), "no RRSIG over it");
+		break;
+	case DP_BOGUS_UNKNOWN_KEY:
+		dp_snprintf(why, sizeof(why),
+		            "signed by key %s, which is not in the DNSKEY RRset served (keys %s)",
+		            tags_str(f.sig_tags, f.nsigs, k1, sizeof(k1)),
+		            tags_str(keys, nkeys, k2, sizeof(k2)));
+		break;
+	case DP_BOGUS_TIMES:
+		dp_snprintf(why, sizeof(why),
+		            "no RRSIG over it (key %s) is in its validity period%s",
+		            tags_str(f.sig_tags, f.nsigs, k1, sizeof(k1)),
+		            ctx->opts->at != 0 ? " as of --at" : "");
+		break;
+	case DP_BOGUS_SIGNATURE:
+		dp_snprintf(why, sizeof(why), "the RRSIG by key %s does not verify",
+		            tags_str(f.sig_tags, f.nsigs, k1, sizeof(k1)));
+		break;
+	}
+	dp_snprintf(t->bogus, sizeof(t->bogus), "%s does not validate against the DS at %s: %s",
+	            what, parent, why);
+}
+
+/* Validate every usable answer of one server; fills t->validation, t->bogus, t->unvalidated. */
+static void
+validate_target(const struct dp_ctx *ctx, struct tally *t, const struct anchor *a,
+                const struct question *qs, size_t nq, const struct dp_reply *rep)
+{
+	const char *zone = ctx->disc->domain;
+	time_t at = (time_t)judge_time(ctx);
+	uint16_t keys[MAX_KEYS];
+	size_t nkeys = 0;
+	getdns_list *support = NULL;
+	enum dp_validation keyset = DP_VALIDATION_INDETERMINATE;
+
+	for (size_t j = 0; j < nq; j++) {
+		const struct dp_reply *r = &rep[j];
+
+		if (qs[j].type != DP_RR_DNSKEY || strcmp(qs[j].name, zone) != 0 || support != NULL)
+			continue;
+		/* Without this server's DNSKEY answer there is nothing to validate with (the
+		 * failed query is already among the problems). */
+		if (!r->answered || !r->aa || r->rcode != 0) {
+			dp_strlcpy(t->skipped, "no usable DNSKEY answer from this server",
+			           sizeof(t->skipped));
+			return;
+		}
+		support = support_of(r, zone, keys, &nkeys);
+	}
+	t->validation = json_object();
+	if (t->validation == NULL || support == NULL)
+		goto out;
+	/* The DNSKEY RRset first: whether it holds decides how the others are explained. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t j = 0; j < nq; j++) {
+			const struct dp_reply *r = &rep[j];
+			bool is_keyset =
+			    qs[j].type == DP_RR_DNSKEY && strcmp(qs[j].name, zone) == 0;
+			json_t *prev = json_object_get(t->validation, qs[j].label);
+			enum dp_validation v;
+			bool present;
+			char tn[16];
+
+			if (is_keyset != (pass == 0) || !r->answered || !r->aa ||
+			    (r->rcode != 0 && r->rcode != 3))
+				continue;
+			v = validate_reply(r->reply, support, a->ds, at);
+			if (is_keyset)
+				keyset = v;
+			/* Several TLSA names share one key: the worst of them is kept. */
+			if (prev == NULL || strcmp(json_string_value(prev), "bogus") != 0)
+				json_object_set_new(t->validation, qs[j].label,
+				                    json_string(dp_validation_str(v)));
+			if (v == DP_VALIDATION_SECURE)
+				continue;
+			present = r->rcode == 0 && answers(r->reply, qs[j].name, qs[j].type);
+			if (v == DP_VALIDATION_BOGUS) {
+				if (t->nbogus++ == 0)
+					describe_bogus(ctx, t, a, &qs[j], present,
+					               keyset == DP_VALIDATION_BOGUS, keys, nkeys);
+			} else if (t->unvalidated[0] == '\0') {
+				dp_snprintf(
+				    t->unvalidated, sizeof(t->unvalidated),
+				    "%s %s could not be validated against the DS at %s (%s)",
+				    qs[j].name, dp_rrtype_str(qs[j].type, tn, sizeof(tn)),
+				    ctx->disc->parent[0] ? ctx->disc->parent : "the root",
+				    dp_validation_str(v));
+			}
+		}
+	}
+out:
+	getdns_list_destroy(support);
 }
 
 /* "2026-12-31T16:02:39Z (in 29d23h)" or "(3d ago)" into buf. */
@@ -351,6 +685,8 @@ tally_json(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct
 	              sets, "evaluated_at", (json_int_t)judge_time(ctx), "signatures_checked",
 	              (json_int_t)t->nsigs, "queries_answered", (json_int_t)t->answered,
 	              "unsigned_rrsets", t->unsigned_rrsets, "problems", t->problems);
+	if (o != NULL && t->validation != NULL)
+		json_object_set(o, "validation", t->validation);
 	if (o != NULL && t->nsigs > 0) {
 		const struct earliest *e = &t->v[0];
 
@@ -440,24 +776,69 @@ ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct questio
 	return rc;
 }
 
+/* Fold the validation into the status and summary: a bogus answer is CRITICAL and leads the
+ * summary unless the RRSIG times alone already made it CRITICAL; an answer that could not be
+ * validated against a secure DS warns. */
+static enum dp_status
+add_validation(const struct tally *t, const char *subj, enum dp_status st, char *sum, size_t sumsz)
+{
+	size_t len = strlen(sum);
+	size_t slen = strlen(subj);
+
+	if (t->nbogus > 0) {
+		char more[48] = "";
+
+		if (t->nbogus > 1)
+			dp_snprintf(more, sizeof(more), " (and %zu more answer%s)", t->nbogus - 1,
+			            t->nbogus > 2 ? "s" : "");
+		if (st != DP_STATUS_CRITICAL && strncmp(sum, subj, slen) == 0 &&
+		    strncmp(sum + slen, ": ", 2) == 0) {
+			char rest[1024];
+
+			dp_strlcpy(rest, sum + slen + 2, sizeof(rest));
+			dp_snprintf(sum, sumsz, "%s: %s%s; %s", subj, t->bogus, more, rest);
+		} else {
+			dp_snprintf(sum + len, sumsz - len, "; %s%s", t->bogus, more);
+		}
+		return DP_STATUS_CRITICAL;
+	}
+	if (t->unvalidated[0] != '\0') {
+		dp_snprintf(sum + len, sumsz - len, "; %s", t->unvalidated);
+		return dp_status_worst(st, DP_STATUS_WARNING);
+	}
+	return st;
+}
+
 static int
-target_result(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct question *qs,
-              size_t nq, const struct dp_reply *rep, struct dp_results *out)
+target_result(const struct dp_ctx *ctx, const struct anchor *a, const struct dp_ns_target *tg,
+              const struct question *qs, size_t nq, const struct dp_reply *rep,
+              struct dp_results *out)
 {
 	struct tally t = {.problems = json_array(), .unsigned_rrsets = json_array()};
 	char subj[SUBJ];
 	char sum[1024];
 	enum dp_status st;
+	json_t *d;
 	int rc = 0;
 
 	for (size_t j = 0; tg->has_addr && j < nq; j++)
 		take_reply(ctx, &t, &qs[j], &rep[j]);
+	if (tg->has_addr && t.answered > 0 && a->ds != NULL)
+		validate_target(ctx, &t, a, qs, nq, rep);
+	dp_ns_target_subject(tg, subj, sizeof(subj));
 	st = verdict(ctx, tg, &t, sum, sizeof(sum));
-	if (dp_results_add(out, ID, dp_ns_target_subject(tg, subj, sizeof(subj)), st,
-	                   tally_json(ctx, tg, &t), "%s", sum) == NULL)
+	if (tg->has_addr && t.answered > 0)
+		st = add_validation(&t, subj, st, sum, sizeof(sum));
+	d = tally_json(ctx, tg, &t);
+	if (d != NULL && a->ds == NULL)
+		json_object_set_new(d, "validation_skipped", json_string(a->why));
+	else if (d != NULL && t.skipped[0] != '\0')
+		json_object_set_new(d, "validation_skipped", json_string(t.skipped));
+	if (dp_results_add(out, ID, subj, st, d, "%s", sum) == NULL)
 		rc = DP_ENOMEM;
 	json_decref(t.problems);
 	json_decref(t.unsigned_rrsets);
+	json_decref(t.validation);
 	return rc;
 }
 
@@ -467,6 +848,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	struct question qs[MAX_QUESTIONS];
 	size_t nq = questions(ctx, qs);
 	struct dp_reply *rep = NULL;
+	struct anchor a = {0};
 	struct dp_nssurvey sv;
 	int rc = dp_nssurvey_targets(ctx->disc, &sv);
 
@@ -489,12 +871,15 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	rc = ask(ctx, &sv, qs, nq, rep, err);
 	if (rc != 0)
 		goto out_asked;
+	anchor_get(ctx, &a);
 	for (size_t i = 0; rc == 0 && i < sv.n; i++)
-		rc = target_result(ctx, &sv.v[i], qs, nq, &rep[i * nq], out);
+		rc = target_result(ctx, &a, &sv.v[i], qs, nq, &rep[i * nq], out);
 out_asked:
 	for (size_t i = 0; i < sv.n * nq; i++)
 		dp_reply_clear(&rep[i]);
 out:
+	if (a.ds != NULL)
+		getdns_list_destroy(a.ds);
 	free(rep);
 	dp_nssurvey_clear(&sv);
 	if (rc == DP_ENOMEM)

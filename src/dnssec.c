@@ -439,3 +439,68 @@ dp_dnssec_random_name(const char *zone, char *buf, size_t bufsz)
 		return DP_EINVAL;
 	return 0;
 }
+
+enum dp_validation
+dp_validation_from_getdns(uint32_t rc)
+{
+	switch (rc) {
+	case GETDNS_DNSSEC_SECURE:
+		return DP_VALIDATION_SECURE;
+	case GETDNS_DNSSEC_INSECURE:
+		return DP_VALIDATION_INSECURE;
+	case GETDNS_DNSSEC_INDETERMINATE:
+		return DP_VALIDATION_INDETERMINATE;
+	case GETDNS_DNSSEC_BOGUS:
+		return DP_VALIDATION_BOGUS;
+	default:
+		return DP_VALIDATION_ERROR;
+	}
+}
+
+const char *
+dp_validation_str(enum dp_validation v)
+{
+	static const char *const n[] = {"secure", "insecure", "indeterminate", "bogus", "error"};
+
+	return (unsigned)v < sizeof(n) / sizeof(n[0]) ? n[v] : "?";
+}
+
+static bool
+has_tag(const uint16_t *tags, size_t n, uint16_t tag)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (tags[i] == tag)
+			return true;
+	}
+	return false;
+}
+
+enum dp_bogus_cause
+dp_bogus_cause(const struct dp_bogus_facts *f)
+{
+	bool known = false;
+	bool by_ds_key = false;
+
+	if (f->keyset_bogus) {
+		/* The RRset described is the DNSKEY RRset: a key the DS names must be there and
+		 * sign it. */
+		for (size_t i = 0; i < f->nds; i++) {
+			known = known || has_tag(f->key_tags, f->nkeys, f->ds_tags[i]);
+			by_ds_key = by_ds_key || has_tag(f->sig_tags, f->nsigs, f->ds_tags[i]);
+		}
+		if (!known)
+			return DP_BOGUS_NO_KEY_FOR_DS;
+		if (!by_ds_key)
+			return DP_BOGUS_KEYSET;
+	} else {
+		if (f->nsigs == 0)
+			return DP_BOGUS_UNSIGNED;
+		for (size_t i = 0; i < f->nsigs; i++)
+			known = known || has_tag(f->key_tags, f->nkeys, f->sig_tags[i]);
+		if (!known)
+			return DP_BOGUS_UNKNOWN_KEY;
+	}
+	if (!f->some_sig_in_time)
+		return DP_BOGUS_TIMES;
+	return DP_BOGUS_SIGNATURE;
+}

@@ -123,3 +123,40 @@ const char *dp_hex(const uint8_t *p, size_t len, char *buf, size_t bufsz);
 
 /* A random name that should not exist under zone ("dp-1f3a….glitter.kr") into buf. */
 int dp_dnssec_random_name(const char *zone, char *buf, size_t bufsz) DP_WUR;
+
+/* ---- Per-server validation (the verdict is getdns_validate_dnssec2's) ---- */
+
+enum dp_validation {
+	DP_VALIDATION_SECURE = 0,
+	DP_VALIDATION_INSECURE = 1,
+	DP_VALIDATION_INDETERMINATE = 2,
+	DP_VALIDATION_BOGUS = 3,
+	DP_VALIDATION_ERROR = 4, /* getdns returned an error code, no DNSSEC status */
+};
+/* A getdns_validate_dnssec2 return value (GETDNS_DNSSEC_* or an error) as a dp_validation. */
+enum dp_validation dp_validation_from_getdns(uint32_t rc);
+/* "secure", "insecure", "indeterminate", "bogus", "error". */
+const char *dp_validation_str(enum dp_validation v);
+
+/* What a server served around an RRset getdns found bogus, to say why in words. */
+struct dp_bogus_facts {
+	bool keyset_bogus;       /* the RRset is the server's DNSKEY RRset, bogus against the DS */
+	const uint16_t *ds_tags; /* key tags the trusted DS RRset names */
+	size_t nds;
+	const uint16_t *key_tags; /* key tags of the DNSKEY RRset the server served */
+	size_t nkeys;
+	const uint16_t *sig_tags; /* key tags of the RRSIGs over the RRset */
+	size_t nsigs;
+	bool some_sig_in_time; /* an RRSIG over it is within its validity period */
+};
+enum dp_bogus_cause {
+	DP_BOGUS_NO_KEY_FOR_DS = 0, /* no DNSKEY served has a key tag a DS names */
+	DP_BOGUS_KEYSET = 1,        /* a DS names a served key, which does not sign the DNSKEYs */
+	DP_BOGUS_UNSIGNED = 2,      /* no RRSIG over the RRset (or its proof of absence) */
+	DP_BOGUS_UNKNOWN_KEY = 3,   /* signed only by keys missing from the DNSKEY RRset served */
+	DP_BOGUS_TIMES = 4,         /* no RRSIG over it is within its validity period */
+	DP_BOGUS_SIGNATURE = 5,     /* a signature by a published key, in time, does not verify */
+};
+/* The most likely cause: for the DNSKEY RRset NO_KEY_FOR_DS, KEYSET, then TIMES, SIGNATURE; for
+ * other RRsets UNSIGNED, UNKNOWN_KEY, TIMES, SIGNATURE. */
+enum dp_bogus_cause dp_bogus_cause(const struct dp_bogus_facts *f);

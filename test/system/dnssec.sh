@@ -5,6 +5,13 @@
 CHECKS=dnssec.denial,dnssec.rrsig_expiry,dnssec.keys,resolver.agreement
 # rrsig_results STATUS : how many dnssec.rrsig_expiry results have that status.
 rrsig_results() { jqr --arg s "$1" '[.checks[]|select(.id=="dnssec.rrsig_expiry" and .status==$s)]|length'; }
+# rrsig_validated VERDICT [SUBJECT-ERE] : how many dnssec.rrsig_expiry results (of the subjects
+# matching) have getdns's per-server validation at VERDICT for every answer, all labels present.
+rrsig_validated() {
+	jqr --arg v "$1" --arg re "${2:-.}" '[.checks[]|select(.id=="dnssec.rrsig_expiry" and (.subject|test($re)))
+	  |select((.details.validation|keys|sort|join(","))=="CAA,DNSKEY,MX,NS,SOA,TLSA,TXT,denial"
+	          and ([.details.validation[]]|unique)==[$v])]|length'
+}
 
 t_healthy() {
 	dp_check --only "$CHECKS" --resolver "$LAB_RESOLVER" glitter.kr
@@ -13,6 +20,8 @@ t_healthy() {
 	is "$(jqr '.checks[]|select(.id=="dnssec.denial")|.details.rcode+" "+.details.security+" "+.details.denial')" \
 		"NXDOMAIN secure NSEC" "validated NXDOMAIN proven by NSEC"
 	is "$(rrsig_results OK)" 6 "dnssec.rrsig_expiry: six server addresses, all OK"
+	is "$(rrsig_validated secure)" 6 \
+		"getdns validates every answer of every server secure (SOA NS DNSKEY MX TXT CAA TLSA denial)"
 	is "$(jqr '[.checks[]|select(.id=="dnssec.rrsig_expiry")|.subject]|sort|join(" ")')" \
 		"ns1.glitter.kr/127.0.10.1 ns1.glitter.kr/::1 ns2.glitter.kr/127.0.10.2 ns3.glitter.kr/127.0.10.3 ns4.glitter.kr/127.0.10.4 ns5.glitter.kr/127.0.10.5" \
 		"one result per NS name and address"
@@ -65,6 +74,7 @@ t_rrsig_expiring() {
 	like "$(summaries_of dnssec.rrsig_expiry 'ns1.*127')" 'expired .*ago\).*as of --at' "as of --at the signatures have expired"
 	ok_desc "remaining_seconds negative as of --at" \
 		test "$(details_of dnssec.rrsig_expiry 'ns4' | jq -r .remaining_seconds)" -lt 0
+	is "$(rrsig_validated bogus)" 6 "getdns validates as of --at: every answer bogus"
 }
 
 t_rrsig_expired() {
@@ -83,14 +93,45 @@ t_secondary_expired() {
 	like "$(summaries_of dnssec.rrsig_expiry 'ns3')" '^ns3\.glitter\.kr/127\.0\.10\.3: RRSIG .*expired' "summary names ns3 and its address"
 	is "$(rrsig_results CRITICAL)" 1 "only one CRITICAL result"
 	is "$(rrsig_results OK)" 5 "the other five addresses OK"
+	is "$(rrsig_validated bogus 'ns3')" 1 "ns3: every answer bogus to getdns"
+	is "$(rrsig_validated secure)" 5 "the other five: every answer secure"
+	like "$(summaries_of dnssec.rrsig_expiry 'ns3')" \
+		'; glitter\.kr DNSKEY does not validate against the DS at kr: no RRSIG over it \(key [0-9]+\) is in its validity period' \
+		"summary adds the validation, and why"
+}
+
+t_secondary_bogus() {
+	dp_check --only dnssec.rrsig_expiry glitter.kr
+	is "$DP_RC" 2 "secondary-bogus:ns3: exit 2"
+	is "$(rrsig_results CRITICAL)" 1 "only one CRITICAL result"
+	is "$(status_of dnssec.rrsig_expiry 'ns3\.glitter\.kr/127\.0\.10\.3')" CRITICAL "ns3 CRITICAL"
+	is "$(rrsig_results OK)" 5 "the other five addresses OK"
+	like "$(summaries_of dnssec.rrsig_expiry 'ns3')" \
+		'^ns3\.glitter\.kr/127\.0\.10\.3: glitter\.kr SOA does not validate against the DS at kr: the RRSIG by key [0-9]+ does not verify' \
+		"summary names server, address, RRset, key tag and the DS's zone"
+	local d
+	d=$(details_of dnssec.rrsig_expiry 'ns3')
+	# What the RRSIG times alone say about ns3: all fine.
+	is "$(jq -r '.state' <<<"$d")" valid "details.state: the RRSIG times alone are valid"
+	ok_desc "details.remaining_seconds: about 30 days" test "$(jq -r .remaining_seconds <<<"$d")" -gt $((29 * 86400))
+	is "$(jq -r '.validation.SOA+" "+.validation.DNSKEY+" "+.validation.MX' <<<"$d")" "bogus secure secure" \
+		"details.validation: SOA bogus, DNSKEY and MX secure"
+	is "$(jq -r '.server+" "+.address+" "+(.rrsig_expiry.SOA|type)+" "+(.earliest_expiration|type)' <<<"$d")" \
+		"ns3.glitter.kr 127.0.10.3 number number" "details keep server, address, rrsig_expiry, earliest_expiration"
+	is "$(rrsig_validated secure '^ns[1245]')" 5 "the other five: every answer secure"
 }
 
 t_ds_mismatch() {
-	dp_check --only dnssec.keys glitter.kr
+	dp_check --only dnssec.keys,dnssec.rrsig_expiry glitter.kr
 	is "$DP_RC" 2 "ds-mismatch: exit 2"
 	is "$(status_of dnssec.keys)" CRITICAL "dnssec.keys CRITICAL"
 	like "$(summaries_of dnssec.keys)" '^DS [0-9]+/13/2 at a\.dns\.kr/127\.0\.0\.3: no DNSKEY with key tag' "summary names the DS and the parent server"
-	is "$(jqr '[.checks[0].details.ds[]|select(.works)]|length')" 0 "no DS works"
+	is "$(jqr '[.checks[]|select(.id=="dnssec.keys")|.details.ds[]|select(.works)]|length')" 0 "no DS works"
+	is "$(rrsig_results CRITICAL)" 6 "dnssec.rrsig_expiry: every server address CRITICAL"
+	is "$(rrsig_validated bogus)" 6 "getdns: every answer of every server bogus against the DS"
+	like "$(summaries_of dnssec.rrsig_expiry 'ns2')" \
+		'^ns2\.glitter\.kr/127\.0\.10\.2: glitter\.kr DNSKEY does not validate against the DS at kr: no DNSKEY served has the key tag of a DS \(DS [0-9]+; DNSKEY [0-9]+, [0-9]+\)' \
+		"summary: no served key matches the DS"
 }
 
 t_ds_stale() {
@@ -107,6 +148,7 @@ t_rsasha1() {
 	like "$(summaries_of dnssec.keys)" 'RSASHA1, NOT RECOMMENDED for signing by RFC 8624' "summary cites RFC 8624"
 	is "$(jqr '[.checks[]|select(.id=="dnssec.keys")|.details.dnskeys[]|.key_bits]|unique|join(",")')" 2048 "key sizes reported"
 	is "$(rrsig_results OK)" 6 "RSASHA1 signatures read per server"
+	is "$(rrsig_validated secure)" 6 "getdns validates RSASHA1 answers secure at every server"
 	is "$(status_of dnssec.denial)" OK "denial validates"
 }
 
@@ -121,6 +163,7 @@ t_nsec3() {
 	is "$(status_of dnssec.rrsig_expiry)" OK "rrsig expiry OK (NSEC3 signatures read)"
 	is "$(jqr '[.checks[]|select(.id=="dnssec.rrsig_expiry")|.details.rrsig_expiry.NSEC3|numbers]|length')" 6 \
 		"NSEC3 RRSIGs read at every address"
+	is "$(rrsig_validated secure)" 6 "getdns validates every answer (NSEC3 denial included) secure"
 }
 
 t_unsigned() {
@@ -130,12 +173,15 @@ t_unsigned() {
 	is "$(status_of dnssec.denial)" CRITICAL "denial CRITICAL"
 	like "$(summaries_of dnssec.keys)" 'no DS at .* and no DNSKEY: the zone is unsigned' "keys: unsigned"
 	is "$(rrsig_results CRITICAL)" 6 "rrsig_expiry: every address serves no RRSIG"
+	is "$(jqr '[.checks[]|select(.id=="dnssec.rrsig_expiry" and .details.validation==null and (.details.validation_skipped|test("no secure DS")))]|length')" \
+		6 "no DS: no per-server validation, details say why"
 }
 
 scenario t_healthy
 scenario t_rrsig_expiring --fault rrsig-expiring
 scenario t_rrsig_expired --fault rrsig-expired
 scenario t_secondary_expired --fault secondary-expired:ns3
+scenario t_secondary_bogus --fault secondary-bogus:ns3
 scenario t_ds_mismatch --fault ds-mismatch
 scenario t_ds_stale --fault ds-stale
 scenario t_rsasha1 --fault algorithm-rsasha1

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <getdns/getdns.h>
 
 #include "dnsprobe/dnssec.h"
 
@@ -268,15 +269,104 @@ test_nsec3(void **state)
 	assert_int_equal(dp_nsec3param_parse(salted, 4, &p), DP_EPARSE);
 }
 
+/* getdns_validate_dnssec2 results as the probe reports them. */
+static void
+test_validation_from_getdns(void **state)
+{
+	(void)state;
+	assert_int_equal(dp_validation_from_getdns(GETDNS_DNSSEC_SECURE), DP_VALIDATION_SECURE);
+	assert_int_equal(dp_validation_from_getdns(GETDNS_DNSSEC_BOGUS), DP_VALIDATION_BOGUS);
+	assert_int_equal(dp_validation_from_getdns(GETDNS_DNSSEC_INSECURE), DP_VALIDATION_INSECURE);
+	assert_int_equal(dp_validation_from_getdns(GETDNS_DNSSEC_INDETERMINATE),
+	                 DP_VALIDATION_INDETERMINATE);
+	/* An error code is no DNSSEC status, never "secure". */
+	assert_int_equal(dp_validation_from_getdns(GETDNS_RETURN_GENERIC_ERROR),
+	                 DP_VALIDATION_ERROR);
+	assert_int_equal(dp_validation_from_getdns(GETDNS_RETURN_INVALID_PARAMETER),
+	                 DP_VALIDATION_ERROR);
+	assert_string_equal(dp_validation_str(DP_VALIDATION_SECURE), "secure");
+	assert_string_equal(dp_validation_str(DP_VALIDATION_BOGUS), "bogus");
+	assert_string_equal(dp_validation_str(DP_VALIDATION_INDETERMINATE), "indeterminate");
+	assert_string_equal(dp_validation_str(DP_VALIDATION_INSECURE), "insecure");
+	assert_string_equal(dp_validation_str(DP_VALIDATION_ERROR), "error");
+	assert_string_equal(dp_validation_str((enum dp_validation)42), "?");
+}
+
+static void
+test_bogus_cause(void **state)
+{
+	const uint16_t ds[] = {58717};
+	const uint16_t keys[] = {49695, 58717};
+	const uint16_t zsk[] = {49695};
+	const uint16_t ksk[] = {58717};
+	const uint16_t stray[] = {12345};
+	struct dp_bogus_facts f;
+
+	(void)state;
+	/* DNSKEY RRset: the DS names no served key (ds-mismatch). */
+	f = (struct dp_bogus_facts){.keyset_bogus = true,
+	                            .ds_tags = stray,
+	                            .nds = 1,
+	                            .key_tags = keys,
+	                            .nkeys = 2,
+	                            .sig_tags = ksk,
+	                            .nsigs = 1,
+	                            .some_sig_in_time = true};
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_NO_KEY_FOR_DS);
+	/* No DNSKEY served at all. */
+	f.nkeys = 0;
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_NO_KEY_FOR_DS);
+	/* The DS key is there but only the ZSK signs the DNSKEY RRset. */
+	f = (struct dp_bogus_facts){.keyset_bogus = true,
+	                            .ds_tags = ds,
+	                            .nds = 1,
+	                            .key_tags = keys,
+	                            .nkeys = 2,
+	                            .sig_tags = zsk,
+	                            .nsigs = 1,
+	                            .some_sig_in_time = true};
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_KEYSET);
+	f.nsigs = 0;
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_KEYSET);
+	/* Signed by the DS key, but expired (secondary-expired), or just wrong. */
+	f.sig_tags = ksk;
+	f.nsigs = 1;
+	f.some_sig_in_time = false;
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_TIMES);
+	f.some_sig_in_time = true;
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_SIGNATURE);
+	/* Other RRsets, with a DNSKEY RRset that holds. */
+	f = (struct dp_bogus_facts){.ds_tags = ds, .nds = 1, .key_tags = keys, .nkeys = 2};
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_UNSIGNED);
+	f.sig_tags = stray;
+	f.nsigs = 1;
+	f.some_sig_in_time = true;
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_UNKNOWN_KEY);
+	f.sig_tags = zsk;
+	f.some_sig_in_time = false;
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_TIMES);
+	f.some_sig_in_time = true;
+	assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_SIGNATURE);
+	/* One stray key among known ones: the known one's signature is what failed. */
+	{
+		const uint16_t mixed[] = {12345, 49695};
+
+		f.sig_tags = mixed;
+		f.nsigs = 2;
+		assert_int_equal(dp_bogus_cause(&f), DP_BOGUS_SIGNATURE);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_keytag),     cmocka_unit_test(test_ds_digest),
-	    cmocka_unit_test(test_ds_matches), cmocka_unit_test(test_name_to_wire),
-	    cmocka_unit_test(test_rfc8624),    cmocka_unit_test(test_rrsig_parse),
-	    cmocka_unit_test(test_rrsig_time), cmocka_unit_test(test_rrsig_judge),
-	    cmocka_unit_test(test_nsec3),
+	    cmocka_unit_test(test_keytag),      cmocka_unit_test(test_ds_digest),
+	    cmocka_unit_test(test_ds_matches),  cmocka_unit_test(test_name_to_wire),
+	    cmocka_unit_test(test_rfc8624),     cmocka_unit_test(test_rrsig_parse),
+	    cmocka_unit_test(test_rrsig_time),  cmocka_unit_test(test_rrsig_judge),
+	    cmocka_unit_test(test_nsec3),       cmocka_unit_test(test_validation_from_getdns),
+	    cmocka_unit_test(test_bogus_cause),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
