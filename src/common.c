@@ -115,9 +115,8 @@ dp_log_set_level(enum dp_log_level l)
 	log_level = l;
 }
 
-/* Write s quoted, with '"', '\\' and control characters escaped. */
-static void
-put_quoted(FILE *f, const char *s)
+void
+dp_fput_quoted(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -148,10 +147,10 @@ vlog(enum dp_log_level l, const char *group, const char *errstr, const char *fmt
 	dp_time_rfc3339((int64_t)time(NULL), ts, sizeof(ts));
 	flockfile(stderr);
 	fprintf(stderr, "ts=%s level=%s group=%s msg=", ts, dp_log_level_str(l), group);
-	put_quoted(stderr, msg);
+	dp_fput_quoted(stderr, msg);
 	if (errstr != NULL) {
 		fputs(" err=", stderr);
-		put_quoted(stderr, errstr);
+		dp_fput_quoted(stderr, errstr);
 	}
 	fputc('\n', stderr);
 	funlockfile(stderr);

@@ -9,24 +9,6 @@
 #include "cli.h"
 #include "config_file.h"
 
-/* A YAML double-quoted scalar: '"', '\\' and control characters escaped (YAML 1.2 §5.7). */
-static void
-put_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void
 put_dur(FILE *f, const char *indent, const char *key, int64_t v)
 {
@@ -103,7 +85,7 @@ put_path(FILE *f, const char *key, const char *v)
 	if (v == NULL)
 		return;
 	fprintf(f, "%s: ", key);
-	put_str(f, v);
+	dp_fput_quoted(f, v); /* a YAML double-quoted scalar */
 	fputc('\n', f);
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DP_WUR __attribute__((warn_unused_result))
 #define DP_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -71,6 +72,10 @@ bool dp_snprintf(char *dst, size_t dstsz, const char *fmt, ...) DP_PRINTF(3, 4);
 char *dp_asprintf(const char *fmt, ...) DP_PRINTF(1, 2);
 /* strdup that aborts on no memory is not allowed; this returns NULL. */
 char *dp_strdup(const char *s);
+
+/* Write s double-quoted with '"', '\\', newline (\n) and other control characters escaped:
+ * the quoting of dp_log values, also valid as a YAML 1.2 double-quoted scalar (§5.7). */
+void dp_fput_quoted(FILE *f, const char *s);
 
 /* Durations: "30s", "5m", "72h", "14d", "1h30m", plain seconds "90". Returns 0 or DP_EINVAL. */
 int dp_duration_parse(const char *s, int64_t *seconds, struct dp_err *err) DP_WUR;
