@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "dnsprobe/common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,8 +7,8 @@
 
 #include <getdns/getdns_extra.h>
 
-#include "dnsprobe/dns.h"
-#include "dnsprobe/dnssec.h"
+#include "dns/dns.h"
+#include "dns/dnssec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dnsprobe/mta_sts.h"
+#include "mail/mta_sts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
 
 #include <getdns/getdns_extra.h>
 
-#include "dnsprobe/dns.h"
-#include "dnsprobe/nssurvey.h"
+#include "dns/dns.h"
+#include "survey/nssurvey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

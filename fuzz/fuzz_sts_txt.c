@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dnsprobe/mta_sts.h"
-#include "dnsprobe/txt.h"
+#include "mail/mta_sts.h"
+#include "dns/txt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

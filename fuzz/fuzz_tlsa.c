@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dnsprobe/tlsa.h"
+#include "mail/tlsa.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

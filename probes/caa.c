@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#include "dnsprobe/caa.h"
+#include "dns/caa.h"
 #include "dnsprobe/probe.h"
-#include "dnsprobe/txt.h"
+#include "dns/txt.h"
 
 #define ID "caa"
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/dnssec.h"
-#include "dnsprobe/endpoints.h"
+#include "dns/dnssec.h"
+#include "survey/endpoints.h"
 #include "dnsprobe/probe.h"
 
 #define ID      "dane.tlsa"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/dnssec.h"
-#include "dnsprobe/parallel.h"
+#include "dns/dnssec.h"
+#include "base/parallel.h"
 #include "dnsprobe/probe.h"
 
 #define ID "dnssec.chain"

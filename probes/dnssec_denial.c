@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-#include "dnsprobe/dnssec.h"
-#include "dnsprobe/parallel.h"
+#include "dns/dnssec.h"
+#include "base/parallel.h"
 #include "dnsprobe/probe.h"
 
 #define ID "dnssec.denial"

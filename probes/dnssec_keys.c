@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/dnssec.h"
-#include "dnsprobe/nssurvey.h"
+#include "dns/dnssec.h"
+#include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
 
 #define ID       "dnssec.keys"

@@ -11,8 +11,8 @@
 
 #include <getdns/getdns_extra.h>
 
-#include "dnsprobe/dnssec.h"
-#include "dnsprobe/nssurvey.h"
+#include "dns/dnssec.h"
+#include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
 
 #define ID            "dnssec.rrsig_expiry"

@@ -11,11 +11,11 @@
 
 #include <openssl/evp.h>
 
-#include "dnsprobe/endpoints.h"
-#include "dnsprobe/https.h"
-#include "dnsprobe/mta_sts.h"
+#include "survey/endpoints.h"
+#include "mail/https.h"
+#include "mail/mta_sts.h"
 #include "dnsprobe/probe.h"
-#include "dnsprobe/txt.h"
+#include "dns/txt.h"
 
 #define ID      "mta_sts.policy"
 #define TXT_CAP 4096

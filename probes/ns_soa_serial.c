@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/nssurvey.h"
+#include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
-#include "dnsprobe/serial.h"
+#include "dns/serial.h"
 
 #define ID "ns.soa_serial"
 #define SUBJ 320

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/parallel.h"
+#include "base/parallel.h"
 #include "dnsprobe/probe.h"
 
 #define ID       "resolver.agreement"

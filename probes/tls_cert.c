@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/endpoints.h"
+#include "survey/endpoints.h"
 #include "dnsprobe/probe.h"
 
 #define ID      "tls.cert"

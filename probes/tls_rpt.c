@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/mta_sts.h"
+#include "mail/mta_sts.h"
 #include "dnsprobe/probe.h"
-#include "dnsprobe/tlsrpt.h"
-#include "dnsprobe/txt.h"
+#include "mail/tlsrpt.h"
+#include "dns/txt.h"
 
 #define ID      "tls_rpt"
 #define TXT_CAP 4096

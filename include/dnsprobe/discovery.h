@@ -3,7 +3,7 @@
 
 #include <jansson.h>
 
-#include "dnsprobe/dns.h"
+#include "dns/dns.h"
 
 /* A host name and its addresses (A then AAAA), as the validating resolver saw them. */
 struct dp_host {

@@ -6,7 +6,7 @@
 
 #include "dnsprobe/common.h"
 #include "dnsprobe/discovery.h"
-#include "dnsprobe/dns.h"
+#include "dns/dns.h"
 #include "dnsprobe/result.h"
 
 /* What a probe needs discovery to fetch (the engine fetches the union over selected probes). */

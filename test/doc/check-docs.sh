@@ -24,10 +24,10 @@ wants() { # DOC KIND: whether DOC must name every KIND (ids, opts, metrics, keys
 
 # What the code defines.
 ids=$(grep -ho '#define ID[[:space:]]*"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u)
-opts=$(sed -n '/long_opts\[\] = {/,/^};/p' src/cli.c src/monitor.c 2>/dev/null |
+opts=$(sed -n '/long_opts\[\] = {/,/^};/p' src/cli/cli.c src/monitor/monitor.c 2>/dev/null |
 	grep -o '{"[a-z-]*"' | tr -d '{"' | sort -u)
-metrics=$(grep -ho '"dnsprobe_[a-z_]*' src/*.c 2>/dev/null | tr -d '"' | sort -u)
-keys=$(grep -ho 'CYAML_FIELD_[A-Z_]*("[a-z_]*"' src/config.c 2>/dev/null |
+metrics=$(grep -ho '"dnsprobe_[a-z_]*' src/*/*.c 2>/dev/null | tr -d '"' | sort -u)
+keys=$(grep -ho 'CYAML_FIELD_[A-Z_]*("[a-z_]*"' src/config/config.c 2>/dev/null |
 	sed 's/.*("\(.*\)"/\1/' | sort -u)
 
 # mentioned DOC WORD: the word appears in the doc (as a whole word, man-page escapes undone).
@@ -47,12 +47,12 @@ done
 for m in $(grep -o 'dnsprobe_[a-z_]*' README.md | sort -u); do
 	[ -z "$metrics" ] && break
 	case "$m" in dnsprobe_yml | dnsprobe_core) continue ;; esac
-	grep -q "\"$m" src/*.c && ok "metric $m in README exists" || nok "metric $m in README exists"
+	grep -q "\"$m" src/*/*.c && ok "metric $m in README exists" || nok "metric $m in README exists"
 done
 for o in $(grep -o -- '--[a-z][a-z-]*' README.md | sort -u); do
 	case "$o" in --build | --fault | --list-faults | --extra-domains | --suite | --clear | --tlsa-*) continue ;; esac
 	o=${o#--}
-	grep -q "{\"$o\"" src/cli.c src/monitor.c 2>/dev/null && ok "option --$o in README exists" ||
+	grep -q "{\"$o\"" src/cli/cli.c src/monitor/monitor.c 2>/dev/null && ok "option --$o in README exists" ||
 		nok "option --$o in README exists"
 done
 
@@ -66,14 +66,14 @@ man1=packaging/dnsprobe.1
 man5=packaging/dnsprobe.yml.5
 if [ -f "$man1" ]; then
 	for o in $(tags "$man1" '^OPTIONS OF CHECK$' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-		longopts src/cli.c | grep -qx -- "${o#--}" && ok "check option $o in $man1 exists" ||
+		longopts src/cli/cli.c | grep -qx -- "${o#--}" && ok "check option $o in $man1 exists" ||
 			nok "check option $o in $man1 exists"
 	done
 	for o in $(tags "$man1" '^OPTIONS OF MONITOR$' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-		if [ -z "$(longopts src/monitor.c)" ]; then
-			ok "monitor option $o in $man1 exists # SKIP src/monitor.c has no long_opts yet"
+		if [ -z "$(longopts src/monitor/monitor.c)" ]; then
+			ok "monitor option $o in $man1 exists # SKIP src/monitor/monitor.c has no long_opts yet"
 		else
-			longopts src/monitor.c | grep -qx -- "${o#--}" && ok "monitor option $o in $man1 exists" ||
+			longopts src/monitor/monitor.c | grep -qx -- "${o#--}" && ok "monitor option $o in $man1 exists" ||
 				nok "monitor option $o in $man1 exists"
 		fi
 	done

@@ -66,7 +66,7 @@ out=$(bash -n "$comp" 2>&1) && ok "$comp parses" || nok "$comp parses" "$out"
 for id in $(grep -ho '#define ID[[:space:]]*"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u); do
 	grep -qw -- "$id" "$comp" && ok "completion offers check $id" || nok "completion offers check $id"
 done
-for o in $(sed -n '/long_opts\[\] = {/,/^};/p' src/cli.c | grep -o '{"[a-z-]*"' | tr -d '{"'); do
+for o in $(sed -n '/long_opts\[\] = {/,/^};/p' src/cli/cli.c | grep -o '{"[a-z-]*"' | tr -d '{"'); do
 	grep -qw -- "--$o" "$comp" && ok "completion offers --$o" || nok "completion offers --$o"
 done
 got=$(bash -c 'source "$1"; COMP_WORDS=(dnsprobe check --only dnssec.chain,ns.s); COMP_CWORD=3

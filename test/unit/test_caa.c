@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "dnsprobe/caa.h"
+#include "dns/caa.h"
 
 /* Build a CAA rdata: flags, tag, value. */
 static size_t

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
-#include "engine.h"
+#include "cli/cli.h"
+#include "engine/engine.h"
 
 static int
 parse(struct dp_cli *cli, struct dp_err *err, int argc, ...)

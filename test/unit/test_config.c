@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "check.h"
-#include "cli.h"
-#include "config_file.h"
+#include "cli/check.h"
+#include "cli/cli.h"
+#include "config/config_file.h"
 
 static struct dp_config *
 ok_parse(const char *yaml)

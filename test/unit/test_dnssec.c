@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <getdns/getdns.h>
 
-#include "dnsprobe/dnssec.h"
+#include "dns/dnssec.h"
 
 /* RFC 4034 §5.4 / RFC 4509 §2.3: dskey.example.com. DNSKEY 256 3 5 AQOeiiR0…, key tag 60485. */
 static const uint8_t dnskey[] = {

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
+#include "out/metrics.h"
 
 static void
 test_escape(void **state)

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "dnsprobe/mta_sts.h"
-#include "dnsprobe/txt.h"
+#include "mail/mta_sts.h"
+#include "dns/txt.h"
 
 static int
 txt(const char *s, struct dp_sts_txt *t)

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "dnsprobe/dns.h"
-#include "dnsprobe/dnssec.h"
+#include "dns/dns.h"
+#include "dns/dnssec.h"
 
 static void
 test_normalise(void **state)

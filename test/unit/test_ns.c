@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <getdns/getdns_extra.h>
 
-#include "dnsprobe/nssurvey.h"
+#include "survey/nssurvey.h"
 
 #define SUBJECT_IS(i, want) \
 	assert_string_equal(dp_ns_target_subject(&s.v[i], buf, sizeof(buf)), want)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "monitor.h"
+#include "monitor/monitor.h"
 
 /* 1000 names over a 5-minute interval: in range, deterministic, and flat (every 30 s bucket
  * holds 100 ± 40). */

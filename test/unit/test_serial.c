@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "dnsprobe/serial.h"
+#include "dns/serial.h"
 
 static void
 test_cmp(void **state)

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "dnsprobe/smtp.h"
-#include "dnsprobe/tls.h"
-#include "dnsprobe/tlsa.h"
+#include "mail/smtp.h"
+#include "mail/tls.h"
+#include "mail/tlsa.h"
 
 /* Parse s; returns the parser's code, *used the bytes taken. */
 static int

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "dnsprobe/tlsrpt.h"
+#include "mail/tlsrpt.h"
 
 static int
 parse(const char *s, struct dp_tlsrpt *t, struct dp_err *err)

@@ -1,0 +1,54 @@
+/* dnsprobe's entry point: dispatches to check, monitor and version. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <cyaml/cyaml.h>
+#include <getdns/getdns_extra.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <unbound.h>
+
+#include "cli/check.h"
+
+static int
+cmd_version(void)
+{
+	printf("dnsprobe %s\n", DP_VERSION);
+	printf("libunbound %s\n", ub_version());
+	printf("getdns %s (API %s)\n", getdns_get_version(), getdns_get_api_version());
+	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("libcurl %s\n", curl_version_info(CURLVERSION_NOW)->version);
+	printf("libmicrohttpd %s\n", MHD_get_version());
+	printf("jansson %s\n", JANSSON_VERSION);
+	printf("libcyaml %s\n", cyaml_version_str);
+	printf("build: %s\n", DP_BUILD_OPTIONS);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		dp_cli_usage(stderr);
+		return 3;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return dp_check_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "monitor") == 0)
+		return dp_monitor_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)
+		return cmd_version();
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		dp_cli_usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "dnsprobe: unknown command '%s' (check, monitor, version)\n", argv[1]);
+	return 3;
+}

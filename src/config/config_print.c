@@ -1,0 +1,198 @@
+/* The config printed back canonically (`monitor -n -v`) and applied to `check -c FILE`. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/check.h"
+#include "cli/cli.h"
+#include "config/config_file.h"
+
+static void
+put_dur(FILE *f, const char *indent, const char *key, int64_t v)
+{
+	char buf[32];
+
+	dp_config_format_duration(v, buf, sizeof(buf));
+	fprintf(f, "%s%s: %s\n", indent, key, buf);
+}
+
+static void
+put_thr(FILE *f, const char *indent, const struct dp_config_thresholds *t, bool all)
+{
+	char in2[16];
+
+	if (!all && t->set == 0)
+		return;
+	fprintf(f, "%sthresholds:\n", indent);
+	dp_snprintf(in2, sizeof(in2), "%s  ", indent);
+	if (all || (t->set & DP_THR_RRSIG_WARN))
+		put_dur(f, in2, "rrsig_warn", t->rrsig_warn);
+	if (all || (t->set & DP_THR_RRSIG_CRIT))
+		put_dur(f, in2, "rrsig_crit", t->rrsig_crit);
+	if (all || (t->set & DP_THR_CERT_WARN))
+		put_dur(f, in2, "cert_warn", t->cert_warn);
+	if (all || (t->set & DP_THR_CERT_CRIT))
+		put_dur(f, in2, "cert_crit", t->cert_crit);
+	if (all || (t->set & DP_THR_LAG_WARN))
+		fprintf(f, "%sserial_lag_warn: %" PRId64 "\n", in2, t->serial_lag_warn);
+	if ((all || (t->set & DP_THR_LAG_CRIT)) && t->serial_lag_crit < 0)
+		fprintf(f, "%sserial_lag_crit: off\n", in2);
+	else if (all || (t->set & DP_THR_LAG_CRIT))
+		fprintf(f, "%sserial_lag_crit: %" PRId64 "\n", in2, t->serial_lag_crit);
+	if ((all || (t->set & DP_THR_GRACE)) && t->serial_grace < 0)
+		fprintf(f, "%sserial_grace: refresh\n", in2);
+	else if (all || (t->set & DP_THR_GRACE))
+		put_dur(f, in2, "serial_grace", t->serial_grace);
+}
+
+static void
+put_domain(FILE *f, const struct dp_config_domain *d)
+{
+	fprintf(f, "  - name: %s\n", d->name);
+	if (d->interval_set)
+		put_dur(f, "    ", "interval", d->interval);
+	if (d->timeout_set)
+		put_dur(f, "    ", "timeout", d->timeout);
+	if (d->ntlsa > 0) {
+		fputs("    tlsa:", f);
+		for (size_t i = 0; i < d->ntlsa; i++)
+			fprintf(f, "%s\"%u:%s\"", i ? ", " : " [", d->tlsa[i].port,
+			        d->tlsa[i].host);
+		fputs("]\n", f);
+	}
+	if (d->nnameservers > 0) {
+		fputs("    nameservers:", f);
+		for (size_t i = 0; i < d->nnameservers; i++)
+			fprintf(f, "%s%s", i ? ", " : " [", d->nameservers[i]);
+		fputs("]\n", f);
+	}
+	if (d->unsigned_ok)
+		fputs("    unsigned: true\n", f);
+	if (d->caa_required)
+		fputs("    caa_required: true\n", f);
+	if (d->only != NULL)
+		fprintf(f, "    only: %s\n", d->only);
+	if (d->skip != NULL)
+		fprintf(f, "    skip: %s\n", d->skip);
+	put_thr(f, "    ", &d->thr, false);
+}
+
+static void
+put_path(FILE *f, const char *key, const char *v)
+{
+	if (v == NULL)
+		return;
+	fprintf(f, "%s: ", key);
+	dp_fput_quoted(f, v); /* a YAML double-quoted scalar */
+	fputc('\n', f);
+}
+
+int
+dp_config_print(FILE *f, const struct dp_config *c)
+{
+	put_path(f, "listen", c->listen);
+	put_dur(f, "", "interval", c->interval);
+	put_dur(f, "", "timeout", c->timeout);
+	put_dur(f, "", "step_timeout", c->step_timeout);
+	put_path(f, "trust_anchor", c->trust_anchor ? c->trust_anchor : DP_DEFAULT_TRUST_ANCHOR);
+	put_path(f, "root_hints", c->root_hints);
+	put_path(f, "ca_file", c->ca_file);
+	if (c->nresolvers > 0) {
+		fputs("resolvers:", f);
+		for (size_t i = 0; i < c->nresolvers; i++)
+			fprintf(f, "%s\"%s\"", i ? ", " : " [", c->resolvers[i]);
+		fputs("]\n", f);
+	}
+	put_thr(f, "", &c->thr, true);
+	fprintf(f, "allow_any_target: %s\n", c->allow_any_target ? "true" : "false");
+	fprintf(f, "max_parallel: %u\n", c->max_parallel);
+	fprintf(f, "probe_concurrency: %u\n", c->probe_concurrency);
+	fprintf(f, "log_level: %s\n", c->log_level ? c->log_level : "info");
+	fprintf(f, "domains:%s\n", c->ndomains == 0 ? " []" : "");
+	for (size_t i = 0; i < c->ndomains; i++)
+		put_domain(f, &c->domains[i]);
+	return ferror(f) ? DP_EIO : 0;
+}
+
+/* Command-line values win; arrays are appended to the config's (copies owned by cli). */
+static int
+merge(struct dp_cli *cli, const struct dp_check_opts *fo)
+{
+	struct dp_check_opts *o = &cli->opts;
+	struct dp_endpoint_spec *nv;
+
+	if (o->trust_anchor == NULL)
+		o->trust_anchor = fo->trust_anchor;
+	if (o->root_hints == NULL)
+		o->root_hints = fo->root_hints;
+	if (o->ca_file == NULL)
+		o->ca_file = fo->ca_file;
+#define KEEP(flag, field)                                                                          \
+	do {                                                                                       \
+		if (!cli->flag)                                                                    \
+			o->field = fo->field;                                                      \
+	} while (0)
+	KEEP(set_rrsig_warn, rrsig_warn);
+	KEEP(set_rrsig_crit, rrsig_crit);
+	KEEP(set_cert_warn, cert_warn);
+	KEEP(set_cert_crit, cert_crit);
+	KEEP(set_serial_lag_warn, serial_lag_warn);
+	KEEP(set_serial_lag_crit, serial_lag_crit);
+	KEEP(set_timeout, timeout_s);
+#undef KEEP
+	o->serial_grace = fo->serial_grace;
+	if (o->step_timeout_ms == 5000)
+		o->step_timeout_ms = fo->step_timeout_ms;
+	o->unsigned_ok = o->unsigned_ok || fo->unsigned_ok;
+	o->caa_required = o->caa_required || fo->caa_required;
+	if (fo->ntlsa > 0) {
+		nv = realloc(o->tlsa, (o->ntlsa + fo->ntlsa) * sizeof(*nv));
+		if (nv == NULL)
+			return DP_ENOMEM;
+		memcpy(nv + o->ntlsa, fo->tlsa, fo->ntlsa * sizeof(*nv));
+		o->tlsa = nv;
+		o->ntlsa += fo->ntlsa;
+	}
+	for (size_t i = 0; i < fo->nresolvers; i++) {
+		if (dp_strv_push(&o->resolvers, &o->nresolvers, fo->resolvers[i]) != 0)
+			return DP_ENOMEM;
+	}
+	for (size_t i = 0; i < fo->nexpected_ns; i++) {
+		if (dp_strv_push(&o->expected_ns, &o->nexpected_ns, fo->expected_ns[i]) != 0)
+			return DP_ENOMEM;
+	}
+	return 0;
+}
+
+int
+dp_config_apply_to_cli(const char *path, struct dp_cli *cli, struct dp_err *err)
+{
+	const struct dp_config_domain *d;
+	struct dp_check_opts fo;
+	int rc;
+
+	dp_config_free(cli->file);
+	cli->file = NULL;
+	rc = dp_config_load(path, &cli->file, err);
+	if (rc != 0)
+		return rc;
+	d = dp_config_find(cli->file, cli->opts.domain);
+	dp_config_domain_opts(cli->file, d, cli->opts.domain, &fo);
+	if (merge(cli, &fo) != 0)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	if (d != NULL && cli->only == NULL && cli->skip == NULL && (d->only || d->skip)) {
+		cli->only = d->only ? dp_strdup(d->only) : NULL;
+		cli->skip = d->skip ? dp_strdup(d->skip) : NULL;
+		if ((d->only && !cli->only) || (d->skip && !cli->skip))
+			return dp_err_set(err, DP_ENOMEM, "out of memory");
+	}
+	if (cli->opts.rrsig_crit > cli->opts.rrsig_warn ||
+	    cli->opts.cert_crit > cli->opts.cert_warn)
+		return dp_err_set(err, DP_EINVAL,
+		                  "%s: a critical threshold is longer than its "
+		                  "warning threshold (with the command line's)",
+		                  path);
+	return 0;
+}

@@ -1,0 +1,238 @@
+/* Direct queries to one server address with the getdns stub resolver (RD, DO, CD, UDP or TCP). */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <getdns/getdns_extra.h>
+
+#include "dns/dns.h"
+#include "base/parallel.h"
+
+/* At most this many queries in flight in one dp_query_send_many call. */
+#define DP_QUERY_MAX_PARALLEL 32
+
+static int
+set_upstream(getdns_context *ctx, const struct dp_query *q, struct dp_err *err)
+{
+	getdns_dict *up = getdns_dict_create();
+	getdns_list *ups = getdns_list_create();
+	getdns_bindata type = {4, (uint8_t *)(q->server->family == AF_INET ? "IPv4" : "IPv6")};
+	getdns_bindata data;
+	int rc = 0;
+
+	data.size = q->server->family == AF_INET ? 4 : 16;
+	data.data = (uint8_t *)&q->server->u;
+	if (up == NULL || ups == NULL ||
+	    getdns_dict_set_bindata(up, "address_type", &type) != GETDNS_RETURN_GOOD ||
+	    getdns_dict_set_bindata(up, "address_data", &data) != GETDNS_RETURN_GOOD ||
+	    getdns_dict_set_int(up, "port", q->port != 0 ? q->port : 53) != GETDNS_RETURN_GOOD ||
+	    getdns_list_set_dict(ups, 0, up) != GETDNS_RETURN_GOOD ||
+	    getdns_context_set_upstream_recursive_servers(ctx, ups) != GETDNS_RETURN_GOOD)
+		rc = dp_err_set(err, DP_ELIB, "getdns: cannot set upstream %s", q->server->text);
+	getdns_dict_destroy(up);
+	getdns_list_destroy(ups);
+	return rc;
+}
+
+static int
+make_context(const struct dp_query *q, getdns_context **out, struct dp_err *err)
+{
+	getdns_context *ctx = NULL;
+	getdns_transport_t t = q->transport == DP_TRANSPORT_TCP ? GETDNS_TRANSPORT_TCP_ONLY
+								 : GETDNS_TRANSPORT_UDP_ONLY;
+	int rc;
+
+	*out = NULL;
+	/* set_from_os = 0: no resolv.conf, no hosts file; the one upstream is all we ask. */
+	if (getdns_context_create(&ctx, 0) != GETDNS_RETURN_GOOD)
+		return dp_err_set(err, DP_ELIB, "getdns: cannot create a context");
+	rc = set_upstream(ctx, q, err);
+	if (rc == 0 &&
+	    (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) != GETDNS_RETURN_GOOD ||
+	     getdns_context_set_dns_transport(ctx, t) != GETDNS_RETURN_GOOD ||
+	     getdns_context_set_timeout(ctx, (uint64_t)(q->timeout_ms > 0 ? q->timeout_ms : 5000)) !=
+		     GETDNS_RETURN_GOOD ||
+	     getdns_context_set_edns_maximum_udp_payload_size(ctx, 1232) != GETDNS_RETURN_GOOD))
+		rc = dp_err_set(err, DP_ELIB, "getdns: cannot configure the context");
+	if (rc != 0) {
+		getdns_context_destroy(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+
+static getdns_dict *
+make_extensions(const struct dp_query *q)
+{
+	getdns_dict *ext = getdns_dict_create();
+
+	if (ext == NULL)
+		return NULL;
+	if (getdns_dict_set_int(ext, "/header/rd", q->rd ? 1 : 0) != GETDNS_RETURN_GOOD ||
+	    getdns_dict_set_int(ext, "/header/cd", q->cd ? 1 : 0) != GETDNS_RETURN_GOOD ||
+	    getdns_dict_set_int(ext, "/add_opt_parameters/do_bit", q->dnssec_ok ? 1 : 0) !=
+		    GETDNS_RETURN_GOOD) {
+		getdns_dict_destroy(ext);
+		return NULL;
+	}
+	return ext;
+}
+
+static bool
+header_flag(getdns_dict *reply, const char *name)
+{
+	getdns_dict *h = NULL;
+	uint32_t v = 0;
+
+	if (getdns_dict_get_dict(reply, "header", &h) != GETDNS_RETURN_GOOD)
+		return false;
+	(void)getdns_dict_get_int(h, name, &v);
+	return v != 0;
+}
+
+static bool
+has_opt(getdns_dict *reply)
+{
+	getdns_list *add = dp_msg_section(reply, "additional");
+	size_t n = 0;
+
+	if (add == NULL || getdns_list_get_length(add, &n) != GETDNS_RETURN_GOOD)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		getdns_dict *rr = NULL;
+
+		if (getdns_list_get_dict(add, i, &rr) == GETDNS_RETURN_GOOD && dp_rr_type(rr) == 41)
+			return true;
+	}
+	return false;
+}
+
+/* Take the first reply of a getdns response into out, re-parsed from its wire form so that it
+ * is independent of the response and shaped like the resolver's messages. */
+static int
+take_reply(getdns_dict *resp, struct dp_reply *out)
+{
+	getdns_list *full = NULL;
+	getdns_bindata *wire = NULL;
+	getdns_dict *h = NULL;
+	uint32_t rcode = 0;
+	uint32_t status = 0;
+
+	(void)getdns_dict_get_int(resp, "status", &status);
+	if (getdns_dict_get_list(resp, "replies_full", &full) != GETDNS_RETURN_GOOD ||
+	    getdns_list_get_bindata(full, 0, &wire) != GETDNS_RETURN_GOOD) {
+		dp_snprintf(out->error, sizeof(out->error), "%s",
+			    status == GETDNS_RESPSTATUS_ALL_TIMEOUT ? "timeout" : "no reply");
+		return 0;
+	}
+	if (dp_msg_parse(wire->data, wire->size, &out->reply) != 0) {
+		out->reply = NULL;
+		dp_snprintf(out->error, sizeof(out->error), "malformed reply (%zu octets)",
+			    wire->size);
+		return 0;
+	}
+	if (getdns_dict_get_dict(out->reply, "header", &h) == GETDNS_RETURN_GOOD)
+		(void)getdns_dict_get_int(h, "rcode", &rcode);
+	out->answered = true;
+	out->rcode = (int)rcode;
+	out->aa = header_flag(out->reply, "aa");
+	out->tc = header_flag(out->reply, "tc");
+	out->ad = header_flag(out->reply, "ad");
+	out->ra = header_flag(out->reply, "ra");
+	out->edns = has_opt(out->reply);
+	return 0;
+}
+
+int
+dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err)
+{
+	getdns_context *ctx = NULL;
+	getdns_dict *ext = NULL;
+	getdns_dict *resp = NULL;
+	double t0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = make_context(q, &ctx, err);
+	if (rc != 0)
+		return rc;
+	ext = make_extensions(q);
+	if (ext == NULL) {
+		rc = dp_err_set(err, DP_ENOMEM, "getdns: cannot build extensions");
+		goto out;
+	}
+	t0 = dp_now_mono();
+	if (getdns_general_sync(ctx, q->qname[0] != '\0' ? q->qname : ".", q->qtype, ext, &resp) !=
+	    GETDNS_RETURN_GOOD) {
+		dp_snprintf(out->error, sizeof(out->error), "query failed");
+		goto out;
+	}
+	out->rtt = dp_now_mono() - t0;
+	rc = take_reply(resp, out);
+	if (rc != 0)
+		rc = dp_err_set(err, rc, "out of memory");
+out:
+	if (resp != NULL)
+		getdns_dict_destroy(resp);
+	if (ext != NULL)
+		getdns_dict_destroy(ext);
+	if (ctx != NULL)
+		getdns_context_destroy(ctx);
+	return rc;
+}
+
+void
+dp_reply_clear(struct dp_reply *r)
+{
+	if (r == NULL)
+		return;
+	if (r->reply != NULL)
+		getdns_dict_destroy(r->reply);
+	memset(r, 0, sizeof(*r));
+}
+
+struct batch {
+	const struct dp_query *q;
+	struct dp_reply *out;
+	int rc;
+	struct dp_err err;
+	pthread_mutex_t lock;
+};
+
+static void
+batch_one(void *arg, size_t i)
+{
+	struct batch *b = arg;
+	struct dp_err err = {0};
+	int rc = dp_query_send(&b->q[i], &b->out[i], &err);
+
+	if (rc == 0)
+		return;
+	pthread_mutex_lock(&b->lock);
+	if (b->rc == 0) {
+		b->rc = rc;
+		b->err = err;
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+int
+dp_query_send_many(const struct dp_query *q, struct dp_reply *out, size_t n, struct dp_err *err)
+{
+	struct batch b = {.q = q, .out = out};
+
+	for (size_t i = 0; i < n; i++)
+		memset(&out[i], 0, sizeof(out[i]));
+	pthread_mutex_init(&b.lock, NULL);
+	dp_parallel_for(n, DP_QUERY_MAX_PARALLEL, batch_one, &b);
+	pthread_mutex_destroy(&b.lock);
+	if (b.rc != 0) {
+		if (err != NULL)
+			*err = b.err;
+		return b.rc;
+	}
+	return 0;
+}

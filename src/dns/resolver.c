@@ -1,0 +1,309 @@
+/* Validated lookups from the root with libunbound, each under its own timeout. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <getdns/getdns_extra.h>
+#include <unbound.h>
+
+#include "dns/dns.h"
+
+struct dp_resolver {
+	struct ub_ctx *ctx;
+	int timeout_ms;
+	pthread_mutex_t process_lock; /* one thread runs ub_process at a time */
+};
+
+/* One outstanding async lookup, completed by the callback. */
+struct pending {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int err;
+	struct ub_result *result;
+};
+
+static int
+set_opt(struct ub_ctx *ctx, const char *opt, const char *val, struct dp_err *err)
+{
+	int r = ub_ctx_set_option(ctx, opt, val);
+
+	if (r != 0)
+		return dp_err_set(err, DP_ELIB, "unbound option %s %s: %s", opt, val, ub_strerror(r));
+	return 0;
+}
+
+/* Root hints: the user's file, or libunbound's compiled-in IANA root hints. */
+static int
+setup_hints(struct ub_ctx *ctx, const struct dp_resolver_opts *o, struct dp_err *err)
+{
+	int r;
+
+	if (o->root_hints != NULL) {
+		r = set_opt(ctx, "root-hints:", o->root_hints, err);
+		if (r != 0)
+			return r;
+		/* Labs put root servers on loopback; a given hints file is trusted for that. */
+		return set_opt(ctx, "do-not-query-localhost:", "no", err);
+	}
+	return 0;
+}
+
+static int
+setup_validation(struct ub_ctx *ctx, const struct dp_resolver_opts *o, struct dp_err *err)
+{
+	const char *ta = o->trust_anchor != NULL ? o->trust_anchor : DP_DEFAULT_TRUST_ANCHOR;
+	char date[32];
+	int r;
+
+	r = ub_ctx_add_ta_file(ctx, ta);
+	if (r != 0)
+		return dp_err_set(err, DP_EIO, "trust anchor %s: %s", ta, ub_strerror(r));
+	r = set_opt(ctx, "val-log-level:", "2", err);
+	if (r == 0)
+		r = set_opt(ctx, "cache-max-ttl:", "60", err);
+	if (r == 0)
+		r = set_opt(ctx, "cache-max-negative-ttl:", "30", err);
+	if (r != 0 || o->validate_at == 0)
+		return r;
+	/* RFC 4034 §3.1.5 style date: validate as of another time (--at). */
+	if (!dp_snprintf(date, sizeof(date), "%lld", (long long)o->validate_at))
+		return dp_err_set(err, DP_EINVAL, "bad validation time");
+	return set_opt(ctx, "val-override-date:", date, err);
+}
+
+int
+dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out, struct dp_err *err)
+{
+	struct dp_resolver *r;
+	int rc;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	pthread_mutex_init(&r->process_lock, NULL);
+	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+	r->ctx = ub_ctx_create();
+	if (r->ctx == NULL) {
+		rc = dp_err_set(err, DP_ELIB, "could not create the libunbound context");
+		goto out;
+	}
+	rc = ub_ctx_async(r->ctx, 1);
+	if (rc != 0) {
+		rc = dp_err_set(err, DP_ELIB, "libunbound threads: %s", ub_strerror(rc));
+		goto out;
+	}
+	rc = setup_hints(r->ctx, o, err);
+	if (rc == 0)
+		rc = setup_validation(r->ctx, o, err);
+out:
+	if (rc != 0) {
+		dp_resolver_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void
+dp_resolver_free(struct dp_resolver *r)
+{
+	if (r == NULL)
+		return;
+	if (r->ctx != NULL)
+		ub_ctx_delete(r->ctx);
+	pthread_mutex_destroy(&r->process_lock);
+	free(r);
+}
+
+static void
+lookup_done(void *arg, int err, struct ub_result *result)
+{
+	struct pending *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	p->err = err;
+	p->result = result;
+	p->done = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static bool
+pending_done(struct pending *p)
+{
+	bool d;
+
+	pthread_mutex_lock(&p->lock);
+	d = p->done;
+	pthread_mutex_unlock(&p->lock);
+	return d;
+}
+
+/* Drive libunbound until p completes or the deadline passes. Several threads may wait at once;
+ * whichever holds process_lock delivers every ready callback, the others wait on their cond. */
+static bool
+wait_for(struct dp_resolver *r, struct pending *p, double deadline)
+{
+	while (!pending_done(p)) {
+		double left = deadline - dp_now_mono();
+		struct pollfd pfd = {.fd = ub_fd(r->ctx), .events = POLLIN};
+
+		if (left <= 0)
+			return false;
+		if (pthread_mutex_trylock(&r->process_lock) == 0) {
+			int n = poll(&pfd, 1, left > 0.05 ? 50 : (int)(left * 1000) + 1);
+
+			if (n > 0)
+				(void)ub_process(r->ctx);
+			pthread_mutex_unlock(&r->process_lock);
+		} else {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 20 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_mutex_lock(&p->lock);
+			if (!p->done)
+				(void)pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return true;
+}
+
+static int
+copy_rdata(struct dp_lookup *out, const struct ub_result *res)
+{
+	size_t n = 0;
+
+	while (res->data != NULL && res->data[n] != NULL)
+		n++;
+	if (n == 0)
+		return 0;
+	out->rdata = calloc(n, sizeof(*out->rdata));
+	out->rdlen = calloc(n, sizeof(*out->rdlen));
+	if (out->rdata == NULL || out->rdlen == NULL)
+		return DP_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		out->rdata[i] = malloc(res->len[i] > 0 ? (size_t)res->len[i] : 1);
+		if (out->rdata[i] == NULL)
+			return DP_ENOMEM;
+		memcpy(out->rdata[i], res->data[i], (size_t)res->len[i]);
+		out->rdlen[i] = (size_t)res->len[i];
+		out->nrdata = i + 1;
+	}
+	return 0;
+}
+
+static int
+fill_lookup(struct dp_lookup *out, const struct ub_result *res)
+{
+	out->rcode = res->rcode;
+	out->havedata = res->havedata != 0;
+	out->ttl = (uint32_t)res->ttl;
+	if (res->secure)
+		out->sec = DP_SEC_SECURE;
+	else if (res->bogus)
+		out->sec = DP_SEC_BOGUS;
+	else if (res->rcode == 2 || (res->answer_packet == NULL && !res->havedata))
+		out->sec = DP_SEC_INDETERMINATE;
+	else
+		out->sec = DP_SEC_INSECURE;
+	if (res->why_bogus != NULL) {
+		out->why_bogus = dp_strdup(res->why_bogus);
+		if (out->why_bogus == NULL)
+			return DP_ENOMEM;
+	}
+	if (res->answer_packet != NULL && res->answer_len > 0) {
+		out->packet = malloc((size_t)res->answer_len);
+		if (out->packet == NULL)
+			return DP_ENOMEM;
+		memcpy(out->packet, res->answer_packet, (size_t)res->answer_len);
+		out->packet_len = (size_t)res->answer_len;
+		if (dp_msg_parse(out->packet, out->packet_len, &out->msg) != 0)
+			out->msg = NULL;
+	}
+	return copy_rdata(out, res);
+}
+
+int
+dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struct dp_lookup *out,
+		   struct dp_err *err)
+{
+	struct pending *p;
+	int async_id = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->qtype = type;
+	out->qname = dp_strdup(name);
+	p = calloc(1, sizeof(*p));
+	if (out->qname == NULL || p == NULL) {
+		free(p);
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	rc = ub_resolve_async(r->ctx, name[0] != '\0' ? name : ".", type, 1, p, lookup_done,
+			      &async_id);
+	if (rc != 0) {
+		rc = dp_err_set(err, DP_ELIB, "lookup %s: %s", name, ub_strerror(rc));
+		goto out;
+	}
+	if (!wait_for(r, p, dp_now_mono() + r->timeout_ms / 1000.0)) {
+		/* After a successful cancel the callback is never called. */
+		if (ub_cancel(r->ctx, async_id) != 0 && !wait_for(r, p, dp_now_mono() + 5.0)) {
+			/* The callback may still come: leave p to it rather than free it. */
+			dp_log(DP_LOG_ERROR, "resolver", "lookup %s could not be cancelled", name);
+			return dp_err_set(err, DP_ETIMEOUT, "lookup %s hung", name);
+		}
+		if (!p->done) {
+			out->rcode = 2;
+			out->sec = DP_SEC_INDETERMINATE;
+			out->why_bogus = dp_asprintf("no answer within %d ms", r->timeout_ms);
+			rc = 0;
+			goto out;
+		}
+	}
+	if (p->err != 0) {
+		rc = dp_err_set(err, DP_ELIB, "lookup %s: %s", name, ub_strerror(p->err));
+		goto out;
+	}
+	rc = fill_lookup(out, p->result);
+	if (rc != 0)
+		rc = dp_err_set(err, rc, "out of memory");
+out:
+	if (p->result != NULL)
+		ub_resolve_free(p->result);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	return rc;
+}
+
+void
+dp_lookup_clear(struct dp_lookup *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->nrdata; i++)
+		free(l->rdata[i]);
+	free(l->rdata);
+	free(l->rdlen);
+	free(l->qname);
+	free(l->why_bogus);
+	free(l->packet);
+	if (l->msg != NULL)
+		getdns_dict_destroy(l->msg);
+	memset(l, 0, sizeof(*l));
+}

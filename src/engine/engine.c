@@ -1,0 +1,409 @@
+/* The check runner: discovery once, then every selected check in its own thread under its own
+ * deadline; results merged into one report. A check that overruns is reported, not waited for. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/engine.h"
+
+/* Seconds a check may run past its deadline before the report goes out without it. */
+#define DP_OVERRUN_GRACE 2.0
+
+int
+dp_ctx_step_ms(const struct dp_ctx *ctx)
+{
+	double left = (ctx->deadline - dp_now_mono()) * 1000.0;
+	int step = ctx->opts->step_timeout_ms > 0 ? ctx->opts->step_timeout_ms : 5000;
+
+	if (left < 1)
+		return 1;
+	return left < step ? (int)left : step;
+}
+
+bool
+dp_ctx_expired(const struct dp_ctx *ctx)
+{
+	return dp_now_mono() >= ctx->deadline;
+}
+
+static size_t
+probe_count(void)
+{
+	size_t n = 0;
+
+	while (dp_probes[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Split a comma list and mark each id in on[] (value v). Unknown ids are an error. */
+static int
+mark_ids(bool *on, const char *list, bool v, const char *opt, struct dp_err *err)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		bool found = false;
+
+		for (size_t i = 0; dp_probes[i] != NULL; i++) {
+			if (strlen(dp_probes[i]->id) == len && strncmp(dp_probes[i]->id, p, len) == 0) {
+				on[i] = v;
+				found = true;
+			}
+		}
+		if (!found)
+			return dp_err_set(err, DP_EINVAL, "%s: unknown check id '%.*s'", opt, (int)len,
+					  p);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int
+dp_selection_parse(struct dp_selection *sel, const char *only, const char *skip,
+		   struct dp_err *err)
+{
+	size_t n = probe_count();
+	int rc;
+
+	if (n > sizeof(sel->on) / sizeof(sel->on[0]))
+		return dp_err_set(err, DP_EINVAL, "too many checks registered");
+	for (size_t i = 0; i < n; i++)
+		sel->on[i] = only == NULL;
+	if (only != NULL) {
+		rc = mark_ids(sel->on, only, true, "--only", err);
+		if (rc != 0)
+			return rc;
+	}
+	if (skip != NULL)
+		return mark_ids(sel->on, skip, false, "--skip", err);
+	return 0;
+}
+
+int
+dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err)
+{
+	struct dp_resolver_opts ro = {
+		.trust_anchor = o->trust_anchor,
+		.root_hints = o->root_hints,
+		.timeout_ms = o->step_timeout_ms > 0 ? o->step_timeout_ms : 5000,
+	};
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = dp_resolver_new(&ro, &e->resolver, err);
+	if (rc != 0 || o->at == 0)
+		return rc;
+	ro.validate_at = o->at;
+	rc = dp_resolver_new(&ro, &e->resolver_at, err);
+	if (rc != 0)
+		dp_engine_clear(e);
+	return rc;
+}
+
+/* One lock for every engine's `live` count: threads start and end rarely. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_cond = PTHREAD_COND_INITIALIZER;
+
+static void
+live_add(struct dp_engine *e, int delta)
+{
+	pthread_mutex_lock(&live_lock);
+	if (delta > 0)
+		e->live++;
+	else if (--e->live == 0)
+		pthread_cond_broadcast(&live_cond);
+	pthread_mutex_unlock(&live_lock);
+}
+
+void
+dp_engine_clear(struct dp_engine *e)
+{
+	pthread_mutex_lock(&live_lock);
+	while (e->live > 0)
+		pthread_cond_wait(&live_cond, &live_lock);
+	pthread_mutex_unlock(&live_lock);
+	dp_resolver_free(e->resolver);
+	dp_resolver_free(e->resolver_at);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Shared by the engine and the check threads; freed by whoever lets go of it last. */
+struct run {
+	struct dp_engine *eng; /* outlives the run: dp_engine_clear waits for its threads */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int refs;
+	size_t pending;
+	struct dp_discovery *disc;
+	struct dp_check_opts opts; /* a copy: a late thread may outlive the caller's opts */
+	struct job *jobs;
+	size_t njobs;
+};
+
+struct job {
+	struct run *run;
+	const struct dp_probe *probe;
+	struct dp_ctx ctx;
+	struct dp_results results;
+	struct dp_err err;
+	int rc;
+	bool done;
+	double seconds;
+	json_t *state;
+};
+
+static void
+run_unref(struct run *r)
+{
+	bool last;
+
+	pthread_mutex_lock(&r->lock);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->lock);
+	if (!last)
+		return;
+	for (size_t i = 0; i < r->njobs; i++) {
+		dp_results_clear(&r->jobs[i].results);
+		json_decref(r->jobs[i].state);
+	}
+	free(r->jobs);
+	dp_discovery_free(r->disc);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static void *
+job_thread(void *arg)
+{
+	struct job *j = arg;
+	struct run *r = j->run;
+	struct dp_engine *e = r->eng;
+	double t0 = dp_now_mono();
+	int rc = j->probe->run(&j->ctx, &j->results, &j->err);
+
+	pthread_mutex_lock(&r->lock);
+	j->rc = rc;
+	j->seconds = dp_now_mono() - t0;
+	j->done = true;
+	r->pending--;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	run_unref(r);
+	live_add(e, -1); /* last: after this the engine may be cleared */
+	return NULL;
+}
+
+static unsigned
+selected_needs(const struct dp_selection *sel)
+{
+	unsigned needs = DP_NEED_APEX;
+
+	for (size_t i = 0; dp_probes[i] != NULL; i++) {
+		if (sel->on[i])
+			needs |= dp_probes[i]->needs;
+	}
+	return needs;
+}
+
+static double
+job_deadline(const struct dp_probe *p, double overall)
+{
+	double own = dp_now_mono() + (p->timeout_ms > 0 ? p->timeout_ms / 1000.0 : 60.0);
+
+	return own < overall ? own : overall;
+}
+
+struct engine_args {
+	struct dp_engine *e;
+	const struct dp_selection *sel;
+	json_t *state;
+	struct run *run;
+	double deadline;
+};
+
+static void
+start_jobs(struct engine_args *a)
+{
+	struct run *r = a->run;
+
+	for (size_t i = 0; dp_probes[i] != NULL; i++) {
+		struct job *j;
+		pthread_t th;
+
+		if (!a->sel->on[i])
+			continue;
+		j = &r->jobs[r->njobs++];
+		j->run = r;
+		j->probe = dp_probes[i];
+		dp_results_init(&j->results);
+		j->ctx.opts = &r->opts;
+		j->ctx.resolver = a->e->resolver;
+		j->ctx.resolver_at = a->e->resolver_at;
+		j->ctx.disc = r->disc;
+		j->ctx.deadline = job_deadline(j->probe, a->deadline);
+		if (a->state != NULL) {
+			j->state = json_object_get(a->state, j->probe->id);
+			if (j->state == NULL) {
+				j->state = json_object();
+				json_object_set(a->state, j->probe->id, j->state);
+			} else
+				json_incref(j->state);
+			j->ctx.state = j->state;
+		}
+		pthread_mutex_lock(&r->lock);
+		r->refs++;
+		r->pending++;
+		pthread_mutex_unlock(&r->lock);
+		live_add(a->e, 1);
+		if (pthread_create(&th, NULL, job_thread, j) != 0) {
+			(void)job_thread(j); /* no thread: run it here */
+			continue;
+		}
+		pthread_detach(th);
+	}
+}
+
+/* Wait for every job, or until the overall deadline plus a grace period. */
+static void
+wait_jobs(struct run *r, double deadline)
+{
+	pthread_mutex_lock(&r->lock);
+	while (r->pending > 0) {
+		double left = deadline + DP_OVERRUN_GRACE - dp_now_mono();
+		struct timespec ts;
+
+		if (left <= 0)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)left;
+		ts.tv_nsec += (long)((left - (double)(time_t)left) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Move finished jobs' results into the report; overrunning ones become UNKNOWN results. */
+static int
+collect(struct run *r, struct dp_report *rep, struct dp_err *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; rc == 0 && i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+		const char *id = j->probe->id;
+		struct dp_results tmp;
+
+		dp_results_init(&tmp);
+		if (!j->done)
+			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
+				       "%s did not finish within its time budget", id);
+		else if (j->rc != 0)
+			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
+				       "%s could not reach a verdict: %s", id,
+				       j->err.msg[0] ? j->err.msg : dp_errcode_str(j->rc));
+		else
+			rc = dp_results_take(&tmp, &j->results);
+		if (rc == 0)
+			rc = dp_report_add_timing(rep, id, j->done ? j->seconds : -1,
+						  dp_results_worst(&tmp));
+		if (rc == 0)
+			rc = dp_results_take(&rep->results, &tmp);
+		dp_results_clear(&tmp);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
+}
+
+/* SPEC §1: UNKNOWN means no verdict — no network path to the root is such a case, unlike a
+ * domain whose own servers fail (a CRITICAL finding). */
+static int
+root_reachable(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err)
+{
+	struct dp_lookup l;
+	int rc = dp_resolver_lookup(e->resolver, "", DP_RR_SOA, &l, err);
+
+	if (rc != 0)
+		return rc;
+	if (!l.havedata)
+		rc = dp_err_set(err, DP_EIO, "no answer from the root servers%s%s: %s%s",
+				o->root_hints ? " of " : "", o->root_hints ? o->root_hints : "",
+				l.sec == DP_SEC_BOGUS ? "root zone is bogus: " : "",
+				l.why_bogus ? l.why_bogus : "timeout or no route");
+	dp_lookup_clear(&l);
+	return rc;
+}
+
+static struct run *
+run_new(const struct dp_check_opts *o)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->jobs = calloc(probe_count() + 1, sizeof(*r->jobs));
+	if (r->jobs == NULL) {
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->refs = 1;
+	r->opts = *o;
+	return r;
+}
+
+int
+dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct dp_selection *sel,
+	      json_t *state, struct dp_report **out, struct dp_err *err)
+{
+	double t0 = dp_now_mono();
+	struct engine_args a = {.e = e, .sel = sel, .state = state};
+	struct dp_report *rep = dp_report_new(o->domain);
+	int rc;
+
+	*out = NULL;
+	a.deadline = t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
+	a.run = run_new(o);
+	if (a.run != NULL)
+		a.run->eng = e;
+	if (rep == NULL || a.run == NULL) {
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+		goto out;
+	}
+	rep->started = (int64_t)dp_now_wall();
+	rc = root_reachable(e, o, err);
+	if (rc != 0)
+		goto out;
+	rc = dp_discovery_run(e->resolver, o, selected_needs(sel), &a.run->disc, err);
+	if (rc != 0)
+		goto out;
+	rep->discovery = dp_discovery_to_json(a.run->disc);
+	start_jobs(&a);
+	wait_jobs(a.run, a.deadline);
+	rc = collect(a.run, rep, err);
+	rep->duration = dp_now_mono() - t0;
+out:
+	if (a.run != NULL)
+		run_unref(a.run);
+	if (rc != 0) {
+		dp_report_free(rep);
+		return rc;
+	}
+	*out = rep;
+	return 0;
+}

@@ -1,0 +1,252 @@
+/* The monitor's HTTP side (libmicrohttpd): /metrics and / from snapshots only, /probe runs a
+ * check now under a concurrency bound, /healthz; GET and HEAD only. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "monitor/monitor.h"
+
+#define MAX_CONNECTIONS    64
+#define CONNECTION_TIMEOUT 60 /* seconds idle; a /probe runs inside the handler */
+#define BODY_MAX           (64u * 1024 * 1024)
+#define CT_METRICS         "text/plain; version=0.0.4; charset=utf-8"
+#define CT_TEXT            "text/plain; charset=utf-8"
+#define CT_HTML            "text/html; charset=utf-8"
+
+int
+dp_http_probe_args(const char *target, const char *check, char *out, size_t outsz,
+                   struct dp_selection *sel, struct dp_err *err)
+{
+	struct dp_err e = {0};
+
+	if (target == NULL || target[0] == '\0')
+		return dp_err_set(err, DP_EINVAL, "missing target: use /probe?target=DOMAIN");
+	if (strlen(target) > 254)
+		return dp_err_set(err, DP_EINVAL, "target is longer than a domain name can be");
+	if (dp_name_normalise(target, out, outsz, true, &e) != 0)
+		return dp_err_set(err, DP_EINVAL, "target is not a domain name: %s", e.msg);
+	if (out[0] == '\0')
+		return dp_err_set(err, DP_EINVAL, "target: the root zone is not a domain to check");
+	if (check == NULL)
+		return 0;
+	if (strlen(check) > 64 || dp_probe_find(check) == NULL)
+		return dp_err_set(err, DP_EINVAL, "check: not a check id (see docs/checks.md)");
+	return dp_selection_parse(sel, check, NULL, err);
+}
+
+/* Queue body (taken over, may be NULL for an empty one) with a status and content type. */
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE || status == MHD_HTTP_TOO_MANY_REQUESTS)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+reply_text(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	char *body = dp_asprintf("%s\n", msg);
+
+	return reply(c, status, CT_TEXT, body, body != NULL ? strlen(body) : 0);
+}
+
+static enum MHD_Result
+reply_sbuf(struct MHD_Connection *c, const char *type, struct dp_sbuf *b)
+{
+	size_t len = b->len;
+	char *p = b->p;
+
+	if (b->failed) {
+		dp_sbuf_clear(b);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "response too large");
+	}
+	b->p = NULL;
+	dp_sbuf_clear(b);
+	return reply(c, MHD_HTTP_OK, type, p, len);
+}
+
+static enum MHD_Result
+h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
+{
+	struct dp_view v;
+	struct dp_sbuf b;
+	int rc;
+
+	if (dp_monitor_view(m, &v) != 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	dp_sbuf_init(&b, BODY_MAX);
+	rc = dp_metrics_render(&b, v.dom, v.n, &v.proc);
+	dp_view_clear(&v);
+	(void)rc; /* reply_sbuf reports a failed buffer */
+	return reply_sbuf(c, CT_METRICS, &b);
+}
+
+static enum MHD_Result
+h_status(struct dp_monitor *m, struct MHD_Connection *c)
+{
+	struct dp_view v;
+	struct dp_sbuf b;
+
+	if (dp_monitor_view(m, &v) != 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	dp_sbuf_init(&b, BODY_MAX);
+	dp_http_status_page(&b, &v);
+	dp_view_clear(&v);
+	return reply_sbuf(c, CT_HTML, &b);
+}
+
+static enum MHD_Result
+h_healthz(struct dp_monitor *m, struct MHD_Connection *c)
+{
+	struct dp_view v;
+	bool alive;
+
+	if (dp_monitor_view(m, &v) != 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	alive = v.alive;
+	dp_view_clear(&v);
+	if (!alive)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "scheduler stalled");
+	return reply_text(c, MHD_HTTP_OK, "ok");
+}
+
+static enum MHD_Result
+probe_run(struct dp_monitor *m, struct MHD_Connection *c, const char *target,
+          const struct dp_selection *sel)
+{
+	struct dp_report *rep = NULL;
+	struct dp_err err = {0};
+	struct dp_metrics_domain d = {.domain = target, .runs = 1};
+	struct dp_sbuf b;
+	int rc = dp_monitor_probe(m, target, sel, &rep, &err);
+
+	if (rc == DP_ENOTFOUND)
+		return reply_text(c, MHD_HTTP_FORBIDDEN, err.msg);
+	if (rc != 0) {
+		/* No verdict: the scrape fails visibly rather than exporting nothing. */
+		dp_log(DP_LOG_ERROR, "probe", "%s: %s", target, err.msg);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+	}
+	d.rep = rep;
+	d.finished = dp_now_wall();
+	dp_sbuf_init(&b, BODY_MAX);
+	rc = dp_metrics_render(&b, &d, 1, NULL);
+	dp_report_free(rep);
+	(void)rc;
+	return reply_sbuf(c, CT_METRICS, &b);
+}
+
+static enum MHD_Result
+h_probe(struct dp_monitor *m, struct MHD_Connection *c)
+{
+	const char *target = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "target");
+	const char *check = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "check");
+	struct dp_selection sel;
+	struct dp_err err = {0};
+	char name[256];
+	unsigned limit;
+	enum MHD_Result ret;
+
+	if (dp_http_probe_args(target, check, name, sizeof(name), &sel, &err) != 0)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST, err.msg);
+	pthread_mutex_lock(&m->lock);
+	limit = m->gen->cfg->probe_concurrency;
+	pthread_mutex_unlock(&m->lock);
+	if (atomic_fetch_add(&m->probes, 1) >= limit) {
+		atomic_fetch_sub(&m->probes, 1);
+		atomic_fetch_add(&m->probe_rejected, 1);
+		/* RFC 6585 §4: the caller sent more concurrent requests than we serve. */
+		return reply_text(c, MHD_HTTP_TOO_MANY_REQUESTS,
+		                  "every /probe slot is busy (probe_concurrency); retry later");
+	}
+	ret = probe_run(m, c, name, check != NULL ? &sel : NULL);
+	atomic_fetch_sub(&m->probes, 1);
+	return ret;
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+        const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	static int marker;
+	struct dp_monitor *m = cls;
+
+	(void)version;
+	(void)upload;
+	if (*con_cls == NULL) { /* headers only so far */
+		*con_cls = &marker;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) { /* a body is not expected: discard it */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD");
+	if (strcmp(url, "/metrics") == 0)
+		return h_metrics(m, c);
+	if (strcmp(url, "/probe") == 0)
+		return h_probe(m, c);
+	if (strcmp(url, "/healthz") == 0)
+		return h_healthz(m, c);
+	if (strcmp(url, "/") == 0)
+		return h_status(m, c);
+	return reply_text(c, MHD_HTTP_NOT_FOUND,
+	                  "not found: try /, /metrics, /probe?target=, /healthz");
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
+		return;
+	buf[strcspn(buf, "\n")] = '\0';
+	dp_log(DP_LOG_WARN, "http", "%s", buf);
+}
+
+int
+dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
+              struct dp_err *err)
+{
+	unsigned flags =
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	if (sa->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	*out = MHD_start_daemon(
+	    flags, 0, NULL, NULL, handler, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_END);
+	if (*out == NULL)
+		return dp_err_set(err, DP_EIO, "cannot listen on %s (address in use?)",
+		                  m->gen->cfg->listen);
+	return 0;
+}
+
+void
+dp_http_stop(struct MHD_Daemon *d)
+{
+	if (d != NULL)
+		MHD_stop_daemon(d);
+}

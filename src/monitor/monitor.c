@@ -1,0 +1,670 @@
+/* `dnsprobe monitor` (SPEC §4): config generations, the scheduler's worker pool, snapshots,
+ * SIGHUP reload and SIGTERM/SIGINT shutdown through a signalfd (no work in signal handlers). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/check.h"
+#include "monitor/monitor.h"
+
+#define MAX_WORKERS 256
+#define DP_STR2(x)  #x
+#define DP_STR(x)   DP_STR2(x)
+/* How long SIGTERM waits for runs in flight before leaving them behind (issue 8: "within a
+ * second"). */
+#define STOP_GRACE 1.0
+/* /healthz fails when no worker has looked at the schedule for this long (plus twice the run
+ * timeout, for when every worker is inside a run). */
+#define HEARTBEAT_MAX 10.0
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
+    {"check-config", no_argument, NULL, 'n'}, {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+};
+
+struct args {
+	const char *config;
+	const char *listen;
+	bool check_only;
+	int verbose;
+	bool help;
+};
+
+/* ---- generations ---- */
+
+void
+dp_gen_unref(struct dp_gen *g)
+{
+	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
+		return;
+	dp_engine_clear(&g->eng);
+	dp_config_free(g->cfg);
+	free(g);
+}
+
+static struct dp_gen *
+gen_ref(struct dp_gen *g)
+{
+	atomic_fetch_add(&g->refs, 1);
+	return g;
+}
+
+/* A generation for cfg (taken over, freed on failure). */
+static struct dp_gen *
+gen_new(struct dp_config *cfg, struct dp_err *err)
+{
+	struct dp_gen *g = calloc(1, sizeof(*g));
+	struct dp_check_opts o;
+
+	if (g == NULL) {
+		dp_config_free(cfg);
+		dp_err_set(err, DP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	atomic_init(&g->refs, 1);
+	g->cfg = cfg;
+	dp_config_domain_opts(cfg, NULL, "", &o);
+	if (dp_engine_init(&g->eng, &o, err) != 0) {
+		dp_config_free(cfg);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static enum dp_log_level
+level_of(const struct dp_config *c)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+
+	for (int i = 0; c->log_level != NULL && i < 4; i++) {
+		if (strcmp(c->log_level, names[i]) == 0)
+			return (enum dp_log_level)i;
+	}
+	return DP_LOG_INFO;
+}
+
+/* ---- the domain table ---- */
+
+static struct dp_mdomain *
+find_dom(struct dp_mdomain *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	}
+	return NULL;
+}
+
+static void
+mdomain_clear(struct dp_mdomain *d)
+{
+	json_decref(d->state);
+	dp_snap_unref(d->snap);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Install g as the current generation: the table is rebuilt from its domains, keeping state,
+ * snapshot and schedule of every domain that stays. Called with m->lock held. */
+static int
+install_gen(struct dp_monitor *m, struct dp_gen *g)
+{
+	const struct dp_config *c = g->cfg;
+	struct dp_mdomain *nv = calloc(c->ndomains + 1, sizeof(*nv));
+	double now = dp_now_mono();
+
+	if (nv == NULL)
+		return DP_ENOMEM;
+	for (size_t i = 0; i < c->ndomains; i++) {
+		const struct dp_config_domain *cd = &c->domains[i];
+		struct dp_mdomain *old = find_dom(m->dom, m->ndom, cd->name);
+
+		if (old != NULL) {
+			nv[i] = *old;
+			memset(old, 0, sizeof(*old));
+		} else {
+			dp_strlcpy(nv[i].name, cd->name, sizeof(nv[i].name));
+			nv[i].due = now + dp_sched_offset(cd->name, cd->interval);
+			nv[i].state = json_object();
+		}
+		nv[i].cd = cd;
+	}
+	for (size_t i = 0; i < m->ndom; i++)
+		mdomain_clear(&m->dom[i]);
+	free(m->dom);
+	m->dom = nv;
+	m->ndom = c->ndomains;
+	dp_gen_unref(m->gen);
+	m->gen = g;
+	return 0;
+}
+
+/* ---- runs ---- */
+
+/* No verdict for the whole run: every selected check reports UNKNOWN with the reason. */
+static struct dp_report *
+error_report(const char *domain, const struct dp_selection *sel, const char *why)
+{
+	struct dp_report *rep = dp_report_new(domain);
+
+	if (rep == NULL)
+		return NULL;
+	rep->started = (int64_t)dp_now_wall();
+	for (size_t i = 0; dp_probes[i] != NULL; i++) {
+		if (sel->on[i])
+			(void)dp_results_add(&rep->results, dp_probes[i]->id, domain,
+			                     DP_STATUS_UNKNOWN, NULL, "no verdict: %s", why);
+	}
+	return rep;
+}
+
+static int
+domain_selection(const struct dp_config_domain *cd, struct dp_selection *sel, struct dp_err *err)
+{
+	return dp_selection_parse(sel, cd != NULL ? cd->only : NULL, cd != NULL ? cd->skip : NULL,
+	                          err);
+}
+
+/* One run of a domain, outside the lock. Returns the report (never NULL unless no memory). */
+static struct dp_report *
+run_domain(struct dp_gen *g, const struct dp_config_domain *cd, json_t *state, bool *failed)
+{
+	struct dp_check_opts o;
+	struct dp_selection sel;
+	struct dp_err err = {0};
+	struct dp_report *rep = NULL;
+
+	dp_config_domain_opts(g->cfg, cd, cd->name, &o);
+	o.monitor = true;
+	*failed = false;
+	if (domain_selection(cd, &sel, &err) == 0 &&
+	    dp_engine_run(&g->eng, &o, &sel, state, &rep, &err) == 0)
+		return rep;
+	*failed = true;
+	dp_log(DP_LOG_ERROR, "run", "%s: no verdict: %s", cd->name, err.msg);
+	if (domain_selection(cd, &sel, NULL) != 0 &&
+	    dp_selection_parse(&sel, NULL, NULL, NULL) != 0)
+		memset(&sel, 0, sizeof(sel));
+	return error_report(cd->name, &sel, err.msg);
+}
+
+/* The due domain to run next (earliest first), or NULL; *wait gets the seconds to sleep. */
+static struct dp_mdomain *
+pick(struct dp_monitor *m, double now, double *wait)
+{
+	struct dp_mdomain *best = NULL;
+
+	*wait = 1.0;
+	if (m->active >= m->gen->cfg->max_parallel)
+		return NULL;
+	for (size_t i = 0; i < m->ndom; i++) {
+		struct dp_mdomain *d = &m->dom[i];
+
+		if (d->running)
+			continue;
+		if (d->due <= now && (best == NULL || d->due < best->due))
+			best = d;
+		else if (d->due > now && d->due - now < *wait)
+			*wait = d->due - now;
+	}
+	return best;
+}
+
+static void
+publish(struct dp_monitor *m, const char *name, double due, struct dp_report *rep, bool failed)
+{
+	struct dp_mdomain *d = find_dom(m->dom, m->ndom, name);
+	struct dp_snap *s;
+
+	if (d == NULL) { /* removed by a reload while it ran */
+		dp_report_free(rep);
+		return;
+	}
+	d->running = false;
+	d->due = dp_sched_next(due, dp_now_mono(), d->cd->interval);
+	d->runs++;
+	d->errors += failed;
+	if (rep == NULL)
+		return;
+	s = dp_snap_new(rep, d->snap, dp_now_wall(), true);
+	if (s == NULL)
+		return;
+	s->runs = d->runs;
+	s->errors = d->errors;
+	dp_snap_unref(d->snap);
+	d->snap = s;
+}
+
+static void
+cond_wait_for(struct dp_monitor *m, double seconds)
+{
+	struct timespec ts;
+	long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = ts.tv_nsec + (long)((seconds - (double)(time_t)seconds) * 1e9);
+	ts.tv_sec += (time_t)seconds + ns / 1000000000L;
+	ts.tv_nsec = ns % 1000000000L;
+	(void)pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+}
+
+static void *
+worker(void *arg)
+{
+	struct dp_monitor *m = arg;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop) {
+		double wait;
+		struct dp_mdomain *d = pick(m, dp_now_mono(), &wait);
+		struct dp_gen *g;
+		const struct dp_config_domain *cd;
+		json_t *state;
+		char name[256];
+		double due;
+		bool failed;
+		struct dp_report *rep;
+
+		m->heartbeat = dp_now_mono();
+		if (d == NULL) {
+			cond_wait_for(m, wait);
+			continue;
+		}
+		d->running = true;
+		m->active++;
+		g = gen_ref(m->gen);
+		cd = d->cd;
+		state = json_incref(d->state);
+		due = d->due;
+		dp_strlcpy(name, d->name, sizeof(name));
+		pthread_mutex_unlock(&m->lock);
+		rep = run_domain(g, cd, state, &failed);
+		pthread_mutex_lock(&m->lock);
+		publish(m, name, due, rep, failed);
+		m->active--;
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		json_decref(state);
+		dp_gen_unref(g);
+		/* A run's memory is spread over glibc's arenas; give it back after each run. */
+		(void)malloc_trim(0);
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+/* ---- the view HTTP handlers read ---- */
+
+int
+dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&m->lock);
+	v->dom = calloc(m->ndom + 1, sizeof(*v->dom));
+	v->snaps = calloc(m->ndom + 1, sizeof(*v->snaps));
+	if (v->dom == NULL || v->snaps == NULL) {
+		pthread_mutex_unlock(&m->lock);
+		dp_view_clear(v);
+		return DP_ENOMEM;
+	}
+	v->gen = gen_ref(m->gen);
+	v->n = m->ndom;
+	for (size_t i = 0; i < m->ndom; i++) {
+		struct dp_snap *s = dp_snap_ref(m->dom[i].snap);
+
+		v->snaps[i] = s;
+		v->dom[i].domain = m->dom[i].cd->name; /* lives as long as v->gen */
+		v->dom[i].rep = s != NULL ? s->rep : NULL;
+		v->dom[i].since = s != NULL ? s->since : NULL;
+		v->dom[i].finished = s != NULL ? s->finished : 0;
+		v->dom[i].runs = s != NULL ? s->runs : 0;
+		v->dom[i].errors = s != NULL ? s->errors : 0;
+	}
+	v->proc.start_time = m->start_time;
+	v->proc.reload_ok = m->reload_ok;
+	v->proc.reload_success_time = m->reload_success_time;
+	v->proc.ndomains = m->ndom;
+	v->proc.probe_rejected = atomic_load(&m->probe_rejected);
+	/* Workers look at the schedule at least every second unless every one of them is inside a
+	 * run, which the engine ends within the domain's timeout (plus its grace). */
+	v->alive = !m->stop && dp_now_mono() - m->heartbeat <
+	                           HEARTBEAT_MAX + 2.0 * (double)m->gen->cfg->timeout;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+void
+dp_view_clear(struct dp_view *v)
+{
+	for (size_t i = 0; v->snaps != NULL && i < v->n; i++)
+		dp_snap_unref(v->snaps[i]);
+	free(v->snaps);
+	free(v->dom);
+	dp_gen_unref(v->gen);
+	memset(v, 0, sizeof(*v));
+}
+
+int
+dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selection *sel,
+                 struct dp_report **out, struct dp_err *err)
+{
+	const struct dp_config_domain *cd;
+	struct dp_selection dsel;
+	struct dp_check_opts o;
+	struct dp_gen *g;
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	g = gen_ref(m->gen);
+	pthread_mutex_unlock(&m->lock);
+	cd = dp_config_find(g->cfg, target);
+	if (cd == NULL && !g->cfg->allow_any_target) {
+		dp_gen_unref(g);
+		return dp_err_set(err, DP_ENOTFOUND,
+		                  "%s is not a configured domain (allow_any_target is off)",
+		                  target);
+	}
+	dp_config_domain_opts(g->cfg, cd, target, &o);
+	rc = sel == NULL ? domain_selection(cd, &dsel, err) : 0;
+	if (rc == 0)
+		rc = dp_engine_run(&g->eng, &o, sel != NULL ? sel : &dsel, NULL, out, err);
+	dp_gen_unref(g);
+	return rc;
+}
+
+/* ---- command line, reload, main loop ---- */
+
+static int
+parse_args(int argc, char **argv, struct args *a, struct dp_err *err)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:l:nvh", long_opts, NULL)) != -1) {
+		if (c == ':')
+			return dp_err_set(err, DP_EINVAL, "option %s needs a value",
+			                  argv[optind - 1]);
+		if (c == 'c')
+			a->config = optarg;
+		else if (c == 'l')
+			a->listen = optarg;
+		else if (c == 'n')
+			a->check_only = true;
+		else if (c == 'v')
+			a->verbose++;
+		else if (c == 'h')
+			a->help = true;
+		else
+			return dp_err_set(err, DP_EINVAL, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return dp_err_set(err, DP_EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (a->check_only && a->config == NULL)
+		return dp_err_set(err, DP_EINVAL, "-n needs -c FILE");
+	return 0;
+}
+
+/* The configuration to run: the file (or defaults), with --listen applied. */
+static int
+load(const struct args *a, struct dp_config **out, struct dp_err *err)
+{
+	int rc =
+	    a->config != NULL ? dp_config_load(a->config, out, err) : dp_config_defaults(out, err);
+	struct dp_err e = {0};
+	char *l;
+
+	if (rc != 0 || a->listen == NULL)
+		return rc;
+	l = dp_strdup(a->listen);
+	if (l == NULL ||
+	    dp_config_parse_listen(l, &(*out)->listen_addr, &(*out)->listen_len, &e) != 0) {
+		free(l);
+		dp_config_free(*out);
+		*out = NULL;
+		return dp_err_set(err, DP_EINVAL, "--listen: %s", e.msg[0] ? e.msg : "no memory");
+	}
+	free((*out)->listen);
+	(*out)->listen = l;
+	return 0;
+}
+
+struct pool {
+	pthread_t th[MAX_WORKERS];
+	size_t n;
+};
+
+static void
+pool_grow(struct dp_monitor *m, struct pool *p, unsigned want)
+{
+	while (p->n < want && p->n < MAX_WORKERS) {
+		if (pthread_create(&p->th[p->n], NULL, worker, m) != 0) {
+			dp_log_errno(DP_LOG_ERROR, "monitor", "cannot start a worker thread");
+			return;
+		}
+		p->n++;
+	}
+}
+
+static void
+reload(struct dp_monitor *m, struct pool *p, const struct args *a)
+{
+	struct dp_config *cfg = NULL;
+	struct dp_err err = {0};
+	struct dp_gen *g = NULL;
+	int rc = load(a, &cfg, &err);
+
+	if (rc == 0 && cfg->listen_len == m->gen->cfg->listen_len &&
+	    memcmp(&cfg->listen_addr, &m->gen->cfg->listen_addr, cfg->listen_len) != 0)
+		dp_log(DP_LOG_WARN, "config", "listen changed to %s: takes effect at restart",
+		       cfg->listen);
+	if (rc == 0) {
+		dp_log_set_level(level_of(cfg));
+		g = gen_new(cfg, &err);
+	}
+	pthread_mutex_lock(&m->lock);
+	rc = g != NULL ? install_gen(m, g) : DP_EINVAL;
+	m->reload_ok = rc == 0;
+	if (rc == 0)
+		m->reload_success_time = dp_now_wall();
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	if (rc != 0) {
+		if (g != NULL)
+			dp_gen_unref(g);
+		dp_log(DP_LOG_ERROR, "config", "reload failed, keeping the old configuration: %s",
+		       err.msg[0] ? err.msg : "out of memory");
+		return;
+	}
+	pool_grow(m, p, g->cfg->max_parallel);
+	dp_log(DP_LOG_INFO, "config", "reloaded %s: %zu domains", a->config ? a->config : "-",
+	       g->cfg->ndomains);
+}
+
+static int
+signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* Blocked before any thread starts, so every thread inherits the mask. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+/* Wait for every worker up to the stop grace; false when some are still running. */
+static bool
+pool_join(struct pool *p)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)STOP_GRACE;
+	for (size_t i = 0; i < p->n; i++) {
+		if (pthread_timedjoin_np(p->th[i], NULL, &ts) != 0)
+			return false;
+	}
+	return true;
+}
+
+static void
+monitor_free(struct dp_monitor *m)
+{
+	for (size_t i = 0; i < m->ndom; i++)
+		mdomain_clear(&m->dom[i]);
+	free(m->dom);
+	dp_gen_unref(m->gen);
+	pthread_cond_destroy(&m->cond);
+	pthread_mutex_destroy(&m->lock);
+}
+
+static void
+monitor_init(struct dp_monitor *m)
+{
+	pthread_condattr_t ca;
+
+	memset(m, 0, sizeof(*m));
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	m->start_time = dp_now_wall();
+	m->heartbeat = dp_now_mono();
+}
+
+/* Signals until SIGTERM or SIGINT; SIGHUP reloads. */
+static void
+serve(struct dp_monitor *m, struct pool *p, const struct args *a, int sfd)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+		struct signalfd_siginfo si;
+
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			reload(m, p, a);
+			continue;
+		}
+		dp_log(DP_LOG_INFO, "monitor", "signal %u: stopping", si.ssi_signo);
+		return;
+	}
+}
+
+static int
+run_monitor(const struct args *a, struct dp_config *cfg)
+{
+	static struct dp_monitor mon; /* reachable when runs are left behind at exit */
+	static struct pool pool;
+	struct dp_monitor *m = &mon;
+	struct MHD_Daemon *httpd = NULL;
+	struct dp_err err = {0};
+	struct dp_gen *g;
+	int sfd = signals_open();
+
+	if (sfd < 0) {
+		dp_config_free(cfg);
+		dp_log_errno(DP_LOG_ERROR, "monitor", "signalfd");
+		return 3;
+	}
+	dp_log_set_level(level_of(cfg));
+	/* Many short-lived threads would otherwise each grow an arena of their own (RSS). */
+	(void)mallopt(M_ARENA_MAX, 4);
+	monitor_init(m);
+	g = gen_new(cfg, &err);
+	if (g == NULL || install_gen(m, g) != 0 ||
+	    dp_http_start(m, (const struct sockaddr *)&g->cfg->listen_addr, &httpd, &err) != 0) {
+		dp_log(DP_LOG_ERROR, "monitor", "%s", err.msg[0] ? err.msg : "out of memory");
+		if (m->gen == NULL)
+			dp_gen_unref(g);
+		monitor_free(m);
+		close(sfd);
+		return 3;
+	}
+	m->reload_ok = true;
+	m->reload_success_time = dp_now_wall();
+	pool_grow(m, &pool, g->cfg->max_parallel);
+	dp_log(DP_LOG_INFO, "monitor", "listening on %s, %zu domains", g->cfg->listen,
+	       g->cfg->ndomains);
+	serve(m, &pool, a, sfd);
+	close(sfd);
+	pthread_mutex_lock(&m->lock);
+	m->stop = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	if (atomic_load(&m->probes) > 0 || !pool_join(&pool)) {
+		dp_log(DP_LOG_WARN, "monitor", "runs still in flight after %.0f s: left behind",
+		       STOP_GRACE);
+		fflush(NULL);
+		_exit(0);
+	}
+	dp_http_stop(httpd);
+	monitor_free(m);
+	dp_log(DP_LOG_INFO, "monitor", "stopped");
+	return 0;
+}
+
+int
+dp_monitor_main(int argc, char **argv)
+{
+	struct dp_config *cfg = NULL;
+	struct dp_err err = {0};
+	struct args a;
+
+	if (parse_args(argc, argv, &a, &err) != 0) {
+		fprintf(stderr, "dnsprobe monitor: %s\n", err.msg);
+		return 3;
+	}
+	if (a.help) {
+		fputs("usage: dnsprobe monitor [-c FILE] [-l ADDR:PORT]\n"
+		      "       dnsprobe monitor -n [-v] -c FILE\n"
+		      "\n"
+		      "  -c, --config FILE        the YAML configuration (dnsprobe.yml(5))\n"
+		      "  -l, --listen ADDR:PORT   HTTP address, overriding `listen` (default "
+		      "127.0.0.1:" DP_STR(DP_DEFAULT_PORT) ")\n"
+		                                           "  -n, --check-config       check the "
+		                                           "file and exit (0 valid, 3 not)\n"
+		                                           "  -v, --verbose            with -n: "
+		                                           "print the file back canonically\n"
+		                                           "  -h, --help               this text\n"
+		                                           "\n"
+		                                           "SIGHUP reloads the file, SIGTERM or "
+		                                           "SIGINT stops. HTTP: /metrics, "
+		                                           "/probe?target=DOMAIN, /healthz, /.\n",
+		      stdout);
+		return 0;
+	}
+	if (load(&a, &cfg, &err) != 0) {
+		fprintf(stderr, "dnsprobe monitor: %s\n", err.msg);
+		return 3;
+	}
+	if (!a.check_only)
+		return run_monitor(&a, cfg);
+	if (a.verbose > 0 && dp_config_print(stdout, cfg) != 0) {
+		dp_config_free(cfg);
+		return 3;
+	}
+	dp_config_free(cfg);
+	return 0;
+}

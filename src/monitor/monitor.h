@@ -1,0 +1,105 @@
+/* The monitor's private interfaces: schedule maths, snapshots, the state HTTP handlers read. */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "config/config_file.h"
+#include "engine/engine.h"
+#include "out/metrics.h"
+
+/* ---- schedule maths (pure; unit-tested) ---- */
+
+/* FNV-1a 64 of a string. */
+uint64_t dp_sched_hash(const char *s);
+/* Offset of a domain's first run within its interval: deterministic, spread by name hash, in
+ * [0, interval). */
+double dp_sched_offset(const char *name, int64_t interval);
+/* Next start after a run due at `due` ended at `now`: due + k*interval, the first one after now
+ * (missed slots are skipped, the phase is kept). */
+double dp_sched_next(double due, double now, int64_t interval);
+
+/* ---- snapshots ---- */
+
+/* One domain's latest finished run. Immutable once published; freed when the last reader
+ * lets go (dp_snap_unref). */
+struct dp_snap {
+	atomic_int refs;
+	struct dp_report *rep; /* never NULL */
+	double *since;         /* per result of rep: wall time since which it has this status */
+	double finished;       /* wall clock */
+	uint64_t runs;
+	uint64_t errors;
+};
+
+struct dp_snap *dp_snap_ref(struct dp_snap *s);
+void dp_snap_unref(struct dp_snap *s);
+/* A snapshot of rep (taken over) with "since" carried from prev where (check, subject) kept
+ * its status; logs one line per change. NULL on no memory (rep is then freed). */
+struct dp_snap *dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now,
+                            bool log_changes);
+
+/* ---- the monitor, as the HTTP side sees it ---- */
+
+/* One configuration generation with the engine built for it; runs hold a reference. */
+struct dp_gen {
+	atomic_int refs;
+	struct dp_config *cfg;
+	struct dp_engine eng;
+};
+void dp_gen_unref(struct dp_gen *g);
+
+struct dp_mdomain {
+	char name[256];
+	const struct dp_config_domain *cd; /* in the current generation */
+	json_t *state;                     /* per-check memory across runs (owned) */
+	struct dp_snap *snap;              /* latest; NULL before the first run */
+	double due;                        /* monotonic */
+	bool running;
+	uint64_t runs, errors;
+};
+
+struct dp_monitor {
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t cond;
+	struct dp_gen *gen;
+	struct dp_mdomain *dom;
+	size_t ndom;
+	bool stop;
+	unsigned active;   /* runs in progress */
+	double heartbeat;  /* monotonic, last scheduler pass */
+	double start_time; /* wall */
+	bool reload_ok;
+	double reload_success_time;
+	atomic_uint probes; /* /probe requests in progress */
+	atomic_ulong probe_rejected;
+};
+
+/* A consistent view for one HTTP response: snapshot references and the generation. */
+struct dp_view {
+	struct dp_gen *gen;
+	struct dp_metrics_domain *dom;
+	struct dp_snap **snaps;
+	size_t n;
+	struct dp_metrics_process proc;
+	bool alive;
+};
+int dp_monitor_view(struct dp_monitor *m, struct dp_view *v) DP_WUR;
+void dp_view_clear(struct dp_view *v);
+
+/* /probe: one run now for target (not touching the schedule or its state). */
+int dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selection *sel,
+                     struct dp_report **out, struct dp_err *err) DP_WUR;
+
+/* ---- HTTP (http.c) ---- */
+
+/* Validate /probe's query: target must be a domain name (normalised into out), check an
+ * optional check id. Returns 0 or DP_EINVAL with a reason for the 400 body. */
+int dp_http_probe_args(const char *target, const char *check, char *out, size_t outsz,
+                       struct dp_selection *sel, struct dp_err *err) DP_WUR;
+struct MHD_Daemon;
+int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
+                  struct dp_err *err) DP_WUR;
+void dp_http_stop(struct MHD_Daemon *d);
+/* The status page for a view, into b. */
+void dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v);

@@ -1,0 +1,675 @@
+/* Discovery: apex, parent zone and its servers, NS names (parent ∪ child) and addresses, MX
+ * hosts, TLS endpoints — fetched once per run and shared read-only by the checks. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/parallel.h"
+#include "engine/engine.h"
+
+#define DP_NAME_MAX 256
+
+struct disc_run {
+	struct dp_resolver *r;
+	const struct dp_check_opts *o;
+	struct dp_discovery *d;
+};
+
+static void
+note(struct dp_discovery *d, const char *fmt, ...) DP_PRINTF(2, 3);
+
+static void
+note(struct dp_discovery *d, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(d->notes, json_string(buf));
+}
+
+static void
+host_clear(struct dp_host *h)
+{
+	free(h->name);
+	free(h->addrs);
+	free(h->error);
+	memset(h, 0, sizeof(*h));
+}
+
+void
+dp_discovery_free(struct dp_discovery *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nparent_servers; i++)
+		host_clear(&d->parent_servers[i]);
+	for (size_t i = 0; i < d->nns; i++) {
+		host_clear(&d->ns[i].host);
+		free(d->ns[i].glue);
+	}
+	for (size_t i = 0; i < d->nmx; i++)
+		host_clear(&d->mx[i].host);
+	for (size_t i = 0; i < d->nendpoints; i++)
+		free(d->endpoints[i].host);
+	for (size_t i = 0; i < d->nhosts; i++)
+		host_clear(&d->hosts[i]);
+	free(d->parent_servers);
+	free(d->ns);
+	free(d->mx);
+	free(d->endpoints);
+	free(d->hosts);
+	free(d->domain);
+	free(d->parent);
+	free(d->apex_why_bogus);
+	free(d->parent_error);
+	json_decref(d->notes);
+	free(d);
+}
+
+/* Grow *v (of *n items of size sz) by one zeroed item; returns it or NULL. */
+static void *
+grow(void *pv, size_t *n, size_t sz)
+{
+	void **v = pv;
+	char *nv = realloc(*v, (*n + 1) * sz);
+
+	if (nv == NULL)
+		return NULL;
+	memset(nv + *n * sz, 0, sz);
+	*v = nv;
+	return nv + (*n)++ * sz;
+}
+
+/* Names of one type's RRs (owner == name) in a message section, via an rdata field. */
+static int
+collect_names(getdns_dict *msg, const char *section, const char *owner, uint16_t type,
+	      const char *field, char ***out, size_t *nout)
+{
+	getdns_list *l = dp_msg_section(msg, section);
+
+	for (size_t i = 0; i < dp_list_len(l); i++) {
+		getdns_dict *rr = dp_list_dict(l, i);
+		char o[DP_NAME_MAX];
+		char v[DP_NAME_MAX];
+		char **slot;
+
+		if (dp_rr_type(rr) != type || dp_rr_owner(rr, o, sizeof(o)) != 0 ||
+		    strcmp(o, owner) != 0 || dp_rr_rdata_name(rr, field, v, sizeof(v)) != 0)
+			continue;
+		slot = grow(out, nout, sizeof(char *));
+		if (slot == NULL)
+			return DP_ENOMEM;
+		*slot = dp_strdup(v);
+		if (*slot == NULL)
+			return DP_ENOMEM;
+	}
+	return 0;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Append the A or AAAA addresses of an answer to h. */
+static int
+add_addrs(struct dp_host *h, const struct dp_lookup *l, uint16_t type)
+{
+	for (size_t i = 0; i < l->nrdata; i++) {
+		struct dp_addr *a;
+		size_t want = type == DP_RR_A ? 4 : 16;
+
+		if (l->rdlen[i] != want)
+			continue;
+		a = grow(&h->addrs, &h->naddrs, sizeof(*a));
+		if (a == NULL)
+			return DP_ENOMEM;
+		a->family = type == DP_RR_A ? AF_INET : AF_INET6;
+		memcpy(&a->u, l->rdata[i], want);
+		if (inet_ntop(a->family, &a->u, a->text, sizeof(a->text)) == NULL)
+			a->text[0] = '\0';
+	}
+	return 0;
+}
+
+/* Resolve one host's A and AAAA through the validating resolver. */
+static void
+resolve_host(struct dp_resolver *r, struct dp_host *h)
+{
+	static const uint16_t types[2] = {DP_RR_A, DP_RR_AAAA};
+
+	for (int t = 0; t < 2; t++) {
+		struct dp_lookup l;
+		struct dp_err err = {0};
+		enum dp_sec *sec = t == 0 ? &h->sec_a : &h->sec_aaaa;
+
+		if (dp_resolver_lookup(r, h->name, types[t], &l, &err) != 0) {
+			free(h->error);
+			h->error = dp_strdup(err.msg);
+			continue;
+		}
+		*sec = l.havedata || l.rcode == 0 ? l.sec : DP_SEC_INDETERMINATE;
+		if (l.rcode != 0 && h->error == NULL)
+			h->error = dp_asprintf("%s %s: rcode %d%s%s", h->name,
+					       t == 0 ? "A" : "AAAA", l.rcode,
+					       l.why_bogus ? ", " : "",
+					       l.why_bogus ? l.why_bogus : "");
+		if (add_addrs(h, &l, types[t]) != 0 && h->error == NULL)
+			h->error = dp_strdup("out of memory");
+		dp_lookup_clear(&l);
+	}
+	if (h->naddrs == 0 && h->error == NULL)
+		h->error = dp_asprintf("%s has no A or AAAA record", h->name);
+}
+
+struct host_job {
+	struct dp_resolver *r;
+	struct dp_host **hosts;
+};
+
+static void
+resolve_job(void *arg, size_t i)
+{
+	struct host_job *j = arg;
+
+	resolve_host(j->r, j->hosts[i]);
+}
+
+/* Resolve a set of hosts concurrently. */
+static int
+resolve_hosts(struct dp_resolver *r, struct dp_host **hosts, size_t n)
+{
+	struct host_job j = {.r = r, .hosts = hosts};
+
+	dp_parallel_for(n, 16, resolve_job, &j);
+	return 0;
+}
+
+static int
+lookup(struct disc_run *x, const char *name, uint16_t type, struct dp_lookup *l,
+       struct dp_err *err)
+{
+	return dp_resolver_lookup(x->r, name, type, l, err);
+}
+
+static const char *
+parent_of(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return dot != NULL ? dot + 1 : "";
+}
+
+/* The apex: SOA security, and the zone the domain's delegation lives in. */
+static int
+find_apex_and_parent(struct disc_run *x, struct dp_err *err)
+{
+	struct dp_discovery *d = x->d;
+	struct dp_lookup l;
+	const char *cand;
+	int rc;
+
+	rc = lookup(x, d->domain, DP_RR_SOA, &l, err);
+	if (rc != 0)
+		return rc;
+	d->apex_sec = l.sec;
+	d->apex_rcode = l.rcode;
+	if (l.why_bogus != NULL)
+		d->apex_why_bogus = dp_strdup(l.why_bogus);
+	if (!l.havedata)
+		note(d, "%s SOA: no data (rcode %d, %s)", d->domain, l.rcode, dp_sec_str(l.sec));
+	dp_lookup_clear(&l);
+	/* The parent zone is the nearest enclosing name that owns an SOA. */
+	for (cand = parent_of(d->domain); cand[0] != '\0'; cand = parent_of(cand)) {
+		char **owners = NULL;
+		size_t n = 0;
+		bool apex;
+
+		rc = lookup(x, cand, DP_RR_SOA, &l, err);
+		if (rc != 0)
+			return rc;
+		apex = l.havedata && l.rcode == 0;
+		(void)collect_names(l.msg, "answer", cand, DP_RR_SOA, "mname", &owners, &n);
+		dp_lookup_clear(&l);
+		apex = apex && n > 0;
+		free_names(owners, n);
+		if (apex)
+			break;
+	}
+	d->parent = dp_strdup(cand);
+	return d->parent != NULL ? 0 : dp_err_set(err, DP_ENOMEM, "out of memory");
+}
+
+static int
+find_parent_servers(struct disc_run *x, struct dp_err *err)
+{
+	struct dp_discovery *d = x->d;
+	struct dp_lookup l;
+	char **names = NULL;
+	size_t n = 0;
+	struct dp_host **hp = NULL;
+	int rc;
+
+	rc = lookup(x, d->parent, DP_RR_NS, &l, err);
+	if (rc != 0)
+		return rc;
+	rc = collect_names(l.msg, "answer", d->parent, DP_RR_NS, "nsdname", &names, &n);
+	dp_lookup_clear(&l);
+	if (rc != 0)
+		goto out;
+	if (n == 0)
+		note(d, "the parent zone '%s' has no NS RRset", d->parent[0] ? d->parent : ".");
+	d->parent_servers = calloc(n ? n : 1, sizeof(*d->parent_servers));
+	hp = calloc(n ? n : 1, sizeof(*hp));
+	if (d->parent_servers == NULL || hp == NULL) {
+		rc = DP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		d->parent_servers[i].name = names[i];
+		names[i] = NULL;
+		hp[i] = &d->parent_servers[i];
+	}
+	d->nparent_servers = n;
+	rc = resolve_hosts(x->r, hp, n);
+out:
+	free(hp);
+	free_names(names, n);
+	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
+}
+
+static struct dp_ns *
+ns_find_or_add(struct dp_discovery *d, const char *name)
+{
+	struct dp_ns *ns;
+
+	for (size_t i = 0; i < d->nns; i++) {
+		if (strcmp(d->ns[i].host.name, name) == 0)
+			return &d->ns[i];
+	}
+	ns = grow(&d->ns, &d->nns, sizeof(*ns));
+	if (ns == NULL)
+		return NULL;
+	ns->host.name = dp_strdup(name);
+	if (ns->host.name == NULL) {
+		d->nns--;
+		return NULL;
+	}
+	return ns;
+}
+
+/* Glue for ns in a referral's additional section. */
+static int
+take_glue(struct dp_ns *ns, getdns_dict *reply)
+{
+	getdns_list *add = dp_msg_section(reply, "additional");
+
+	for (size_t i = 0; i < dp_list_len(add); i++) {
+		getdns_dict *rr = dp_list_dict(add, i);
+		uint16_t t = dp_rr_type(rr);
+		char o[DP_NAME_MAX];
+		getdns_bindata *b;
+		struct dp_addr *a;
+
+		if ((t != DP_RR_A && t != DP_RR_AAAA) || dp_rr_owner(rr, o, sizeof(o)) != 0 ||
+		    strcmp(o, ns->host.name) != 0)
+			continue;
+		b = dp_rr_rdata_bin(rr, t == DP_RR_A ? "ipv4_address" : "ipv6_address");
+		if (b == NULL || b->size != (t == DP_RR_A ? 4u : 16u))
+			continue;
+		a = grow(&ns->glue, &ns->nglue, sizeof(*a));
+		if (a == NULL)
+			return DP_ENOMEM;
+		a->family = t == DP_RR_A ? AF_INET : AF_INET6;
+		memcpy(&a->u, b->data, b->size);
+		if (inet_ntop(a->family, &a->u, a->text, sizeof(a->text)) == NULL)
+			a->text[0] = '\0';
+	}
+	return 0;
+}
+
+/* Ask the parent's servers (RD=0) for the delegation, as `dig NS domain @parent-server`; the
+ * first address giving a referral (or an authoritative NS answer) wins. */
+static int
+parent_delegation(struct disc_run *x, struct dp_err *err)
+{
+	struct dp_discovery *d = x->d;
+
+	for (size_t s = 0; s < d->nparent_servers; s++) {
+		for (size_t a = 0; a < d->parent_servers[s].naddrs; a++) {
+			struct dp_query q = {.qname = d->domain, .qtype = DP_RR_NS,
+					     .server = &d->parent_servers[s].addrs[a],
+					     .transport = DP_TRANSPORT_UDP,
+					     .timeout_ms = x->o->step_timeout_ms};
+			struct dp_reply rep;
+			char **names = NULL;
+			size_t n = 0;
+			int rc = dp_query_send(&q, &rep, err);
+
+			if (rc != 0)
+				return rc;
+			if (rep.answered && rep.tc) {
+				dp_reply_clear(&rep);
+				q.transport = DP_TRANSPORT_TCP;
+				rc = dp_query_send(&q, &rep, err);
+				if (rc != 0)
+					return rc;
+			}
+			if (rep.answered && rep.rcode == 0) {
+				rc = collect_names(rep.reply, rep.aa ? "answer" : "authority",
+						   d->domain, DP_RR_NS, "nsdname", &names, &n);
+			}
+			for (size_t i = 0; rc == 0 && i < n; i++) {
+				struct dp_ns *ns = ns_find_or_add(d, names[i]);
+
+				if (ns == NULL)
+					rc = DP_ENOMEM;
+				else {
+					ns->at_parent = true;
+					rc = take_glue(ns, rep.reply);
+				}
+			}
+			free_names(names, n);
+			if (!rep.answered)
+				note(d, "parent server %s (%s) did not answer: %s",
+				     d->parent_servers[s].name, q.server->text, rep.error);
+			dp_reply_clear(&rep);
+			if (rc != 0)
+				return dp_err_set(err, rc, "out of memory");
+			if (n > 0) {
+				d->parent_answered = true;
+				return 0;
+			}
+		}
+	}
+	d->parent_error = dp_asprintf("no server of '%s' gave a delegation for %s",
+				      d->parent[0] ? d->parent : ".", d->domain);
+	return 0;
+}
+
+static int
+child_ns(struct disc_run *x, struct dp_err *err)
+{
+	struct dp_discovery *d = x->d;
+	struct dp_lookup l;
+	char **names = NULL;
+	size_t n = 0;
+	int rc = lookup(x, d->domain, DP_RR_NS, &l, err);
+
+	if (rc != 0)
+		return rc;
+	rc = collect_names(l.msg, "answer", d->domain, DP_RR_NS, "nsdname", &names, &n);
+	if (n == 0)
+		note(d, "%s NS: no data from the validating resolver (rcode %d, %s)", d->domain,
+		     l.rcode, dp_sec_str(l.sec));
+	dp_lookup_clear(&l);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct dp_ns *ns = ns_find_or_add(d, names[i]);
+
+		if (ns == NULL)
+			rc = DP_ENOMEM;
+		else
+			ns->at_child = true;
+	}
+	free_names(names, n);
+	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
+}
+
+static int
+resolve_ns(struct disc_run *x)
+{
+	struct dp_discovery *d = x->d;
+	struct dp_host **hp = calloc(d->nns ? d->nns : 1, sizeof(*hp));
+
+	if (hp == NULL)
+		return DP_ENOMEM;
+	for (size_t i = 0; i < d->nns; i++)
+		hp[i] = &d->ns[i].host;
+	(void)resolve_hosts(x->r, hp, d->nns);
+	free(hp);
+	return 0;
+}
+
+static int
+mx_hosts(struct disc_run *x, struct dp_err *err)
+{
+	struct dp_discovery *d = x->d;
+	struct dp_lookup l;
+	getdns_list *ans;
+	int rc = lookup(x, d->domain, DP_RR_MX, &l, err);
+
+	if (rc != 0)
+		return rc;
+	ans = dp_msg_section(l.msg, "answer");
+	for (size_t i = 0; i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+		char o[DP_NAME_MAX];
+		char ex[DP_NAME_MAX];
+		uint32_t pref = 0;
+		struct dp_mx *mx;
+
+		if (dp_rr_type(rr) != DP_RR_MX || dp_rr_owner(rr, o, sizeof(o)) != 0 ||
+		    strcmp(o, d->domain) != 0 || dp_rr_rdata_name(rr, "exchange", ex, sizeof(ex)) != 0 ||
+		    dp_rr_rdata_int(rr, "preference", &pref) != 0)
+			continue;
+		/* RFC 7505: a null MX ("0 .") means the domain accepts no mail. */
+		if (ex[0] == '\0') {
+			note(d, "%s has a null MX (RFC 7505): accepts no mail", d->domain);
+			continue;
+		}
+		mx = grow(&d->mx, &d->nmx, sizeof(*mx));
+		if (mx == NULL || (mx->host.name = dp_strdup(ex)) == NULL) {
+			dp_lookup_clear(&l);
+			return dp_err_set(err, DP_ENOMEM, "out of memory");
+		}
+		mx->preference = (uint16_t)pref;
+	}
+	dp_lookup_clear(&l);
+	return 0;
+}
+
+const struct dp_host *
+dp_discovery_host(const struct dp_discovery *d, const char *name)
+{
+	for (size_t i = 0; i < d->nmx; i++) {
+		if (strcmp(d->mx[i].host.name, name) == 0)
+			return &d->mx[i].host;
+	}
+	for (size_t i = 0; i < d->nhosts; i++) {
+		if (strcmp(d->hosts[i].name, name) == 0)
+			return &d->hosts[i];
+	}
+	return NULL;
+}
+
+static int
+add_endpoint(struct dp_discovery *d, uint16_t port, const char *host, bool from_mx)
+{
+	struct dp_endpoint *e;
+
+	for (size_t i = 0; i < d->nendpoints; i++) {
+		if (d->endpoints[i].port == port && strcmp(d->endpoints[i].host, host) == 0)
+			return 0;
+	}
+	e = grow(&d->endpoints, &d->nendpoints, sizeof(*e));
+	if (e == NULL)
+		return DP_ENOMEM;
+	e->port = port;
+	e->from_mx = from_mx;
+	e->host = dp_strdup(host);
+	return e->host != NULL ? 0 : DP_ENOMEM;
+}
+
+/* Endpoints: 25 on every MX host, then the configured ones; hosts that are not MX hosts get
+ * resolved here. MX hosts must be resolved before this. */
+static int
+endpoints(struct disc_run *x)
+{
+	struct dp_discovery *d = x->d;
+	struct dp_host **hp;
+	size_t n0;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < d->nmx; i++)
+		rc = add_endpoint(d, 25, d->mx[i].host.name, true);
+	for (size_t i = 0; rc == 0 && i < x->o->ntlsa; i++)
+		rc = add_endpoint(d, x->o->tlsa[i].port, x->o->tlsa[i].host, false);
+	if (rc != 0)
+		return rc;
+	n0 = d->nhosts;
+	for (size_t i = 0; i < d->nendpoints; i++) {
+		struct dp_host *h;
+
+		if (dp_discovery_host(d, d->endpoints[i].host) != NULL)
+			continue;
+		h = grow(&d->hosts, &d->nhosts, sizeof(*h));
+		if (h == NULL || (h->name = dp_strdup(d->endpoints[i].host)) == NULL)
+			return DP_ENOMEM;
+	}
+	hp = calloc(d->nhosts - n0 + 1, sizeof(*hp));
+	if (hp == NULL)
+		return DP_ENOMEM;
+	for (size_t i = n0; i < d->nhosts; i++)
+		hp[i - n0] = &d->hosts[i];
+	(void)resolve_hosts(x->r, hp, d->nhosts - n0);
+	free(hp);
+	for (size_t i = 0; i < d->nendpoints; i++)
+		d->endpoints[i].resolved = dp_discovery_host(d, d->endpoints[i].host);
+	return 0;
+}
+
+static int
+run_steps(struct disc_run *x, unsigned needs, struct dp_err *err)
+{
+	int rc = find_apex_and_parent(x, err);
+
+	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
+		rc = find_parent_servers(x, err);
+	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
+		rc = parent_delegation(x, err);
+	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
+		rc = child_ns(x, err);
+	if (rc == 0 && (needs & DP_NEED_NS_ADDRS) && resolve_ns(x) != 0)
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+	if (rc == 0 && (needs & (DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS)))
+		rc = mx_hosts(x, err);
+	if (rc == 0 && (needs & (DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS))) {
+		struct dp_host **hp = calloc(x->d->nmx + 1, sizeof(*hp));
+
+		if (hp == NULL)
+			return dp_err_set(err, DP_ENOMEM, "out of memory");
+		for (size_t i = 0; i < x->d->nmx; i++)
+			hp[i] = &x->d->mx[i].host;
+		(void)resolve_hosts(x->r, hp, x->d->nmx);
+		free(hp);
+	}
+	if (rc == 0 && (needs & DP_NEED_ENDPOINTS) && endpoints(x) != 0)
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+	return rc;
+}
+
+int
+dp_discovery_run(struct dp_resolver *r, const struct dp_check_opts *o, unsigned needs,
+		 struct dp_discovery **out, struct dp_err *err)
+{
+	struct dp_discovery *d = calloc(1, sizeof(*d));
+	struct disc_run x = {.r = r, .o = o, .d = d};
+	int rc;
+
+	*out = NULL;
+	if (d == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	d->notes = json_array();
+	d->domain = dp_strdup(o->domain);
+	if (d->notes == NULL || d->domain == NULL) {
+		dp_discovery_free(d);
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	}
+	rc = run_steps(&x, needs, err);
+	if (rc != 0) {
+		dp_discovery_free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+static json_t *
+addrs_json(const struct dp_addr *a, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < n; i++)
+		json_array_append_new(arr, json_string(a[i].text));
+	return arr;
+}
+
+static json_t *
+host_json(const struct dp_host *h)
+{
+	json_t *o = json_pack("{s:s, s:o, s:s, s:s}", "name", h->name, "addresses",
+			      addrs_json(h->addrs, h->naddrs), "a_security",
+			      dp_sec_str(h->sec_a), "aaaa_security", dp_sec_str(h->sec_aaaa));
+
+	if (o != NULL && h->error != NULL)
+		json_object_set_new(o, "error", json_string(h->error));
+	return o;
+}
+
+json_t *
+dp_discovery_to_json(const struct dp_discovery *d)
+{
+	json_t *o = json_object();
+	json_t *ps = json_array();
+	json_t *ns = json_array();
+	json_t *mx = json_array();
+	json_t *ep = json_array();
+
+	if (o == NULL || ps == NULL || ns == NULL || mx == NULL || ep == NULL)
+		goto fail;
+	for (size_t i = 0; i < d->nparent_servers; i++)
+		json_array_append_new(ps, host_json(&d->parent_servers[i]));
+	for (size_t i = 0; i < d->nns; i++) {
+		json_t *h = host_json(&d->ns[i].host);
+
+		json_object_set_new(h, "at_parent", json_boolean(d->ns[i].at_parent));
+		json_object_set_new(h, "at_child", json_boolean(d->ns[i].at_child));
+		json_object_set_new(h, "glue", addrs_json(d->ns[i].glue, d->ns[i].nglue));
+		json_array_append_new(ns, h);
+	}
+	for (size_t i = 0; i < d->nmx; i++) {
+		json_t *h = host_json(&d->mx[i].host);
+
+		json_object_set_new(h, "preference", json_integer(d->mx[i].preference));
+		json_array_append_new(mx, h);
+	}
+	for (size_t i = 0; i < d->nendpoints; i++)
+		json_array_append_new(ep, json_sprintf("%u:%s", d->endpoints[i].port,
+						       d->endpoints[i].host));
+	json_object_set_new(o, "domain", json_string(d->domain));
+	json_object_set_new(o, "parent_zone", json_string(d->parent ? d->parent : ""));
+	json_object_set_new(o, "apex_security", json_string(dp_sec_str(d->apex_sec)));
+	json_object_set_new(o, "parent_servers", ps);
+	json_object_set_new(o, "nameservers", ns);
+	json_object_set_new(o, "mx", mx);
+	json_object_set_new(o, "endpoints", ep);
+	json_object_set(o, "notes", d->notes);
+	return o;
+fail:
+	json_decref(o);
+	json_decref(ps);
+	json_decref(ns);
+	json_decref(mx);
+	json_decref(ep);
+	return NULL;
+}

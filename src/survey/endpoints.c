@@ -1,0 +1,185 @@
+/* The TLS endpoints of a run, their TLSA RRsets, and concurrent connections to each address. */
+#include "config.h"
+
+#include "survey/endpoints.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/parallel.h"
+
+/* Connections made at once, at most. */
+#define TLS_PARALLEL 16
+
+static bool
+have(const struct dp_tls_endpoint *v, size_t n, uint16_t port, const char *host)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].port == port && strcmp(v[i].host, host) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Does _PORT._tcp.HOST have a TLSA RRset? (Any answer with data counts.) */
+static bool
+tlsa_exists(struct dp_resolver *r, uint16_t port, const char *host)
+{
+	struct dp_lookup l = {0};
+	struct dp_err err;
+	char name[300];
+	bool yes;
+
+	if (!dp_snprintf(name, sizeof(name), "_%u._tcp.%s", port, host) ||
+	    dp_resolver_lookup(r, name, DP_RR_TLSA, &l, &err) != 0)
+		return false;
+	yes = l.havedata;
+	dp_lookup_clear(&l);
+	return yes;
+}
+
+int
+dp_tls_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, size_t *n,
+                 struct dp_err *err)
+{
+	static const uint16_t extra_ports[] = {465, 587};
+	const struct dp_discovery *d = ctx->disc;
+	size_t cap = d->nendpoints + 2 * d->nmx + 1;
+	struct dp_tls_endpoint *v = calloc(cap, sizeof(*v));
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->nendpoints; i++) {
+		const struct dp_endpoint *e = &d->endpoints[i];
+
+		v[k++] = (struct dp_tls_endpoint){.port = e->port,
+		                                  .host = e->host,
+		                                  .from_mx = e->from_mx,
+		                                  .configured = !e->from_mx,
+		                                  .resolved = e->resolved};
+	}
+	for (size_t i = 0; i < d->nmx && !dp_ctx_expired(ctx); i++) {
+		for (size_t p = 0; p < 2; p++) {
+			const char *h = d->mx[i].host.name;
+
+			if (have(v, k, extra_ports[p], h) ||
+			    !tlsa_exists(ctx->resolver, extra_ports[p], h))
+				continue;
+			v[k++] = (struct dp_tls_endpoint){.port = extra_ports[p],
+			                                  .host = h,
+			                                  .from_mx = true,
+			                                  .resolved = &d->mx[i].host};
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+char *
+dp_tls_endpoint_name(const struct dp_tls_endpoint *e, const struct dp_addr *addr, char *buf,
+                     size_t bufsz)
+{
+	if (addr != NULL)
+		(void)dp_snprintf(buf, bufsz, "%u:%s/%s", e->port, e->host, addr->text);
+	else
+		(void)dp_snprintf(buf, bufsz, "%u:%s", e->port, e->host);
+	return buf;
+}
+
+int
+dp_tlsa_set_fetch(struct dp_resolver *r, const struct dp_tls_endpoint *e, struct dp_tlsa_set *out,
+                  struct dp_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* RFC 6698 §3: the TLSA owner name is _PORT._tcp.HOST. */
+	(void)dp_snprintf(out->name, sizeof(out->name), "_%u._tcp.%s", e->port, e->host);
+	rc = dp_resolver_lookup(r, out->name, DP_RR_TLSA, &out->l, err);
+	if (rc != 0 || out->l.nrdata == 0)
+		return rc;
+	out->v = calloc(out->l.nrdata, sizeof(*out->v));
+	if (out->v == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < out->l.nrdata; i++) {
+		struct dp_err perr;
+
+		if (dp_tlsa_parse(out->l.rdata[i], out->l.rdlen[i], &out->v[out->n], &perr) == 0)
+			out->n++;
+		else
+			out->malformed++;
+	}
+	return 0;
+}
+
+void
+dp_tlsa_set_clear(struct dp_tlsa_set *s)
+{
+	if (s == NULL)
+		return;
+	dp_lookup_clear(&s->l);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+probe_job(void *arg, size_t i)
+{
+	struct dp_tls_job *j = (struct dp_tls_job *)arg + i;
+
+	j->req.addr = j->addr;
+	j->rc = dp_tls_probe(&j->req, &j->res, &j->err);
+}
+
+void
+dp_tls_probe_many(struct dp_tls_job *jobs, size_t n)
+{
+	dp_parallel_for(n, TLS_PARALLEL, probe_job, jobs);
+}
+
+json_t *
+dp_cert_info_json(const struct dp_cert_info *ci)
+{
+	char nb[32];
+	char na[32];
+
+	if (!ci->present)
+		return json_null();
+	dp_time_rfc3339(ci->not_before, nb, sizeof(nb));
+	dp_time_rfc3339(ci->not_after, na, sizeof(na));
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:O?, s:i}", "subject", ci->subject,
+	                 "issuer", ci->issuer, "not_before", (json_int_t)ci->not_before,
+	                 "not_before_time", nb, "not_after", (json_int_t)ci->not_after,
+	                 "not_after_time", na, "spki_sha256", ci->spki_sha256, "sans", ci->sans,
+	                 "chain_length", ci->chain_len);
+}
+
+json_t *
+dp_tls_conn_json(const struct dp_tls_res *r)
+{
+	json_t *o = json_pack("{s:s, s:b, s:f}", "step", dp_tls_step_str(r->step), "timed_out",
+	                      r->timed_out, "connect_seconds", r->connect_seconds);
+
+	if (o == NULL)
+		return NULL;
+	if (r->error[0] != '\0')
+		json_object_set_new(o, "error", json_string(r->error));
+	if (r->greeting[0] != '\0') { /* SMTP */
+		json_object_set_new(o, "greeting", json_string(r->greeting));
+		if (r->step >= DP_TLS_STEP_EHLO)
+			json_object_set_new(o, "starttls_offered",
+			                    json_boolean(r->starttls_offered));
+	}
+	if (r->step == DP_TLS_STEP_DONE) {
+		json_object_set_new(o, "handshake_seconds", json_real(r->handshake_seconds));
+		json_object_set_new(o, "total_seconds", json_real(r->total_seconds));
+		json_object_set_new(o, "protocol", json_string(r->protocol));
+		json_object_set_new(o, "cipher", json_string(r->cipher));
+	}
+	return o;
+}
