@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "dnsprobe/common.h"
+#include "engine/opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dp_time_rfc3339(v, back, sizeof(back));
 		break;
 	case 2:
-		(void)!dp_cli_parse_endpoint(s, &ep, &err);
+		(void)!dp_endpoint_parse(s, &ep, &err);
 		break;
 	default:
 		(void)!dp_parse_u64(s, 0, UINT32_MAX, &u);

@@ -73,6 +73,10 @@ char *dp_asprintf(const char *fmt, ...) DP_PRINTF(1, 2);
 /* strdup that aborts on no memory is not allowed; this returns NULL. */
 char *dp_strdup(const char *s);
 
+/* Append a copy of s to a string array (*v of *n entries, owned). */
+int dp_strv_push(char ***v, size_t *n, const char *s) DP_WUR;
+void dp_strv_free(char **v, size_t n);
+
 /* Write s double-quoted with '"', '\\', newline (\n) and other control characters escaped:
  * the quoting of dp_log values, also valid as a YAML 1.2 double-quoted scalar (§5.7). */
 void dp_fput_quoted(FILE *f, const char *s);

@@ -63,10 +63,25 @@ struct dp_ctx {
 	json_t *state;
 };
 
-/* Milliseconds left before ctx->deadline, at least 1 and at most step_timeout_ms. */
-int dp_ctx_step_ms(const struct dp_ctx *ctx);
+/* Milliseconds left before ctx->deadline, at least 1 and at most step_timeout_ms. Part of the
+ * contract (static inline) so that the layers below the engine can keep a probe's deadline. */
+static inline int
+dp_ctx_step_ms(const struct dp_ctx *ctx)
+{
+	double left = (ctx->deadline - dp_now_mono()) * 1000.0;
+	int step = ctx->opts->step_timeout_ms > 0 ? ctx->opts->step_timeout_ms : 5000;
+
+	if (left < 1)
+		return 1;
+	return left < step ? (int)left : step;
+}
+
 /* True once the deadline has passed. */
-bool dp_ctx_expired(const struct dp_ctx *ctx);
+static inline bool
+dp_ctx_expired(const struct dp_ctx *ctx)
+{
+	return dp_now_mono() >= ctx->deadline;
+}
 
 struct dp_probe {
 	const char *id;	   /* SPEC §2 check id */

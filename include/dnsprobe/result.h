@@ -49,6 +49,7 @@ void dp_results_sort(struct dp_results *rs);
 /* Per-check timing, for check_duration and dnsprobe_check_duration_seconds. */
 struct dp_check_timing {
 	char *id;
+	char *title; /* the check's title, carried so renderers need not ask the registry; may be NULL */
 	double seconds;
 	enum dp_status status; /* worst of that check's results */
 };
@@ -68,6 +69,11 @@ struct dp_report *dp_report_new(const char *domain);
 void dp_report_free(struct dp_report *r);
 int dp_report_add_timing(struct dp_report *r, const char *id, double seconds,
 			 enum dp_status status) DP_WUR;
+/* The same with the check's title (copied; NULL for none). */
+int dp_report_add_check(struct dp_report *r, const char *id, const char *title, double seconds,
+			enum dp_status status) DP_WUR;
+/* The title of check id in r, or NULL. */
+const char *dp_report_title(const struct dp_report *r, const char *id);
 enum dp_status dp_report_status(const struct dp_report *r);
 
 /* Renderers (SPEC §3). Each writes to f. */

@@ -339,3 +339,26 @@ dp_time_rfc3339(int64_t t, char *buf, size_t bufsz)
 	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		dp_strlcpy(buf, "1970-01-01T00:00:00Z", bufsz);
 }
+
+int
+dp_strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (nv == NULL)
+		return DP_ENOMEM;
+	*v = nv;
+	nv[*n] = dp_strdup(s);
+	if (nv[*n] == NULL)
+		return DP_ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+void
+dp_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -5,8 +5,6 @@
 
 /* argv[0] is "check"; returns the Nagios exit code. */
 int dp_check_main(int argc, char **argv);
-/* argv[0] is "monitor"; returns the process exit code. Lives in monitor.c. */
-int dp_monitor_main(int argc, char **argv);
 /* Apply a config file's settings for cli->opts.domain, keeping options given on the command
  * line. Lives with the config parser. */
 int dp_config_apply_to_cli(const char *path, struct dp_cli *cli, struct dp_err *err) DP_WUR;

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "config/config_file.h"
+#include "engine/opts.h"
 
 enum {
 	OPT_CA_FILE = 256,
@@ -82,61 +83,6 @@ dp_cli_usage(FILE *f)
 	      "\n"
 	      "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n",
 	      f);
-}
-
-void
-dp_cli_defaults(struct dp_check_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->rrsig_warn = 72 * 3600;
-	o->rrsig_crit = 24 * 3600;
-	o->cert_warn = 14 * 86400;
-	o->cert_crit = 3 * 86400;
-	o->serial_lag_warn = 0;
-	o->serial_lag_crit = -1;
-	o->serial_grace = -1;
-	o->timeout_s = 60;
-	o->step_timeout_ms = 5000;
-}
-
-int
-dp_strv_push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (nv == NULL)
-		return DP_ENOMEM;
-	*v = nv;
-	nv[*n] = dp_strdup(s);
-	if (nv[*n] == NULL)
-		return DP_ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-void
-dp_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-int
-dp_cli_parse_endpoint(const char *s, struct dp_endpoint_spec *spec, struct dp_err *err)
-{
-	const char *colon = strchr(s, ':');
-	char port[8];
-	uint64_t p;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(port) || colon == s)
-		return dp_err_set(err, DP_EINVAL, "'%s' is not PORT:HOST", s);
-	memcpy(port, s, (size_t)(colon - s));
-	port[colon - s] = '\0';
-	if (dp_parse_u64(port, 1, 65535, &p) != 0)
-		return dp_err_set(err, DP_EINVAL, "'%s': port must be 1-65535", s);
-	spec->port = (uint16_t)p;
-	return dp_name_normalise(colon + 1, spec->host, sizeof(spec->host), true, err);
 }
 
 int
@@ -218,7 +164,7 @@ parse_one(int c, const char *arg, struct dp_cli *cli, struct dp_err *err)
 
 		struct dp_err e = {0};
 
-		rc = dp_cli_parse_endpoint(arg, &spec, &e);
+		rc = dp_endpoint_parse(arg, &spec, &e);
 		if (rc != 0)
 			return dp_err_set(err, rc, "--tlsa: %s", e.msg);
 		nv = realloc(o->tlsa, (o->ntlsa + 1) * sizeof(*nv));
@@ -309,7 +255,7 @@ dp_cli_parse_check(int argc, char **argv, struct dp_cli *cli, struct dp_err *err
 	int rc;
 
 	memset(cli, 0, sizeof(*cli));
-	dp_cli_defaults(&cli->opts);
+	dp_opts_defaults(&cli->opts);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:a:r:o:t:vh", long_opts, NULL)) != -1) {

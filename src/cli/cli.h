@@ -21,16 +21,9 @@ struct dp_cli {
 	bool set_serial_lag_warn, set_serial_lag_crit, set_timeout;
 };
 
-/* Defaults of SPEC §1: rrsig 72h/24h, cert 14d/3d, lag 0/off, timeout 60 s, step 5 s. */
-void dp_cli_defaults(struct dp_check_opts *o);
 /* Parse argv (after the word "check"). The domain is normalised into opts.domain. */
 int dp_cli_parse_check(int argc, char **argv, struct dp_cli *cli, struct dp_err *err) DP_WUR;
 void dp_cli_clear(struct dp_cli *cli);
-/* "--tlsa PORT:HOST" into spec. */
-int dp_cli_parse_endpoint(const char *s, struct dp_endpoint_spec *spec, struct dp_err *err) DP_WUR;
 /* "--at": "+72h" (from now) or an RFC 3339 date/time ("2026-12-01", "2026-12-01T12:00:00Z"). */
 int dp_cli_parse_at(const char *s, int64_t now, int64_t *out, struct dp_err *err) DP_WUR;
-/* Append a copy of s to a string array. */
-int dp_strv_push(char ***v, size_t *n, const char *s) DP_WUR;
-void dp_strv_free(char **v, size_t n);
 void dp_cli_usage(FILE *f);

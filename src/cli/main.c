@@ -15,6 +15,7 @@
 #include <unbound.h>
 
 #include "cli/check.h"
+#include "http/http.h"
 
 static int
 cmd_version(void)
@@ -41,7 +42,11 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "check") == 0)
 		return dp_check_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "monitor") == 0)
-		return dp_monitor_main(argc - 1, argv + 1);
+		{
+		static const struct dp_monitor_http http = {dp_http_start, dp_http_stop};
+
+		return dp_monitor_main(argc - 1, argv + 1, &http);
+	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)
 		return cmd_version();
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||

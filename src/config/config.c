@@ -16,15 +16,9 @@
 
 #include <cyaml/cyaml.h>
 
-#include "cli/check.h"
-#include "cli/cli.h"
 #include "engine/engine.h"
+#include "engine/opts.h"
 
-#define DP_DEFAULT_INTERVAL 300
-#define DP_DEFAULT_TIMEOUT  30
-#define DP_DEFAULT_STEP     5
-#define DP_DEFAULT_PARALLEL 16
-#define DP_DEFAULT_PROBES   4
 
 /* ---- raw form, as libcyaml loads it (every scalar a string; checked later) ---- */
 
@@ -403,7 +397,7 @@ get_domain(const struct ctx *c, struct dp_config *cfg, size_t i, const struct ra
 	}
 	dp_snprintf(p, sizeof(p), "%stlsa", pre);
 	for (unsigned k = 0; k < r->tlsa_count; k++) {
-		if (dp_cli_parse_endpoint(r->tlsa[k], &d->tlsa[d->ntlsa], &e) != 0)
+		if (dp_endpoint_parse(r->tlsa[k], &d->tlsa[d->ntlsa], &e) != 0)
 			return bad(c, p, "%s", e.msg);
 		d->ntlsa++;
 	}
@@ -507,10 +501,10 @@ dp_config_defaults(struct dp_config **out, struct dp_err *err)
 	*out = NULL;
 	if (c == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	dp_cli_defaults(&o);
+	dp_opts_defaults(&o);
 	c->interval = DP_DEFAULT_INTERVAL;
-	c->timeout = DP_DEFAULT_TIMEOUT;
-	c->step_timeout = DP_DEFAULT_STEP;
+	c->timeout = DP_DEFAULT_MONITOR_TIMEOUT;
+	c->step_timeout = DP_DEFAULT_STEP_S;
 	c->max_parallel = DP_DEFAULT_PARALLEL;
 	c->probe_concurrency = DP_DEFAULT_PROBES;
 	c->thr.rrsig_warn = o.rrsig_warn;
@@ -666,7 +660,7 @@ dp_config_domain_opts(const struct dp_config *c, const struct dp_config_domain *
 {
 	const struct dp_config_thresholds *t = d != NULL ? &d->thr : &c->thr;
 
-	dp_cli_defaults(o);
+	dp_opts_defaults(o);
 	dp_strlcpy(o->domain, d != NULL ? d->name : name, sizeof(o->domain));
 	o->trust_anchor = c->trust_anchor;
 	o->root_hints = c->root_hints;

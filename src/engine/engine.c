@@ -13,23 +13,6 @@
 /* Seconds a check may run past its deadline before the report goes out without it. */
 #define DP_OVERRUN_GRACE 2.0
 
-int
-dp_ctx_step_ms(const struct dp_ctx *ctx)
-{
-	double left = (ctx->deadline - dp_now_mono()) * 1000.0;
-	int step = ctx->opts->step_timeout_ms > 0 ? ctx->opts->step_timeout_ms : 5000;
-
-	if (left < 1)
-		return 1;
-	return left < step ? (int)left : step;
-}
-
-bool
-dp_ctx_expired(const struct dp_ctx *ctx)
-{
-	return dp_now_mono() >= ctx->deadline;
-}
-
 static size_t
 probe_count(void)
 {
@@ -38,6 +21,28 @@ probe_count(void)
 	while (dp_probes[n] != NULL)
 		n++;
 	return n;
+}
+
+const char *
+dp_engine_check_id(size_t i)
+{
+	return i < probe_count() ? dp_probes[i]->id : NULL;
+}
+
+const char *
+dp_engine_check_title(size_t i)
+{
+	return i < probe_count() ? dp_probes[i]->title : NULL;
+}
+
+int
+dp_engine_check_find(const char *id)
+{
+	for (size_t i = 0; dp_probes[i] != NULL; i++) {
+		if (strcmp(dp_probes[i]->id, id) == 0)
+			return (int)i;
+	}
+	return -1;
 }
 
 /* Split a comma list and mark each id in on[] (value v). Unknown ids are an error. */
@@ -319,8 +324,8 @@ collect(struct run *r, struct dp_report *rep, struct dp_err *err)
 		else
 			rc = dp_results_take(&tmp, &j->results);
 		if (rc == 0)
-			rc = dp_report_add_timing(rep, id, j->done ? j->seconds : -1,
-						  dp_results_worst(&tmp));
+			rc = dp_report_add_check(rep, id, j->probe->title,
+						 j->done ? j->seconds : -1, dp_results_worst(&tmp));
 		if (rc == 0)
 			rc = dp_results_take(&rep->results, &tmp);
 		dp_results_clear(&tmp);

@@ -2,12 +2,15 @@
 #pragma once
 
 #include "dnsprobe/probe.h"
+#include "survey/survey.h"
 
-/* Run discovery for o->domain, fetching what `needs` (enum dp_need bits) asks for. A domain
- * that cannot be resolved still yields a discovery with notes; errors mean no verdict. */
-int dp_discovery_run(struct dp_resolver *r, const struct dp_check_opts *o, unsigned needs,
-		     struct dp_discovery **out, struct dp_err *err) DP_WUR;
-void dp_discovery_free(struct dp_discovery *d);
+
+/* The checks this build has, in report order: id and title of check i, NULL past the end. The
+ * layers above the engine (monitor, http) learn of checks here, not from the registry. */
+const char *dp_engine_check_id(size_t i);
+const char *dp_engine_check_title(size_t i);
+/* Index of check id, or -1 when there is no such check. */
+int dp_engine_check_find(const char *id);
 
 /* Which probes a run includes: --only / --skip lists (comma-separated ids; NULL for none). */
 struct dp_selection {

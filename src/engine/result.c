@@ -146,8 +146,10 @@ dp_report_free(struct dp_report *r)
 	if (r == NULL)
 		return;
 	dp_results_clear(&r->results);
-	for (size_t i = 0; i < r->ntimings; i++)
+	for (size_t i = 0; i < r->ntimings; i++) {
 		free(r->timings[i].id);
+		free(r->timings[i].title);
+	}
 	free(r->timings);
 	json_decref(r->discovery);
 	free(r->domain);
@@ -155,20 +157,43 @@ dp_report_free(struct dp_report *r)
 }
 
 int
-dp_report_add_timing(struct dp_report *r, const char *id, double seconds, enum dp_status status)
+dp_report_add_check(struct dp_report *r, const char *id, const char *title, double seconds,
+		    enum dp_status status)
 {
 	struct dp_check_timing *nv = realloc(r->timings, (r->ntimings + 1) * sizeof(*nv));
+	struct dp_check_timing *t;
 
 	if (nv == NULL)
 		return DP_ENOMEM;
 	r->timings = nv;
-	nv[r->ntimings].id = dp_strdup(id);
-	if (nv[r->ntimings].id == NULL)
+	t = &nv[r->ntimings];
+	t->id = dp_strdup(id);
+	t->title = title != NULL ? dp_strdup(title) : NULL;
+	if (t->id == NULL || (title != NULL && t->title == NULL)) {
+		free(t->id);
+		free(t->title);
 		return DP_ENOMEM;
-	nv[r->ntimings].seconds = seconds;
-	nv[r->ntimings].status = status;
+	}
+	t->seconds = seconds;
+	t->status = status;
 	r->ntimings++;
 	return 0;
+}
+
+int
+dp_report_add_timing(struct dp_report *r, const char *id, double seconds, enum dp_status status)
+{
+	return dp_report_add_check(r, id, NULL, seconds, status);
+}
+
+const char *
+dp_report_title(const struct dp_report *r, const char *id)
+{
+	for (size_t i = 0; i < r->ntimings; i++) {
+		if (strcmp(r->timings[i].id, id) == 0)
+			return r->timings[i].title;
+	}
+	return NULL;
 }
 
 enum dp_status

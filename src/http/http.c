@@ -8,7 +8,7 @@
 
 #include <microhttpd.h>
 
-#include "monitor/monitor.h"
+#include "http/http.h"
 
 #define MAX_CONNECTIONS    64
 #define CONNECTION_TIMEOUT 60 /* seconds idle; a /probe runs inside the handler */
@@ -33,7 +33,7 @@ dp_http_probe_args(const char *target, const char *check, char *out, size_t outs
 		return dp_err_set(err, DP_EINVAL, "target: the root zone is not a domain to check");
 	if (check == NULL)
 		return 0;
-	if (strlen(check) > 64 || dp_probe_find(check) == NULL)
+	if (strlen(check) > 64 || dp_engine_check_find(check) < 0)
 		return dp_err_set(err, DP_EINVAL, "check: not a check id (see docs/checks.md)");
 	return dp_selection_parse(sel, check, NULL, err);
 }

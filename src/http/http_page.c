@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "monitor/monitor.h"
+#include "http/http.h"
 
 static const char *const css =
     "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
@@ -57,11 +57,11 @@ domain_row(struct dp_sbuf *b, const struct dp_metrics_domain *d, double now)
 	else
 		put_time(b, d->finished);
 	dp_sbuf_puts(b, "</td>");
-	for (size_t k = 0; dp_probes[k] != NULL; k++) {
+	for (size_t k = 0; dp_engine_check_id(k) != NULL; k++) {
 		enum dp_status st;
 		double since;
 
-		if (d->rep == NULL || !cell(d, dp_probes[k]->id, &st, &since)) {
+		if (d->rep == NULL || !cell(d, dp_engine_check_id(k), &st, &since)) {
 			dp_sbuf_puts(b, "<td class=\"s none\">&ndash;</td>");
 			continue;
 		}
@@ -125,11 +125,11 @@ dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v)
 	    b,
 	    " &middot; <a href=\"metrics\">metrics</a></p>\n<div class=\"wrap\"><table><thead><tr>"
 	    "<th>domain</th><th>last run</th>");
-	for (size_t k = 0; dp_probes[k] != NULL; k++) {
+	for (size_t k = 0; dp_engine_check_id(k) != NULL; k++) {
 		dp_sbuf_puts(b, "<th title=\"");
-		dp_html_escape(b, dp_probes[k]->title);
+		dp_html_escape(b, dp_engine_check_title(k));
 		dp_sbuf_puts(b, "\">");
-		dp_html_escape(b, dp_probes[k]->id);
+		dp_html_escape(b, dp_engine_check_id(k));
 		dp_sbuf_puts(b, "</th>");
 	}
 	dp_sbuf_puts(b, "</tr></thead><tbody>\n");

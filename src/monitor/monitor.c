@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/check.h"
 #include "monitor/monitor.h"
 
 #define MAX_WORKERS 256
@@ -161,9 +160,9 @@ error_report(const char *domain, const struct dp_selection *sel, const char *why
 	if (rep == NULL)
 		return NULL;
 	rep->started = (int64_t)dp_now_wall();
-	for (size_t i = 0; dp_probes[i] != NULL; i++) {
+	for (size_t i = 0; dp_engine_check_id(i) != NULL; i++) {
 		if (sel->on[i])
-			(void)dp_results_add(&rep->results, dp_probes[i]->id, domain,
+			(void)dp_results_add(&rep->results, dp_engine_check_id(i), domain,
 			                     DP_STATUS_UNKNOWN, NULL, "no verdict: %s", why);
 	}
 	return rep;
@@ -573,7 +572,7 @@ serve(struct dp_monitor *m, struct pool *p, const struct args *a, int sfd)
 }
 
 static int
-run_monitor(const struct args *a, struct dp_config *cfg)
+run_monitor(const struct args *a, struct dp_config *cfg, const struct dp_monitor_http *http)
 {
 	static struct dp_monitor mon; /* reachable when runs are left behind at exit */
 	static struct pool pool;
@@ -594,7 +593,7 @@ run_monitor(const struct args *a, struct dp_config *cfg)
 	monitor_init(m);
 	g = gen_new(cfg, &err);
 	if (g == NULL || install_gen(m, g) != 0 ||
-	    dp_http_start(m, (const struct sockaddr *)&g->cfg->listen_addr, &httpd, &err) != 0) {
+	    http->start(m, (const struct sockaddr *)&g->cfg->listen_addr, &httpd, &err) != 0) {
 		dp_log(DP_LOG_ERROR, "monitor", "%s", err.msg[0] ? err.msg : "out of memory");
 		if (m->gen == NULL)
 			dp_gen_unref(g);
@@ -619,14 +618,14 @@ run_monitor(const struct args *a, struct dp_config *cfg)
 		fflush(NULL);
 		_exit(0);
 	}
-	dp_http_stop(httpd);
+	http->stop(httpd);
 	monitor_free(m);
 	dp_log(DP_LOG_INFO, "monitor", "stopped");
 	return 0;
 }
 
 int
-dp_monitor_main(int argc, char **argv)
+dp_monitor_main(int argc, char **argv, const struct dp_monitor_http *http)
 {
 	struct dp_config *cfg = NULL;
 	struct dp_err err = {0};
@@ -660,7 +659,7 @@ dp_monitor_main(int argc, char **argv)
 		return 3;
 	}
 	if (!a.check_only)
-		return run_monitor(&a, cfg);
+		return run_monitor(&a, cfg, http);
 	if (a.verbose > 0 && dp_config_print(stdout, cfg) != 0) {
 		dp_config_free(cfg);
 		return 3;

@@ -91,15 +91,13 @@ void dp_view_clear(struct dp_view *v);
 int dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selection *sel,
                      struct dp_report **out, struct dp_err *err) DP_WUR;
 
-/* ---- HTTP (http.c) ---- */
-
-/* Validate /probe's query: target must be a domain name (normalised into out), check an
- * optional check id. Returns 0 or DP_EINVAL with a reason for the 400 body. */
-int dp_http_probe_args(const char *target, const char *check, char *out, size_t outsz,
-                       struct dp_selection *sel, struct dp_err *err) DP_WUR;
+/* The HTTP front end, given by the caller (src/cli/main.c passes src/http's), so that the
+ * monitor never includes the layer above it. start returns 0 or DP_E* with err set. */
 struct MHD_Daemon;
-int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
-                  struct dp_err *err) DP_WUR;
-void dp_http_stop(struct MHD_Daemon *d);
-/* The status page for a view, into b. */
-void dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v);
+struct dp_monitor_http {
+	int (*start)(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
+		     struct dp_err *err);
+	void (*stop)(struct MHD_Daemon *d);
+};
+/* argv[0] is "monitor"; returns the process exit code. */
+int dp_monitor_main(int argc, char **argv, const struct dp_monitor_http *http);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsprobe/probe.h"
 #include "dnsprobe/result.h"
 
 static const char *
@@ -158,15 +157,15 @@ group_order(const struct dp_report *r, const char **ids, size_t max)
 static void
 put_group(FILE *f, const struct dp_report *r, const char *id, const struct dp_render_opts *o)
 {
-	const struct dp_probe *p = dp_probe_find(id);
+	const char *title = dp_report_title(r, id);
 	size_t have = 0;
 
 	for (size_t i = 0; i < r->results.n; i++)
 		have += strcmp(r->results.v[i].id, id) == 0;
 	if (have == 0)
 		return; /* a check with nothing to say, e.g. resolver.agreement without --resolver */
-	fprintf(f, "\n%s%s%s%s%s\n", o->colour ? "\033[1m" : "", id, p ? " — " : "",
-		p ? p->title : "", o->colour ? "\033[0m" : "");
+	fprintf(f, "\n%s%s%s%s%s\n", o->colour ? "\033[1m" : "", id, title ? " — " : "",
+		title ? title : "", o->colour ? "\033[0m" : "");
 	/* Worst first within the group, keeping the check's order otherwise. */
 	for (int rank = 3; rank >= 0; rank--) {
 		for (size_t i = 0; i < r->results.n; i++) {

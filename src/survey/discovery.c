@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "base/parallel.h"
-#include "engine/engine.h"
+#include "survey/survey.h"
 
 #define DP_NAME_MAX 256
 
