@@ -60,6 +60,10 @@ void dp_log_set_level(enum dp_log_level l);
 /* One key=value line to stderr: ts=… level=… group=… msg="…". Never clobbers errno. fmt gives the
  * message text (quoted and escaped by dp_log) — put extra key=value pairs through dp_logkv. */
 void dp_log(enum dp_log_level l, const char *group, const char *fmt, ...) DP_PRINTF(3, 4);
+/* "<3>", "<4>", "<6>", "<7>" (sd-daemon(3) priority prefixes for error, warn, info, debug) when
+ * stderr is the systemd journal (JOURNAL_STREAM names stderr's device:inode), else "". Every log
+ * line starts with it, so `journalctl -p err` shows errors. */
+const char *dp_log_prefix(enum dp_log_level l);
 /* Like dp_log, with err=strerror(errno) appended. */
 void dp_log_errno(enum dp_log_level l, const char *group, const char *fmt, ...) DP_PRINTF(3, 4);
 

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dnsprobe/common.h"
 
@@ -134,6 +137,42 @@ dp_fput_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static bool on_journal;
+static pthread_once_t journal_once = PTHREAD_ONCE_INIT;
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE for a service whose stderr is the journal; a process
+ * whose stderr was redirected since (a pipe, a file) must not prefix (sd_journal_stream_fd(3)). */
+static void
+journal_detect(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (js == NULL || fstat(STDERR_FILENO, &st) != 0)
+		return;
+	dev = strtoull(js, &end, 10);
+	if (end == js || *end != ':')
+		return;
+	js = end + 1;
+	ino = strtoull(js, &end, 10);
+	if (end == js || *end != '\0')
+		return;
+	on_journal = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+const char *
+dp_log_prefix(enum dp_log_level l)
+{
+	static const char *const p[] = {"<3>", "<4>", "<6>", "<7>"};
+
+	(void)pthread_once(&journal_once, journal_detect);
+	if (!on_journal || (unsigned)l > DP_LOG_DEBUG)
+		return "";
+	return p[l];
+}
+
 static void
 vlog(enum dp_log_level l, const char *group, const char *errstr, const char *fmt, va_list ap)
 {
@@ -146,7 +185,8 @@ vlog(enum dp_log_level l, const char *group, const char *errstr, const char *fmt
 		dp_strlcpy(msg, "(unprintable)", sizeof(msg));
 	dp_time_rfc3339((int64_t)time(NULL), ts, sizeof(ts));
 	flockfile(stderr);
-	fprintf(stderr, "ts=%s level=%s group=%s msg=", ts, dp_log_level_str(l), group);
+	fprintf(stderr, "%sts=%s level=%s group=%s msg=", dp_log_prefix(l), ts, dp_log_level_str(l),
+		group);
 	dp_fput_quoted(stderr, msg);
 	if (errstr != NULL) {
 		fputs(" err=", stderr);

@@ -75,12 +75,16 @@ put_val(FILE *f, const char *s)
 static void
 log_change(const char *domain, const struct dp_result *r, const char *from)
 {
+	/* A change to CRITICAL is an error for the journal (`journalctl -p err`), to OK info. */
+	enum dp_log_level l = r->status == DP_STATUS_OK         ? DP_LOG_INFO
+	                      : r->status == DP_STATUS_CRITICAL ? DP_LOG_ERROR
+	                                                        : DP_LOG_WARN;
 	char ts[32];
 
 	dp_time_rfc3339((int64_t)time(NULL), ts, sizeof(ts));
 	flockfile(stderr);
-	fprintf(stderr, "ts=%s level=%s group=state domain=", ts,
-	        r->status == DP_STATUS_OK ? "info" : "warn");
+	fprintf(stderr, "%sts=%s level=%s group=state domain=", dp_log_prefix(l), ts,
+	        dp_log_level_str(l));
 	put_val(stderr, domain);
 	fputs(" check=", stderr);
 	put_val(stderr, r->id);
