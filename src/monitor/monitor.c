@@ -632,7 +632,7 @@ dp_monitor_main(int argc, char **argv, const struct dp_monitor_http *http)
 	struct args a;
 
 	if (parse_args(argc, argv, &a, &err) != 0) {
-		fprintf(stderr, "dnsprobe monitor: %s\n", err.msg);
+		fprintf(stderr, "%sdnsprobe monitor: %s\n", dp_log_prefix(DP_LOG_ERROR), err.msg);
 		return 3;
 	}
 	if (a.help) {
@@ -655,7 +655,7 @@ dp_monitor_main(int argc, char **argv, const struct dp_monitor_http *http)
 		return 0;
 	}
 	if (load(&a, &cfg, &err) != 0) {
-		fprintf(stderr, "dnsprobe monitor: %s\n", err.msg);
+		fprintf(stderr, "%sdnsprobe monitor: %s\n", dp_log_prefix(DP_LOG_ERROR), err.msg);
 		return 3;
 	}
 	if (!a.check_only)
