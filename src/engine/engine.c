@@ -11,7 +11,6 @@
 #include "engine/engine.h"
 
 /* Seconds a check may run past its deadline before the report goes out without it. */
-#define DP_OVERRUN_GRACE 2.0
 
 static size_t
 probe_count(void)

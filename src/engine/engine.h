@@ -19,6 +19,10 @@ struct dp_selection {
 int dp_selection_parse(struct dp_selection *sel, const char *only, const char *skip,
 		       struct dp_err *err) DP_WUR;
 
+/* Seconds a check may run past the run's deadline before the report goes out without it: a run
+ * given timeout_s takes at most timeout_s + DP_OVERRUN_GRACE. */
+#define DP_OVERRUN_GRACE 2.0
+
 /* Resolvers shared by runs (the monitor keeps them across runs). A check that overruns its
  * deadline is left running detached; `live` counts such threads so that dp_engine_clear can wait
  * for them before the resolvers (and the caller's options they read) go away. */

@@ -2,6 +2,8 @@
  * check now under a concurrency bound, /healthz; GET and HEAD only. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -128,30 +130,117 @@ h_healthz(struct dp_monitor *m, struct MHD_Connection *c)
 	return reply_text(c, MHD_HTTP_OK, "ok");
 }
 
+/* blackbox_exporter's two series (its names, so dashboards and alerts made for it work):
+ * probe_success 1 when the run reached a verdict and the domain is OK or WARNING (no CRITICAL, no
+ * UNKNOWN result), probe_duration_seconds the wall time of the run. */
+static void
+probe_series(struct dp_sbuf *b, bool success, double seconds)
+{
+	dp_sbuf_printf(b,
+	               "# HELP probe_success 1 when the run reached a verdict and no result is "
+	               "CRITICAL or UNKNOWN.\n# TYPE probe_success gauge\nprobe_success %d\n"
+	               "# HELP probe_duration_seconds Wall time of the probe's run.\n"
+	               "# TYPE probe_duration_seconds gauge\nprobe_duration_seconds %.6f\n",
+	               success ? 1 : 0, seconds);
+}
+
+/* &debug=true: what blackbox_exporter users read when a probe fails — the run's report with
+ * every detail (the text report at -vv), then the metrics a scrape would have received. */
+static enum MHD_Result
+probe_debug(struct MHD_Connection *c, const char *target, const struct dp_report *rep,
+            const char *why, struct dp_sbuf *metrics)
+{
+	struct dp_render_opts ro = {.verbose = 2, .colour = false};
+	struct dp_sbuf b;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	dp_sbuf_init(&b, BODY_MAX);
+	dp_sbuf_printf(&b, "Probe of %s:\n", target);
+	if (why != NULL)
+		dp_sbuf_printf(&b, "no verdict: %s\n", why);
+	f = rep != NULL ? open_memstream(&txt, &len) : NULL;
+	if (f != NULL) {
+		(void)!dp_render_text(f, rep, &ro);
+		fclose(f);
+		dp_sbuf_puts(&b, "\nReport:\n");
+		dp_sbuf_put(&b, txt, len);
+	}
+	free(txt);
+	dp_sbuf_puts(&b, "\n\nMetrics that would have been returned:\n");
+	if (metrics->p != NULL)
+		dp_sbuf_put(&b, metrics->p, metrics->len);
+	return reply_sbuf(c, CT_TEXT, &b);
+}
+
 static enum MHD_Result
 probe_run(struct dp_monitor *m, struct MHD_Connection *c, const char *target,
-          const struct dp_selection *sel)
+          const struct dp_selection *sel, double budget, bool debug)
 {
 	struct dp_report *rep = NULL;
 	struct dp_err err = {0};
-	struct dp_metrics_domain d = {.domain = target, .runs = 1};
+	struct dp_metrics_domain d = {.domain = target};
+	struct dp_probe_count cnt = {0};
 	struct dp_sbuf b;
-	int rc = dp_monitor_probe(m, target, sel, &rep, &err);
+	double t0 = dp_now_mono();
+	int rc = dp_monitor_probe(m, target, sel, budget, &rep, &cnt, &err);
+	enum dp_status st;
+	enum MHD_Result ret;
 
 	if (rc == DP_ENOTFOUND)
 		return reply_text(c, MHD_HTTP_FORBIDDEN, err.msg);
+	dp_sbuf_init(&b, BODY_MAX);
 	if (rc != 0) {
-		/* No verdict: the scrape fails visibly rather than exporting nothing. */
+		/* No verdict: probe_success 0 (as blackbox_exporter reports a failed probe), the
+		 * reason in the log and in &debug=true. */
 		dp_log(DP_LOG_ERROR, "probe", "%s: %s", target, err.msg);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+		probe_series(&b, false, dp_now_mono() - t0);
+		ret = debug ? probe_debug(c, target, NULL, err.msg, &b) : reply_sbuf(c, CT_METRICS, &b);
+		if (debug)
+			dp_sbuf_clear(&b);
+		return ret;
 	}
+	/* Counters count this target's /probe runs since the monitor started (configured domains;
+	 * for other targets they are left out, since a count restarting at 1 means nothing). */
 	d.rep = rep;
 	d.finished = dp_now_wall();
-	dp_sbuf_init(&b, BODY_MAX);
-	rc = dp_metrics_render(&b, &d, 1, NULL);
+	d.runs = cnt.runs;
+	d.errors = cnt.errors;
+	d.no_counters = !cnt.known;
+	(void)!dp_metrics_render(&b, &d, 1, NULL);
+	st = dp_report_status(rep);
+	probe_series(&b, st == DP_STATUS_OK || st == DP_STATUS_WARNING, dp_now_mono() - t0);
+	if (debug) {
+		ret = probe_debug(c, target, rep, NULL, &b);
+		dp_sbuf_clear(&b);
+	} else {
+		ret = reply_sbuf(c, CT_METRICS, &b);
+	}
 	dp_report_free(rep);
-	(void)rc;
-	return reply_sbuf(c, CT_METRICS, &b);
+	return ret;
+}
+
+/* X-Prometheus-Scrape-Timeout-Seconds: Prometheus's scrape timeout, so the run ends before the
+ * scraper gives up (less an offset for the response, as blackbox_exporter's timeout_offset).
+ * Returns 0 (budget 0 when absent) or DP_EINVAL for a value that is not a positive number. */
+static int
+scrape_budget(struct MHD_Connection *c, double *budget)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                            "X-Prometheus-Scrape-Timeout-Seconds");
+	char *end;
+	double v;
+
+	*budget = 0;
+	if (h == NULL)
+		return 0;
+	errno = 0;
+	v = strtod(h, &end);
+	if (end == h || *end != '\0' || errno != 0 || !(v > 0) || v > 86400)
+		return DP_EINVAL;
+	*budget = v - 0.5 > 0.5 ? v - 0.5 : 0.5;
+	return 0;
 }
 
 static enum MHD_Result
@@ -159,14 +248,25 @@ h_probe(struct dp_monitor *m, struct MHD_Connection *c)
 {
 	const char *target = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "target");
 	const char *check = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "check");
+	const char *dbg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "debug");
 	struct dp_selection sel;
 	struct dp_err err = {0};
 	char name[256];
 	unsigned limit;
+	double budget;
+	bool debug = false;
 	enum MHD_Result ret;
 
 	if (dp_http_probe_args(target, check, name, sizeof(name), &sel, &err) != 0)
 		return reply_text(c, MHD_HTTP_BAD_REQUEST, err.msg);
+	if (dbg != NULL) {
+		if (strcmp(dbg, "true") != 0 && strcmp(dbg, "false") != 0)
+			return reply_text(c, MHD_HTTP_BAD_REQUEST, "debug: true or false");
+		debug = strcmp(dbg, "true") == 0;
+	}
+	if (scrape_budget(c, &budget) != 0)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST,
+		                  "X-Prometheus-Scrape-Timeout-Seconds: not a positive number");
 	pthread_mutex_lock(&m->lock);
 	limit = m->gen->cfg->probe_concurrency;
 	pthread_mutex_unlock(&m->lock);
@@ -177,7 +277,7 @@ h_probe(struct dp_monitor *m, struct MHD_Connection *c)
 		return reply_text(c, MHD_HTTP_TOO_MANY_REQUESTS,
 		                  "every /probe slot is busy (probe_concurrency); retry later");
 	}
-	ret = probe_run(m, c, name, check != NULL ? &sel : NULL);
+	ret = probe_run(m, c, name, check != NULL ? &sel : NULL, budget, debug);
 	atomic_fetch_sub(&m->probes, 1);
 	return ret;
 }

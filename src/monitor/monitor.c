@@ -355,9 +355,28 @@ dp_view_clear(struct dp_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* Count a /probe run of a configured domain; fills cnt. */
+static void
+probe_count(struct dp_monitor *m, const char *target, bool failed, struct dp_probe_count *cnt)
+{
+	struct dp_mdomain *d;
+
+	pthread_mutex_lock(&m->lock);
+	d = find_dom(m->dom, m->ndom, target);
+	cnt->known = d != NULL;
+	if (d != NULL) {
+		d->probe_runs++;
+		d->probe_errors += failed;
+		cnt->runs = d->probe_runs;
+		cnt->errors = d->probe_errors;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 int
 dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selection *sel,
-                 struct dp_report **out, struct dp_err *err)
+                 double budget, struct dp_report **out, struct dp_probe_count *cnt,
+                 struct dp_err *err)
 {
 	const struct dp_config_domain *cd;
 	struct dp_selection dsel;
@@ -376,10 +395,15 @@ dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selec
 		                  target);
 	}
 	dp_config_domain_opts(g->cfg, cd, target, &o);
+	/* The run must end before the scraper gives up: its budget, less the engine's grace for
+	 * overrunning checks, bounds the run (at least 1 s). */
+	if (budget > 0 && budget - DP_OVERRUN_GRACE < o.timeout_s)
+		o.timeout_s = budget - DP_OVERRUN_GRACE >= 1 ? (int)(budget - DP_OVERRUN_GRACE) : 1;
 	rc = sel == NULL ? domain_selection(cd, &dsel, err) : 0;
 	if (rc == 0)
 		rc = dp_engine_run(&g->eng, &o, sel != NULL ? sel : &dsel, NULL, out, err);
 	dp_gen_unref(g);
+	probe_count(m, target, rc != 0, cnt);
 	return rc;
 }
 

@@ -57,6 +57,7 @@ struct dp_mdomain {
 	double due;                        /* monotonic */
 	bool running;
 	uint64_t runs, errors;
+	uint64_t probe_runs, probe_errors; /* /probe requests for this domain since start */
 };
 
 struct dp_monitor {
@@ -87,9 +88,17 @@ struct dp_view {
 int dp_monitor_view(struct dp_monitor *m, struct dp_view *v) DP_WUR;
 void dp_view_clear(struct dp_view *v);
 
-/* /probe: one run now for target (not touching the schedule or its state). */
+/* /probe's counters for one target: runs and runs without a verdict since the monitor started
+ * (configured domains only; known is false for other targets, whose counters are not exported). */
+struct dp_probe_count {
+	bool known;
+	uint64_t runs, errors;
+};
+/* /probe: one run now for target (not touching the schedule or its state), within budget seconds
+ * of wall time when budget > 0 (the scrape's timeout; else the domain's `timeout`). */
 int dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selection *sel,
-                     struct dp_report **out, struct dp_err *err) DP_WUR;
+                     double budget, struct dp_report **out, struct dp_probe_count *cnt,
+                     struct dp_err *err) DP_WUR;
 
 /* The HTTP front end, given by the caller (src/cli/main.c passes src/http's), so that the
  * monitor never includes the layer above it. start returns 0 or DP_E* with err set. */

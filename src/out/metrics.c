@@ -296,14 +296,16 @@ counter_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		const char *l[] = {"domain", v[k].domain, NULL};
 
-		sample(b, "dnsprobe_check_runs_total", (double)v[k].runs, l);
+		if (!v[k].no_counters)
+			sample(b, "dnsprobe_check_runs_total", (double)v[k].runs, l);
 	}
 	family(b, "dnsprobe_run_errors_total", "counter",
 	       "Runs that reached no verdict at all (no path to the root, no memory).");
 	for (size_t k = 0; k < n; k++) {
 		const char *l[] = {"domain", v[k].domain, NULL};
 
-		sample(b, "dnsprobe_run_errors_total", (double)v[k].errors, l);
+		if (!v[k].no_counters)
+			sample(b, "dnsprobe_run_errors_total", (double)v[k].errors, l);
 	}
 }
 

@@ -39,6 +39,7 @@ struct dp_metrics_domain {
 	double finished;             /* wall clock at the end of the last run; 0: none */
 	uint64_t runs;               /* runs finished */
 	uint64_t errors;             /* runs that reached no verdict */
+	bool no_counters;            /* leave this domain out of the counter families */
 };
 
 /* Process-wide series; NULL in /probe output. */

@@ -122,8 +122,25 @@ t_monitor() {
 	like "$(cat "$DP_TMP/body")" 'dnsprobe_check_status\{domain="glitter.kr",check="caa",subject="glitter.kr"\} 0' \
 		"/probe returns that run's caa status"
 	unlike "$(cat "$DP_TMP/body")" 'check="dnssec.chain"' "/probe&check= runs only that check"
+	like "$(cat "$DP_TMP/body")" '^probe_success 1$' "/probe: probe_success 1 for an OK run"
+	like "$(cat "$DP_TMP/body")" '^probe_duration_seconds [0-9]+\.[0-9]+$' "/probe: probe_duration_seconds"
+	like "$(cat "$DP_TMP/body")" '^dnsprobe_check_runs_total\{domain="glitter.kr"\} 1$' "/probe: its run counter counts /probe runs of the target (1)"
 	is "$(code "$URL/probe?target=glitter.kr")" 200 "/probe?target=glitter.kr: 200"
 	ok_desc "the /probe output passes promtool" promtool check metrics <"$DP_TMP/body"
+	like "$(cat "$DP_TMP/body")" '^dnsprobe_check_runs_total\{domain="glitter.kr"\} 2$' "/probe: … and a second /probe counts 2, not 1 again"
+	is "$(code "$URL/probe?target=glitter.kr&check=caa&debug=true")" 200 "/probe&debug=true: 200"
+	like "$(cat "$DP_TMP/body")" 'Report:' "debug: the run's report"
+	like "$(cat "$DP_TMP/body")" 'caa — ' "debug: … with the check's group"
+	like "$(cat "$DP_TMP/body")" 'Metrics that would have been returned:' "debug: … and the metrics"
+	like "$(cat "$DP_TMP/body")" 'probe_success 1' "debug: … including probe_success"
+	is "$(code "$URL/probe?target=glitter.kr&debug=maybe")" 400 "/probe&debug=maybe: 400"
+	is "$(code -H 'X-Prometheus-Scrape-Timeout-Seconds: soon' "$URL/probe?target=glitter.kr")" 400 \
+		"a scrape-timeout header that is not a number: 400"
+	t0=$(date +%s.%N)
+	is "$(code -H 'X-Prometheus-Scrape-Timeout-Seconds: 4.5' "$URL/probe?target=glitter.kr")" 200 \
+		"/probe with X-Prometheus-Scrape-Timeout-Seconds: 4.5: 200"
+	ok_desc "… answered within the scrape timeout" \
+		awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a < 4.5) }'
 	is "$(code "$URL/probe?target=evil.example")" 403 "/probe of a domain not configured: 403"
 	is "$(code "$URL/probe?target=bad..name")" 400 "/probe of a bad name: 400"
 	like "$(cat "$DP_TMP/body")" 'not a domain name' "the 400 says why"
