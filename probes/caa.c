@@ -56,11 +56,11 @@ record_json(const struct dp_caa *c, const char *error, json_t *records, json_t *
 static void
 describe(json_t *tags, char *buf, size_t bufsz)
 {
-	static const char *const order[] = {"issue", "issuewild", "iodef"};
+	static const char *const order[] = {"issue", "issuewild", "iodef", "issuemail", "issuevmc"};
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		json_t *list = json_object_get(tags, order[k]);
 		size_t i;
 		json_t *v;

@@ -62,8 +62,8 @@ txt_step(struct sts *s, bool *deployed)
 {
 	struct dp_lookup l = {0};
 	struct dp_err err = {0};
-	char name[300], str[TXT_CAP], shown[256], first[TXT_CAP] = "";
-	size_t len, flen = 0, n = 0;
+	char name[300], str[TXT_CAP], shown[256], first[TXT_CAP] = "", near[128] = "";
+	size_t len, flen = 0, n = 0, nnear = 0;
 	bool ok = false;
 
 	*deployed = false;
@@ -82,8 +82,13 @@ txt_step(struct sts *s, bool *deployed)
 		goto out;
 	}
 	for (size_t i = 0; i < l.nrdata; i++) {
-		if (dp_txt_join(l.rdata[i], l.rdlen[i], str, sizeof(str), &len, &err) != 0 ||
-		    !dp_sts_txt_is_sts(str, len))
+		enum dp_txt_kind k = DP_TXT_OTHER;
+
+		if (dp_txt_join(l.rdata[i], l.rdlen[i], str, sizeof(str), &len, &err) == 0)
+			k = dp_txt_classify(str, len, DP_STS_TXT_VERSION);
+		if (k == DP_TXT_NEAR && nnear++ == 0)
+			dp_text_printable(str, len, near, sizeof(near));
+		if (k != DP_TXT_RECORD)
 			continue;
 		if (n++ == 0) {
 			memcpy(first, str, len + 1);
@@ -91,6 +96,15 @@ txt_step(struct sts *s, bool *deployed)
 		}
 	}
 	json_object_set_new(s->d, "txt_records", json_integer((json_int_t)n));
+	if (nnear > 0)
+		json_object_set_new(s->d, "txt_discarded", json_integer((json_int_t)nnear));
+	/* RFC 8461 §3.1: records not beginning with "v=STSv1;" are discarded, so a bare "v=STSv1"
+	 * or one without the ';' is no policy at all: say so rather than "not deployed". */
+	if (n == 0 && nnear > 0)
+		fail(s, DP_STATUS_WARNING,
+		     "%s TXT \"%s\" does not begin with \"v=STSv1;\": senders discard it, MTA-STS is "
+		     "not in effect (RFC 8461 §3.1)",
+		     name, near);
 	if (n == 0)
 		goto out;
 	*deployed = true;

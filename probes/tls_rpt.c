@@ -15,7 +15,9 @@
 
 /* The v=TLSRPTv1 records of a TXT answer (others ignored, RFC 8460 §3). */
 struct found {
-	size_t n;           /* records that begin with v=TLSRPTv1 */
+	size_t n;           /* records that begin with "v=TLSRPTv1" *WSP ";" */
+	size_t nnear;       /* near misses, discarded by senders (bare "v=TLSRPTv1", ...) */
+	char near[128];     /* the first of them, printable */
 	char text[TXT_CAP]; /* the first of them */
 	size_t len;
 	size_t nbroken; /* TXT rdata that could not be joined */
@@ -33,8 +35,16 @@ scan(const struct dp_lookup *l, struct found *f)
 			f->nbroken++;
 			continue;
 		}
-		if (!dp_tlsrpt_is_tlsrpt(s, len))
+		switch (dp_txt_classify(s, len, DP_TLSRPT_VERSION)) {
+		case DP_TXT_RECORD:
+			break;
+		case DP_TXT_NEAR:
+			if (f->nnear++ == 0)
+				dp_text_printable(s, len, f->near, sizeof(f->near));
 			continue;
+		case DP_TXT_OTHER:
+			continue;
+		}
 		if (f->n++ == 0) {
 			memcpy(f->text, s, len + 1);
 			f->len = len;
@@ -143,7 +153,15 @@ verdict(const struct dp_ctx *ctx, const struct dp_lookup *l, const char *name,
 	scan(l, f);
 	d = json_pack("{s:s, s:i, s:s}", "name", name, "records", (json_int_t)f->n, "security",
 	              dp_sec_str(l->sec));
-	if (f->n == 0) {
+	if (f->nnear > 0)
+		json_object_set_new(d, "discarded", json_integer((json_int_t)f->nnear));
+	if (f->n == 0 && f->nnear > 0) {
+		/* RFC 8460 §3: records not beginning with "v=TLSRPTv1;" are discarded. */
+		dp_snprintf(shown, sizeof(shown),
+		            "\"%s\" does not begin with \"v=TLSRPTv1;\" and is discarded (RFC 8460 §3)",
+		            f->near);
+		rc = missing(ctx, out, d, name, shown, DP_STATUS_WARNING);
+	} else if (f->n == 0) {
 		rc = missing(ctx, out, d, name, "no v=TLSRPTv1 record", DP_STATUS_OK);
 	} else if (f->n > 1) {
 		/* RFC 8460 §3: with more than one record senders assume there is none. */
@@ -161,6 +179,7 @@ verdict(const struct dp_ctx *ctx, const struct dp_lookup *l, const char *name,
 	} else {
 		json_object_set_new(d, "record", json_string(f->text));
 		json_object_set_new(d, "rua", rua_json(&t));
+		json_object_set_new(d, "rua_fields", json_integer((json_int_t)t.nrua_fields));
 		rc = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_OK, d,
 		                    "%s: reports go to %s%s", name, t.rua[0].uri,
 		                    t.nrua > 1 ? " and more" : "")

@@ -4,6 +4,7 @@
 #include "dns/txt.h"
 
 #include <string.h>
+#include <strings.h>
 
 int
 dp_txt_join(const uint8_t *rdata, size_t len, char *out, size_t outsz, size_t *outlen,
@@ -100,4 +101,43 @@ dp_ldh_domain_valid(const char *s, size_t len)
 			return false;
 	}
 	return label > 0 && s[len - 1] != '-';
+}
+
+const char *
+dp_txt_kind_str(enum dp_txt_kind k)
+{
+	switch (k) {
+	case DP_TXT_NEAR:
+		return "discarded";
+	case DP_TXT_RECORD:
+		return "record";
+	case DP_TXT_OTHER:
+		break;
+	}
+	return "other";
+}
+
+enum dp_txt_kind
+dp_txt_classify(const char *s, size_t len, const char *version)
+{
+	size_t n = strlen(version);
+	size_t i = 0;
+
+	if (len >= n && memcmp(s, version, n) == 0) {
+		i = n;
+		while (i < len && dp_abnf_wsp((unsigned char)s[i]))
+			i++;
+		if (i < len && s[i] == ';')
+			return DP_TXT_RECORD;
+	}
+	/* Near misses: leading WSP, another case, no ';' after the version. */
+	i = 0;
+	while (i < len && dp_abnf_wsp((unsigned char)s[i]))
+		i++;
+	if (len - i < n || strncasecmp(s + i, version, n) != 0)
+		return DP_TXT_OTHER;
+	i += n;
+	if (i < len && (dp_abnf_alpha((unsigned char)s[i]) || dp_abnf_digit((unsigned char)s[i])))
+		return DP_TXT_OTHER; /* "v=STSv10": another version */
+	return DP_TXT_NEAR;
 }

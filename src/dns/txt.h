@@ -18,6 +18,22 @@ int dp_txt_join(const uint8_t *rdata, size_t len, char *out, size_t outsz, size_
  * Safe to hand to JSON and to one-line summaries. */
 char *dp_text_printable(const void *data, size_t len, char *out, size_t outsz);
 
+/* How a joined TXT string stands to a versioned record such as "v=STSv1" (RFC 8461 §3.1) or
+ * "v=TLSRPTv1" (RFC 8460 §3). */
+enum dp_txt_kind {
+	DP_TXT_OTHER = 0,  /* another record (SPF, "v=STSv2", ...): ignored */
+	DP_TXT_NEAR = 1,   /* meant as one (the version in any case, maybe after WSP), but it does not
+	                    * begin with VERSION *WSP ";": senders discard it before counting */
+	DP_TXT_RECORD = 2, /* begins with VERSION *WSP ";": a record that counts */
+};
+const char *dp_txt_kind_str(enum dp_txt_kind k);
+
+/* Classify s[0..len) against version (e.g. "v=STSv1"). Both RFCs discard records that do not
+ * "begin with" VERSION ";"; their ABNF allows WSP before the ';' (field-delim = *WSP ";" *WSP),
+ * and such a record counts here (RFC 8461 erratum 6285 notes the conflict; mox reads it so). A
+ * bare VERSION (no ';') is not a record: the ABNF needs 1*(delim field) after it. */
+enum dp_txt_kind dp_txt_classify(const char *s, size_t len, const char *version);
+
 /* ABNF helpers (RFC 5234 core rules) used by the record parsers. */
 static inline int
 dp_abnf_alpha(int c)

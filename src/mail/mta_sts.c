@@ -9,7 +9,7 @@
 
 #include "dns/txt.h"
 
-#define STS_VERSION "v=STSv1"
+#define STS_VERSION DP_STS_TXT_VERSION
 
 const char *
 dp_sts_mode_str(enum dp_sts_mode m)
@@ -28,11 +28,7 @@ dp_sts_mode_str(enum dp_sts_mode m)
 bool
 dp_sts_txt_is_sts(const char *s, size_t len)
 {
-	size_t n = strlen(STS_VERSION);
-
-	if (len < n || memcmp(s, STS_VERSION, n) != 0)
-		return false;
-	return len == n || s[n] == ';' || dp_abnf_wsp((unsigned char)s[n]);
+	return dp_txt_classify(s, len, STS_VERSION) == DP_TXT_RECORD;
 }
 
 /* sts-ext-name / tlsrpt-ext-name: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."). */
@@ -67,6 +63,26 @@ ext_value_valid(const char *s, size_t len)
 	return true;
 }
 
+/* sts-id value: 1*32(ALPHA / DIGIT). */
+static int
+txt_id(const char *v, size_t vlen, struct dp_sts_txt *out, struct dp_err *err)
+{
+	char shown[80];
+
+	if (vlen == 0 || vlen > DP_STS_ID_MAX)
+		return dp_err_set(err, DP_EPARSE, "id must be 1 to 32 letters or digits, not %zu bytes",
+		                  vlen);
+	for (size_t i = 0; i < vlen; i++) {
+		if (!dp_abnf_alpha((unsigned char)v[i]) && !dp_abnf_digit((unsigned char)v[i]))
+			return dp_err_set(err, DP_EPARSE,
+			                  "id \"%s\" has a character other than a letter or digit",
+			                  dp_text_printable(v, vlen, shown, sizeof(shown)));
+	}
+	memcpy(out->id, v, vlen);
+	out->id[vlen] = '\0';
+	return 0;
+}
+
 /* One field of the TXT record, s[0..len) without delimiters. */
 static int
 txt_field(const char *s, size_t len, struct dp_sts_txt *out, bool *have_id, struct dp_err *err)
@@ -74,37 +90,25 @@ txt_field(const char *s, size_t len, struct dp_sts_txt *out, bool *have_id, stru
 	const char *eq = memchr(s, '=', len);
 	char shown[80];
 	size_t nlen;
+	int rc;
 
 	if (eq == NULL)
 		return dp_err_set(err, DP_EPARSE, "field \"%s\" has no '='",
 		                  dp_text_printable(s, len, shown, sizeof(shown)));
 	nlen = (size_t)(eq - s);
-	if (nlen == 2 && memcmp(s, "id", 2) == 0) {
-		size_t vlen = len - 3;
-
-		if (*have_id)
-			return dp_err_set(err, DP_EPARSE, "more than one id field");
-		if (vlen == 0 || vlen > DP_STS_ID_MAX)
-			return dp_err_set(err, DP_EPARSE,
-			                  "id must be 1 to 32 letters or digits, not %zu bytes",
-			                  vlen);
-		for (size_t i = 0; i < vlen; i++) {
-			if (!dp_abnf_alpha((unsigned char)eq[1 + i]) &&
-			    !dp_abnf_digit((unsigned char)eq[1 + i]))
-				return dp_err_set(
-				    err, DP_EPARSE,
-				    "id \"%s\" has a character other than a letter or digit",
-				    dp_text_printable(eq + 1, vlen, shown, sizeof(shown)));
-		}
-		memcpy(out->id, eq + 1, vlen);
-		out->id[vlen] = '\0';
-		*have_id = true;
-		return 0;
+	if (nlen == 2 && memcmp(s, "id", 2) == 0 && !*have_id) {
+		rc = txt_id(eq + 1, len - 3, out, err);
+		*have_id = rc == 0;
+		return rc;
 	}
 	if (!ext_name_valid(s, nlen) || !ext_value_valid(eq + 1, len - nlen - 1))
 		return dp_err_set(err, DP_EPARSE, "malformed field \"%s\"",
 		                  dp_text_printable(s, len, shown, sizeof(shown)));
-	out->nextensions++;
+	/* RFC 8461 §3.2: a repeated non-mx field keeps its first value; a later "v=" too. */
+	if ((nlen == 2 && memcmp(s, "id", 2) == 0) || (nlen == 1 && s[0] == 'v'))
+		out->nignored++;
+	else
+		out->nextensions++;
 	return 0;
 }
 
@@ -127,7 +131,7 @@ dp_sts_txt_parse(const char *s, size_t len, struct dp_sts_txt *out, struct dp_er
 
 	memset(out, 0, sizeof(*out));
 	if (!dp_sts_txt_is_sts(s, len))
-		return dp_err_set(err, DP_EPARSE, "record does not begin with v=STSv1");
+		return dp_err_set(err, DP_EPARSE, "record does not begin with \"v=STSv1;\"");
 	/* sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim] */
 	i = n;
 	while (i < len) {
@@ -162,23 +166,51 @@ dp_sts_policy_clear(struct dp_sts_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* sts-policy-vchar: VCHAR or a UTF-8 byte of a multi-byte character (RFC 8461 §3.2). */
-static bool
-policy_vchar(int c)
+/* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at s (RFC 3629 §4 UTF8-2, UTF8-3,
+ * UTF8-4: no overlong forms, no surrogates, at most U+10FFFF), or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
 {
-	return (c >= 0x21 && c <= 0x7e) || c >= 0x80;
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4 || len < n)
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	}
+	return n;
 }
 
-/* sts-policy-ext-value: vchar [*(%x20 / vchar) vchar]. */
+/* sts-policy-ext-value: sts-policy-vchar [*(%x20 / sts-policy-vchar) sts-policy-vchar], where
+ * sts-policy-vchar = %x21-7E / UTF8-2 / UTF8-3 / UTF8-4 (RFC 8461 §3.2). */
 static bool
 policy_value_valid(const char *v, size_t len)
 {
-	if (len == 0 || !policy_vchar((unsigned char)v[0]) ||
-	    !policy_vchar((unsigned char)v[len - 1]))
+	const unsigned char *u = (const unsigned char *)v;
+
+	if (len == 0 || v[0] == ' ' || v[len - 1] == ' ')
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (v[i] != ' ' && !policy_vchar((unsigned char)v[i]))
+		size_t n;
+
+		if (u[i] >= 0x20 && u[i] <= 0x7e)
+			continue;
+		n = u[i] >= 0x80 ? utf8_seq(u + i, len - i) : 0;
+		if (n == 0)
 			return false;
+		i += n - 1;
 	}
 	return true;
 }
@@ -226,63 +258,84 @@ value_is(const char *v, size_t len, const char *lit)
 	return strlen(lit) == len && memcmp(v, lit, len) == 0;
 }
 
+/* sts-policy-mode-value = %s"testing" / %s"enforce" / %s"none" */
+static int
+policy_mode(struct dp_sts_policy *p, const char *v, size_t vlen, size_t line, struct dp_err *err)
+{
+	char shown[80];
+
+	if (value_is(v, vlen, "enforce"))
+		p->mode = DP_STS_MODE_ENFORCE;
+	else if (value_is(v, vlen, "testing"))
+		p->mode = DP_STS_MODE_TESTING;
+	else if (value_is(v, vlen, "none"))
+		p->mode = DP_STS_MODE_NONE;
+	else
+		return dp_err_set(err, DP_EPARSE,
+		                  "line %zu: mode \"%s\" is not enforce, testing or none", line,
+		                  dp_text_printable(v, vlen, shown, sizeof(shown)));
+	return 0;
+}
+
+/* sts-policy-max-age-value = 1*10(DIGIT), at most 31557600 (RFC 8461 §3.2). */
+static int
+policy_max_age(struct dp_sts_policy *p, const char *v, size_t vlen, size_t line,
+               struct dp_err *err)
+{
+	char shown[80];
+	char num[16];
+	uint64_t age = 0;
+	bool digits = vlen > 0 && vlen <= 10;
+
+	for (size_t i = 0; digits && i < vlen; i++)
+		digits = dp_abnf_digit((unsigned char)v[i]);
+	if (digits) {
+		memcpy(num, v, vlen);
+		num[vlen] = '\0';
+	}
+	if (!digits || dp_parse_u64(num, 0, DP_STS_MAX_AGE_MAX, &age) != 0)
+		return dp_err_set(err, DP_EPARSE,
+		                  "line %zu: max_age \"%s\" is not 0 to 31557600 seconds", line,
+		                  dp_text_printable(v, vlen, shown, sizeof(shown)));
+	p->max_age = (uint32_t)age;
+	return 0;
+}
+
 static int
 policy_field(struct dp_sts_policy *p, struct policy_seen *seen, const char *name, size_t nlen,
              const char *v, size_t vlen, size_t line, struct dp_err *err)
 {
 	char shown[80];
-	uint64_t age;
-	char num[16];
+	bool *once = NULL;
+	int rc = 0;
 
 	if (!policy_value_valid(v, vlen))
 		return dp_err_set(err, DP_EPARSE, "line %zu: empty or malformed value", line);
-	dp_text_printable(v, vlen, shown, sizeof(shown));
-	if (value_is(name, nlen, "version")) {
-		if (seen->version)
-			return dp_err_set(err, DP_EPARSE, "line %zu: second version field", line);
-		/* The caller already checked that line 1 is `version`. */
-		if (!value_is(v, vlen, "STSv1"))
-			return dp_err_set(err, DP_EPARSE, "line %zu: version \"%s\" is not STSv1",
-			                  line, shown);
-		seen->version = true;
-	} else if (value_is(name, nlen, "mode")) {
-		if (seen->mode)
-			return dp_err_set(err, DP_EPARSE, "line %zu: second mode field", line);
-		if (value_is(v, vlen, "enforce"))
-			p->mode = DP_STS_MODE_ENFORCE;
-		else if (value_is(v, vlen, "testing"))
-			p->mode = DP_STS_MODE_TESTING;
-		else if (value_is(v, vlen, "none"))
-			p->mode = DP_STS_MODE_NONE;
-		else
-			return dp_err_set(err, DP_EPARSE,
-			                  "line %zu: mode \"%s\" is not enforce, testing or none",
-			                  line, shown);
-		seen->mode = true;
-	} else if (value_is(name, nlen, "max_age")) {
-		/* sts-policy-max-age-value = 1*10(DIGIT), at most 31557600 */
-		if (seen->max_age)
-			return dp_err_set(err, DP_EPARSE, "line %zu: second max_age field", line);
-		for (size_t i = 0; i < vlen; i++) {
-			if (!dp_abnf_digit((unsigned char)v[i]))
-				vlen = 0;
-		}
-		if (vlen > 0 && vlen <= 10) {
-			memcpy(num, v, vlen);
-			num[vlen] = '\0';
-		}
-		if (vlen == 0 || vlen > 10 || dp_parse_u64(num, 0, DP_STS_MAX_AGE_MAX, &age) != 0)
-			return dp_err_set(err, DP_EPARSE,
-			                  "line %zu: max_age \"%s\" is not 0 to 31557600 seconds",
-			                  line, shown);
-		p->max_age = (uint32_t)age;
-		seen->max_age = true;
-	} else if (value_is(name, nlen, "mx")) {
+	if (value_is(name, nlen, "mx"))
 		return policy_add_mx(p, v, vlen, line, err);
-	} else {
-		p->nextensions++; /* RFC 8461 §3.2: unknown fields MUST be ignored */
+	if (value_is(name, nlen, "version"))
+		once = &seen->version;
+	else if (value_is(name, nlen, "mode"))
+		once = &seen->mode;
+	else if (value_is(name, nlen, "max_age"))
+		once = &seen->max_age;
+	if (once == NULL) {
+		p->nextensions++; /* RFC 8461 §3.2: unknown fields SHALL be ignored */
+		return 0;
 	}
-	return 0;
+	if (*once) {
+		p->nignored++; /* §3.2: a repeated non-mx field: all but the first ignored */
+		return 0;
+	}
+	if (once == &seen->version && !value_is(v, vlen, "STSv1"))
+		return dp_err_set(err, DP_EPARSE, "line %zu: version \"%s\" is not STSv1", line,
+		                  dp_text_printable(v, vlen, shown, sizeof(shown)));
+	if (once == &seen->mode)
+		rc = policy_mode(p, v, vlen, line, err);
+	else if (once == &seen->max_age)
+		rc = policy_max_age(p, v, vlen, line, err);
+	*once = rc == 0;
+	return rc;
 }
 
 /* One line without its terminator: name ":" *WSP value *WSP. */
@@ -303,8 +356,6 @@ policy_line(struct dp_sts_policy *p, struct policy_seen *seen, const char *s, si
 	if (!ext_name_valid(s, nlen))
 		return dp_err_set(err, DP_EPARSE, "line %zu: malformed field name \"%s\"", line,
 		                  dp_text_printable(s, nlen, shown, sizeof(shown)));
-	if (line == 1 && !value_is(s, nlen, "version"))
-		return dp_err_set(err, DP_EPARSE, "line 1 is not `version: STSv1`");
 	vstart = skip_wsp(s, len, nlen + 1);
 	vend = len;
 	while (vend > vstart && dp_abnf_wsp((unsigned char)s[vend - 1]))

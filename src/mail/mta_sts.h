@@ -13,19 +13,25 @@
 #define DP_STS_ID_MAX      32            /* RFC 8461 §3.1: 1*32(ALPHA / DIGIT) */
 #define DP_STS_MAX_AGE_MAX 31557600u     /* RFC 8461 §3.2: about one year */
 #define DP_STS_POLICY_CAP  (64u * 1024u) /* body size we fetch at most (RFC 8461 §3.3 leaves it) */
+#define DP_STS_TXT_VERSION "v=STSv1"      /* RFC 8461 §3.1 sts-version, case-sensitive */
 
-/* True when a joined TXT string is an MTA-STS record candidate: it begins with "v=STSv1" followed
- * by the end, WSP or ';' (RFC 8461 §3.1: other records are discarded before counting). */
+/* True when a joined TXT string is an MTA-STS record that counts: it begins with "v=STSv1" *WSP
+ * ";" (RFC 8461 §3.1: other records are discarded before counting; a bare "v=STSv1" is not a
+ * record). dp_txt_classify(s, len, DP_STS_TXT_VERSION) also tells near misses apart. */
 bool dp_sts_txt_is_sts(const char *s, size_t len);
 
 /* The `_mta-sts` TXT record (RFC 8461 §3.1). */
 struct dp_sts_txt {
 	char id[DP_STS_ID_MAX + 1];
 	size_t nextensions; /* sts-extension fields seen (tolerated) */
+	size_t nignored;    /* repeated fields ignored (a second id, a second v) */
 };
 
-/* Parse one joined TXT string strictly per the RFC 8461 §3.1 ABNF (v=STSv1 first, exactly one
- * id, extensions tolerated, field-delim = *WSP ";" *WSP). DP_EPARSE with the reason in err. */
+/* Parse one joined TXT string strictly per the RFC 8461 §3.1 ABNF (v=STSv1 first, an id,
+ * extensions tolerated, field-delim = *WSP ";" *WSP). A repeated id keeps its first value
+ * (RFC 8461 §3.2: "all entries except for the first SHALL be ignored"; mox applies that to the
+ * TXT record as well), the later ones must still be well-formed fields. DP_EPARSE with the
+ * reason in err. */
 int dp_sts_txt_parse(const char *s, size_t len, struct dp_sts_txt *out, struct dp_err *err) DP_WUR;
 
 enum dp_sts_mode {
@@ -42,13 +48,19 @@ struct dp_sts_policy {
 	char **mx;
 	size_t nmx;
 	size_t nextensions; /* unknown fields, ignored (RFC 8461 §3.2) */
+	size_t nignored;    /* repeats of version, mode or max_age, ignored (RFC 8461 §3.2) */
 	size_t nlines;
 	bool crlf; /* every line ended in CRLF (the RFC's SHOULD); LF alone is accepted */
 };
 
-/* Parse a policy body strictly per RFC 8461 §3.2: lines end in CRLF or LF; `version: STSv1`
- * first; `mode` enforce/testing/none, `max_age` 0-31557600 and `version` exactly once; one or
- * more `mx` (none allowed with mode none); unknown fields ignored but must be well-formed.
+/* Parse a policy body strictly per the RFC 8461 §3.2 ABNF: lines end in CRLF or LF (the last
+ * terminator optional, no empty line, no other CR); fields in any order (sts-policy-record is a
+ * sequence of sts-policy-field, none of them required first); `version: STSv1`, `mode`
+ * enforce/testing/none and `max_age` 0-31557600 (1 to 10 digits) each required, the first of
+ * each deciding and later repeats ignored (§3.2: "all entries except for the first SHALL be
+ * ignored") though they must be well-formed lines; one or more `mx` ("*." Domain or Domain, none
+ * needed with mode none); names and keywords case-sensitive (RFC 7405 %s); unknown fields
+ * ignored but well-formed (UTF-8 allowed in their values).
  * On error (DP_EPARSE, DP_ENOMEM) err names the line; out is left empty. Free with
  * dp_sts_policy_clear. */
 int dp_sts_policy_parse(const char *body, size_t len, struct dp_sts_policy *out,

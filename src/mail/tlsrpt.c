@@ -7,8 +7,9 @@
 #include <strings.h>
 
 #include "dns/txt.h"
+#include "dns/uri.h"
 
-#define TLSRPT_VERSION "v=TLSRPTv1"
+#define TLSRPT_VERSION DP_TLSRPT_VERSION
 
 const char *
 dp_tlsrpt_scheme_str(enum dp_tlsrpt_scheme s)
@@ -19,95 +20,32 @@ dp_tlsrpt_scheme_str(enum dp_tlsrpt_scheme s)
 bool
 dp_tlsrpt_is_tlsrpt(const char *s, size_t len)
 {
-	size_t n = strlen(TLSRPT_VERSION);
-
-	if (len < n || memcmp(s, TLSRPT_VERSION, n) != 0)
-		return false;
-	return len == n || s[n] == ';' || dp_abnf_wsp((unsigned char)s[n]);
+	return dp_txt_classify(s, len, TLSRPT_VERSION) == DP_TXT_RECORD;
 }
 
-/* A URI character we accept in rua (RFC 3986 unreserved / reserved / '%'), minus ',' and ';'
- * which RFC 8460 §3 says must be percent-encoded inside a URI. */
-static bool
-uri_char(int c)
-{
-	if (dp_abnf_alpha(c) || dp_abnf_digit(c))
-		return true;
-	return c != '\0' && strchr("-._~:/?#[]@!$&'()*+=%", c) != NULL;
-}
-
-/* An addr-spec for mailto: local "@" domain, the domain a host name (RFC 6068, simplified). */
-static bool
-mailto_valid(const char *s, size_t len)
-{
-	const char *at = memchr(s, '@', len);
-	size_t llen;
-
-	if (at == NULL || at == s)
-		return false;
-	llen = (size_t)(at - s);
-	if (memchr(at + 1, '@', len - llen - 1) != NULL)
-		return false;
-	return dp_ldh_domain_valid(at + 1, len - llen - 1);
-}
-
-/* https://host[:port][/path...]: the authority a host name or bracketed address. */
-static bool
-https_valid(const char *s, size_t len)
-{
-	size_t i = 0;
-	size_t hlen;
-
-	if (len < 3 || memcmp(s, "//", 2) != 0)
-		return false;
-	s += 2;
-	len -= 2;
-	while (i < len && s[i] != '/' && s[i] != ':' && s[i] != '?' && s[i] != '#')
-		i++;
-	hlen = i;
-	if (hlen > 0 && s[0] == '[')
-		return memchr(s, ']', len) != NULL;
-	return dp_ldh_domain_valid(s, hlen);
-}
-
+/* tlsrpt-uri = URI, "mailto:" (RFC 6068) or "https:" (RFC 3986); ',', '!' and ';' MUST be
+ * percent-encoded (RFC 8460 §3). */
 static int
 one_uri(const char *u, size_t len, struct dp_tlsrpt *out, struct dp_err *err)
 {
-	struct dp_tlsrpt_rua *r;
+	enum dp_uri_scheme sch = dp_uri_scheme_of(u, len);
+	const char *why = NULL;
 	char shown[80];
-	const char *colon = memchr(u, ':', len);
-	size_t slen = colon != NULL ? (size_t)(colon - u) : 0;
-	bool ok = false;
 
 	dp_text_printable(u, len, shown, sizeof(shown));
-	for (size_t i = 0; i < len; i++) {
-		if (!uri_char((unsigned char)u[i]))
-			return dp_err_set(err, DP_EPARSE, "rua URI \"%s\" has a bad character",
-			                  shown);
-	}
+	if (sch != DP_URI_MAILTO && sch != DP_URI_HTTPS)
+		return dp_err_set(err, DP_EPARSE,
+		                  "rua URI \"%s\" is neither mailto: nor https: (RFC 8460 §3)", shown);
 	if (out->nrua >= DP_TLSRPT_MAX_RUA)
 		return dp_err_set(err, DP_EPARSE, "more than %d rua URIs", DP_TLSRPT_MAX_RUA);
 	if (len >= DP_TLSRPT_URI_MAX)
 		return dp_err_set(err, DP_EPARSE, "rua URI longer than %d bytes",
 		                  DP_TLSRPT_URI_MAX - 1);
-	r = &out->rua[out->nrua];
-	/* RFC 8460 §3: "mailto:" or "https:"; schemes compare case-insensitively (RFC 3986 §3.1).
-	 */
-	if (slen == 6 && strncasecmp(u, "mailto", 6) == 0) {
-		r->scheme = DP_TLSRPT_MAILTO;
-		ok = mailto_valid(colon + 1, len - 7);
-	} else if (slen == 5 && strncasecmp(u, "https", 5) == 0) {
-		r->scheme = DP_TLSRPT_HTTPS;
-		ok = https_valid(colon + 1, len - 6);
-	} else {
-		return dp_err_set(err, DP_EPARSE,
-		                  "rua URI \"%s\" is neither mailto: nor https: (RFC 8460 §3)",
-		                  shown);
-	}
-	if (!ok)
-		return dp_err_set(err, DP_EPARSE, "malformed rua URI \"%s\"", shown);
-	memcpy(r->uri, u, len);
-	r->uri[len] = '\0';
+	if (!dp_uri_valid(u, len, DP_URI_ENCODED_BANG_COMMA, &why))
+		return dp_err_set(err, DP_EPARSE, "malformed rua URI \"%s\": %s", shown, why);
+	out->rua[out->nrua].scheme = sch == DP_URI_HTTPS ? DP_TLSRPT_HTTPS : DP_TLSRPT_MAILTO;
+	memcpy(out->rua[out->nrua].uri, u, len);
+	out->rua[out->nrua].uri[len] = '\0';
 	out->nrua++;
 	return 0;
 }
@@ -188,13 +126,12 @@ int
 dp_tlsrpt_parse(const char *s, size_t len, struct dp_tlsrpt *out, struct dp_err *err)
 {
 	size_t i = strlen(TLSRPT_VERSION);
-	bool have_rua = false;
 	char shown[80];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!dp_tlsrpt_is_tlsrpt(s, len))
-		return dp_err_set(err, DP_EPARSE, "record does not begin with v=TLSRPTv1");
+		return dp_err_set(err, DP_EPARSE, "record does not begin with \"v=TLSRPTv1;\"");
 	/* tlsrpt-record = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim] */
 	while (i < len) {
 		size_t start, end, next;
@@ -211,12 +148,13 @@ dp_tlsrpt_parse(const char *s, size_t len, struct dp_tlsrpt *out, struct dp_err 
 		start = i;
 		end = field_end(s, len, i, &next);
 		if (end - start >= 4 && memcmp(s + start, "rua=", 4) == 0) {
-			if (have_rua)
-				return dp_err_set(err, DP_EPARSE, "more than one rua field");
+			/* tlsrpt-field = tlsrpt-rua / tlsrpt-extension may repeat: a second rua
+			 * field is grammatical, and RFC 8460 §3 has no "first one wins" rule
+			 * (unlike RFC 8461 §3.2), so its URIs join the first field's. */
 			rc = rua_value(s + start + 4, end - start - 4, out, err);
 			if (rc != 0)
 				return rc;
-			have_rua = true;
+			out->nrua_fields++;
 		} else if (extension_valid(s + start, end - start)) {
 			out->nextensions++;
 		} else {
@@ -226,7 +164,7 @@ dp_tlsrpt_parse(const char *s, size_t len, struct dp_tlsrpt *out, struct dp_err 
 		}
 		i = next;
 	}
-	if (!have_rua)
+	if (out->nrua_fields == 0)
 		return dp_err_set(err, DP_EPARSE, "no rua field (RFC 8460 §3: required)");
 	return 0;
 }

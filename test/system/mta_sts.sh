@@ -93,6 +93,19 @@ t_two_txt() {
 	policy_critical mta-sts-two-txt '^2 v=STSv1 TXT records at _mta-sts\.glitter\.kr'
 }
 
+t_near_miss() {
+	dp_check --only "$ONLY" glitter.kr
+	is "$DP_RC" 0 "txt-near-miss: exit 0 (a bare v=STSv1 / v=TLSRPTv1 is not a second record)"
+	is "$(status_of mta_sts.policy '^glitter\.kr$')" OK "txt-near-miss: mta_sts.policy OK"
+	is "$(policy_detail txt_records)" 1 "txt-near-miss: one v=STSv1; record counted"
+	is "$(policy_detail txt_discarded)" 1 "txt-near-miss: the bare v=STSv1 discarded"
+	is "$(status_of tls_rpt)" OK "txt-near-miss: tls_rpt OK"
+	is "$(jqr '.checks[]|select(.id=="tls_rpt")|.details.records')" 1 \
+		"txt-near-miss: one v=TLSRPTv1; record counted"
+	is "$(jqr '.checks[]|select(.id=="tls_rpt")|.details.discarded')" 1 \
+		"txt-near-miss: the bare v=TLSRPTv1 discarded"
+}
+
 t_mx_mismatch() {
 	dp_check --only "$ONLY" glitter.kr
 	policy_critical mta-sts-mx-mismatch 'MX mail\.glitter\.kr matches no mx pattern .*mx\.other\.example'
@@ -146,6 +159,7 @@ scenario t_content_type --fault mta-sts-content-type
 scenario t_oversized --fault mta-sts-oversized
 scenario t_bad_cert --fault mta-sts-bad-cert
 scenario t_two_txt --fault mta-sts-two-txt
+scenario t_near_miss --fault txt-near-miss
 scenario t_mx_mismatch --fault mta-sts-mx-mismatch
 scenario t_testing_mismatch --fault mta-sts-testing-mismatch
 scenario t_cert_expired --fault cert-expired

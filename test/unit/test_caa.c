@@ -69,7 +69,18 @@ test_valid(void **state)
 	assert_true(c.critical);
 	assert_non_null(strstr(c.warning, "critical"));
 	assert_int_equal(parse(1, "issue", "ca.example.net", &c, &err), 0);
+	assert_non_null(strstr(c.warning, "value 1"));
+	assert_int_equal(parse(2, "issue", "ca.example.net", &c, &err), 0);
 	assert_non_null(strstr(c.warning, "reserved"));
+	/* RFC 8657 parameters, RFC 9495 issuemail. */
+	assert_int_equal(parse(0, "issue", "ca.example; validationmethods=x,; accounturi=u", &c, &err),
+	                 0);
+	assert_non_null(strstr(c.warning, "validationmethods"));
+	assert_non_null(strstr(c.warning, "accounturi"));
+	assert_int_equal(parse(0, "issuemail", "ca.example; account=1", &c, &err), 0);
+	assert_int_equal(c.kind, DP_CAA_ISSUEMAIL);
+	assert_string_equal(c.issuer, "ca.example");
+	assert_string_equal(dp_caa_kind_str(DP_CAA_ISSUEVMC), "issuevmc");
 	assert_int_equal(parse(0, "abcdefghijklmnop", "x", &c, &err), 0);
 	assert_non_null(strstr(c.warning, "15"));
 	/* Critical known tags are fine. */
@@ -99,9 +110,13 @@ test_hostile(void **state)
 	    {"issue", "ca.example.net; a=\x01", "expected ';'"},
 	    {"issue", "\xc3\xa9.example", "not a domain"},
 	    {"iodef", "ftp://x", "not a mailto"},
-	    {"iodef", "mailto:", "not a mailto"},
+	    {"iodef", "mailto:", "names no address"},
+	    {"iodef", "http://", "no host"},
+	    {"iodef", "https:x.example", "no //host"},
+	    {"iodef", "mailto:x", "local@domain"},
 	    {"iodef", "security@glitter.kr", "not a mailto"},
-	    {"iodef", "mailto:a b@c", "not a URL"},
+	    {"iodef", "mailto:a b@c", "percent-encoded"},
+	    {"issue", "%%%%%", "no CA may issue"},
 	    {"iodef", "", "not a mailto"},
 	};
 	static const uint8_t short1[] = {0};

@@ -37,6 +37,13 @@ test_txt_valid(void **state)
 	assert_int_equal(t.nextensions, 1);
 	assert_int_equal(txt("v=STSv1; id=0123456789abcdef0123456789ABCDEF", &t), 0);
 	assert_int_equal(strlen(t.id), 32);
+	/* RFC 8461 §3.2: a repeated field keeps its first value; the repeat must be well-formed. */
+	assert_int_equal(txt("v=STSv1; id=abc; id=def; v=STSv9", &t), 0);
+	assert_string_equal(t.id, "abc");
+	assert_int_equal(t.nignored, 2);
+	assert_int_equal(t.nextensions, 0);
+	assert_int_not_equal(txt("v=STSv1; id=abc; id=d;e", &t), 0);
+	assert_int_not_equal(txt("v=STSv1; id=a-b; id=abc", &t), 0); /* the first one decides */
 }
 
 static void
@@ -54,7 +61,6 @@ test_txt_hostile(void **state)
 	    "v=STSv1; id=",                                       /* empty id */
 	    "v=STSv1; id=0123456789abcdef0123456789ABCDEFx",      /* 33 */
 	    "v=STSv1; id=ab-c",                                   /* hyphen */
-	    "v=STSv1; id=abc; id=def",                            /* two ids */
 	    "v=STSv1; id=abc def",                                /* space in value */
 	    "v=STSv1 id=abc",                                     /* no ';' */
 	    "v=STSv1;; id=abc",                                   /* empty field */
@@ -84,14 +90,38 @@ test_txt_hostile(void **state)
 static void
 test_is_sts(void **state)
 {
+	static const struct {
+		const char *s;
+		enum dp_txt_kind kind;
+	} cases[] = {
+	    {"v=STSv1;id=1", DP_TXT_RECORD},
+	    {"v=STSv1 ;", DP_TXT_RECORD},
+	    {"v=STSv1\t \t;", DP_TXT_RECORD},
+	    {"v=STSv1", DP_TXT_NEAR}, /* no ';': not a record (RFC 8461 §3.1 ABNF) */
+	    {"v=STSv1 id=1", DP_TXT_NEAR},
+	    {"v=STSv1,id=1", DP_TXT_NEAR},
+	    {"V=STSv1; id=1", DP_TXT_NEAR},
+	    {"v=stsv1; id=1", DP_TXT_NEAR},
+	    {"  v=STSv1; id=1", DP_TXT_NEAR},
+	    {"v=STSv10;", DP_TXT_OTHER},
+	    {"v=STSv2; id=1", DP_TXT_OTHER},
+	    {"v=spf1 -all", DP_TXT_OTHER},
+	    {"v=STS", DP_TXT_OTHER},
+	    {"", DP_TXT_OTHER},
+	};
+
 	(void)state;
-	assert_true(dp_sts_txt_is_sts("v=STSv1", 7));
-	assert_true(dp_sts_txt_is_sts("v=STSv1;id=1", 12));
-	assert_true(dp_sts_txt_is_sts("v=STSv1 ;", 9));
-	assert_false(dp_sts_txt_is_sts("v=STSv10;", 9));
-	assert_false(dp_sts_txt_is_sts("v=spf1 -all", 11));
-	assert_false(dp_sts_txt_is_sts("v=STS", 5));
-	assert_false(dp_sts_txt_is_sts("", 0));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].s);
+		enum dp_txt_kind k = dp_txt_classify(cases[i].s, n, DP_STS_TXT_VERSION);
+
+		if (k != cases[i].kind)
+			fail_msg("\"%s\": %s, not %s", cases[i].s, dp_txt_kind_str(k),
+			         dp_txt_kind_str(cases[i].kind));
+		assert_int_equal(dp_sts_txt_is_sts(cases[i].s, n), k == DP_TXT_RECORD);
+	}
+	assert_string_equal(dp_txt_kind_str(DP_TXT_NEAR), "discarded");
+	assert_int_equal(dp_txt_classify("v=TLSRPTv1 ;rua=x", 17, "v=TLSRPTv1"), DP_TXT_RECORD);
 }
 
 static int
@@ -136,6 +166,16 @@ test_policy_valid(void **state)
 	assert_int_equal(p.max_age, 31557600);
 	assert_string_equal(dp_sts_mode_str(p.mode), "none");
 	dp_sts_policy_clear(&p);
+	/* Any order; repeats of non-mx fields keep the first value (RFC 8461 §3.2). */
+	assert_int_equal(policy("max_age: 7\nmode: testing\nmx: a.kr\nversion: STSv1\n"
+	                        "mode: enforce\nmax_age: 8\nversion: STSv2\n",
+	                        &p, &err),
+	                 0);
+	assert_int_equal(p.mode, DP_STS_MODE_TESTING);
+	assert_int_equal(p.max_age, 7);
+	assert_int_equal(p.nignored, 3);
+	assert_int_equal(p.nextensions, 0);
+	dp_sts_policy_clear(&p);
 	/* Extension values may carry UTF-8. */
 	assert_int_equal(policy("version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n"
 	                        "note: caf\xc3\xa9\n",
@@ -152,13 +192,12 @@ test_policy_hostile(void **state)
 		const char *reason;
 	} bad[] = {
 	    {"", "empty"},
-	    {"mode: enforce\nversion: STSv1\nmx: a.kr\nmax_age: 1\n", "line 1"},
 	    {"version: STSv2\nmode: enforce\nmx: a.kr\nmax_age: 1\n", "STSv1"},
 	    {"version: STSv1\nmode: Enforce\nmx: a.kr\nmax_age: 1\n", "mode"},
-	    {"version: STSv1\nmode: enforce\nmode: testing\nmx: a.kr\nmax_age: 1\n", "second mode"},
-	    {"version: STSv1\nversion: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n",
-	     "second version"},
-	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nmax_age: 2\n", "second max_age"},
+	    {"version: STSv2\nversion: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\n", "STSv1"},
+	    {"version: STSv1\nmode: enforce\nmode: testing\nmx: a.kr\nmax_age: 1\nmode: \n",
+	     "malformed"},
+	    {"version: STSv1\nmode: enforce\nmx: a.kr\nmax_age: 1\nnote: \xc3\n", "malformed"},
 	    {"version: STSv1\nmode: enforce\nmax_age: 1\n", "no mx"},
 	    {"version: STSv1\nmx: a.kr\nmax_age: 1\n", "no mode"},
 	    {"version: STSv1\nmode: enforce\nmx: a.kr\n", "no max_age"},
