@@ -104,14 +104,41 @@ h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 static enum MHD_Result
 h_status(struct dp_monitor *m, struct MHD_Connection *c)
 {
+	struct dp_page_query pq;
+	struct dp_err err = {0};
 	struct dp_view v;
 	struct dp_sbuf b;
+
+	if (dp_page_query_parse(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
+	                        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state"),
+	                        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "page"),
+	                        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "n"), &pq,
+	                        &err) != 0)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST, err.msg);
+	if (dp_monitor_view(m, &v) != 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	dp_sbuf_init(&b, BODY_MAX);
+	dp_http_status_page(&b, &v, &pq);
+	dp_view_clear(&v);
+	return reply_sbuf(c, CT_HTML, &b);
+}
+
+static enum MHD_Result
+h_domain(struct dp_monitor *m, struct MHD_Connection *c, const char *name)
+{
+	struct dp_view v;
+	struct dp_sbuf b;
+	bool found;
 
 	if (dp_monitor_view(m, &v) != 0)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	dp_sbuf_init(&b, BODY_MAX);
-	dp_http_status_page(&b, &v);
+	found = dp_http_domain_page(&b, &v, name);
 	dp_view_clear(&v);
+	if (!found) {
+		dp_sbuf_clear(&b);
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "not a configured domain");
+	}
 	return reply_sbuf(c, CT_HTML, &b);
 }
 
@@ -309,8 +336,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return h_healthz(m, c);
 	if (strcmp(url, "/") == 0)
 		return h_status(m, c);
+	if (strncmp(url, "/domain/", 8) == 0)
+		return h_domain(m, c, url + 8);
 	return reply_text(c, MHD_HTTP_NOT_FOUND,
-	                  "not found: try /, /metrics, /probe?target=, /healthz");
+	                  "not found: try /, /domain/NAME, /metrics, /probe?target=, /healthz");
 }
 
 static void

@@ -11,5 +11,26 @@ struct MHD_Daemon;
 int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
                   struct dp_err *err) DP_WUR;
 void dp_http_stop(struct MHD_Daemon *d);
-/* The status page for a view, into b. */
-void dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v);
+/* What the status page shows: ?q=SUBSTRING&state=all|failing|CRITICAL|WARNING|UNKNOWN|OK|pending
+ * &page=N&n=PER_PAGE. Parsed from untrusted query values (NULL: absent). */
+enum dp_page_state {
+	DP_PAGE_ALL = -1,
+	DP_PAGE_FAILING = -2, /* anything but OK */
+	DP_PAGE_PENDING = -3, /* no run finished yet */
+	/* 0..3: exactly that status (enum dp_status) */
+};
+struct dp_page_query {
+	char q[254];	 /* lower-case substring of the domain name; "" for all */
+	int state;	 /* enum dp_page_state or an enum dp_status */
+	size_t page;	 /* 1-based */
+	size_t per_page; /* 1..1000, default 100 */
+};
+#define DP_PAGE_PER_PAGE 100
+#define DP_PAGE_MAX	 1000
+int dp_page_query_parse(const char *q, const char *state, const char *page, const char *n,
+			struct dp_page_query *out, struct dp_err *err) DP_WUR;
+/* The status page for a view, into b: domains worst first, filtered and paged by pq. */
+void dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v, const struct dp_page_query *pq);
+/* /domain/NAME: the full report of one domain as a page. Returns false (nothing written) when
+ * name is not a domain of the view. */
+bool dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name);

@@ -86,6 +86,19 @@ browser_checks() {
 		--hide-scrollbars --window-size=1500,700 --screenshot="$shot" "$URL/" >/dev/null 2>&1
 	is "$(head -c 8 "$shot" 2>/dev/null | od -An -tx1 | tr -d ' \n')" 89504e470d0a1a0a \
 		"screenshot saved as $shot"
+	# The domain page as a browser builds it: the failing group first, with its details.
+	dom=$(chromium --headless --no-sandbox --disable-gpu --user-data-dir="$DP_TMP/chromium" \
+		--dump-dom "$URL/domain/glitter.kr" 2>/dev/null)
+	like "$dom" '<h1>glitter.kr — <span class="CRITICAL">CRITICAL</span></h1>' \
+		"Chromium's DOM of /domain/glitter.kr: the domain's state"
+	like "$dom" '<details><summary>details</summary>' "… and its results' details"
+	shot=$(dirname "$DNSPROBE")/monitor-domain.png
+	rm -f "$shot"
+	chromium --headless --no-sandbox --disable-gpu --user-data-dir="$DP_TMP/chromium" \
+		--hide-scrollbars --window-size=1200,900 --screenshot="$shot" "$URL/domain/glitter.kr" \
+		>/dev/null 2>&1
+	is "$(head -c 8 "$shot" 2>/dev/null | od -An -tx1 | tr -d ' \n')" 89504e470d0a1a0a \
+		"domain page screenshot saved as $shot"
 }
 
 runs_of() { scrape && grep -F "dnsprobe_check_runs_total{domain=\"$1\"}" "$DP_TMP/metrics.txt" | awk '{print $2}'; }
@@ -93,7 +106,7 @@ reloads_are() { [ "$(grep -c 'reloaded ' "$2")" -eq "$1" ]; }
 runs_grew() { [ "$(runs_of glitter.kr)" -gt "$1" ] && [ "$(runs_of b0001.kr)" -gt "$2" ]; }
 
 t_monitor() {
-	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log pid rc t0
+	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log pid rc t0 p1 p2
 	conf "$c"
 	"$DNSPROBE" monitor -c "$c" 2>"$log" &
 	pid=$!
@@ -151,7 +164,19 @@ t_monitor() {
 	is "$(code "$URL/")" 200 "status page: 200"
 	like "$(cat "$DP_TMP/body")" '<td class="s OK" title="since [0-9TZ:-]+">OK<small>for [0-9dhms]+</small>' \
 		"status page shows OK cells with since when"
-	like "$(cat "$DP_TMP/body")" '<th>glitter.kr</th>' "status page lists glitter.kr"
+	like "$(cat "$DP_TMP/body")" '<th><a href="domain/glitter.kr">glitter.kr</a></th>' \
+		"status page lists glitter.kr, linked to its page"
+	is "$(code "$URL/domain/glitter.kr")" 200 "/domain/glitter.kr: 200"
+	like "$(cat "$DP_TMP/body")" '<h2 id="dnssec.chain">dnssec.chain &mdash; ' "the domain page has the chain's group"
+	like "$(cat "$DP_TMP/body")" '<details><summary>details</summary><pre>' "… with details"
+	like "$(cat "$DP_TMP/body")" 'href="probe\?debug=true&amp;target=glitter.kr"' "… and a link to a debug run"
+	is "$(code "$URL/domain/evil.example")" 404 "/domain/ of an unknown domain: 404"
+	is "$(code "$URL/?q=GLITTER")" 200 "status page filtered: 200"
+	like "$(cat "$DP_TMP/body")" '>glitter.kr</a></th>' "… the filter (case-insensitive) keeps glitter.kr"
+	is "$(code "$URL/?q=zzz&state=failing")" 200 "a filter matching nothing: 200"
+	like "$(cat "$DP_TMP/body")" 'no domain matches' "… says so"
+	is "$(code "$URL/?q=%3Cscript%3E")" 400 "a filter that is not part of a name: 400"
+	is "$(code "$URL/?state=broken")" 400 "an unknown state filter: 400"
 	is "$(code -X POST "$URL/metrics")" 405 "POST: 405"
 	is "$(code "$URL/nope")" 404 "unknown path: 404"
 
@@ -170,6 +195,14 @@ t_monitor() {
 	ok_desc "dnsprobe_config_last_reload_successful 1" wait_until 5 has '^dnsprobe_config_last_reload_successful 1$'
 	ok_desc "the new domain b0001.kr is run" \
 		wait_until 60 has '^dnsprobe_last_run_timestamp_seconds\{domain="b0001.kr"\}'
+	is "$(code "$URL/?n=1")" 200 "status page, one domain per page: 200"
+	like "$(cat "$DP_TMP/body")" '\(1 shown: 1–1 of 2 matching\)' "… one of the two domains shown"
+	like "$(cat "$DP_TMP/body")" 'page 1 of 2 <a href="./\?q=&amp;state=all&amp;n=1&amp;page=2">next' \
+		"… with a link to the next page"
+	p1=$(grep -o '<th><a href="domain/[^"]*"' "$DP_TMP/body")
+	code "$URL/?n=1&page=2" >/dev/null
+	p2=$(grep -o '<th><a href="domain/[^"]*"' "$DP_TMP/body")
+	ok_desc "page 2 shows the other domain" test -n "$p2" -a "$p1" != "$p2"
 	is "$(grep -c 'domain="glitter.kr"' "$DP_TMP/metrics.txt" | awk '{print ($1 > 0)}')" 1 \
 		"glitter.kr kept across the reload"
 
@@ -191,7 +224,7 @@ t_monitor() {
 	kill "$PROM"
 	wait "$PROM" 2>/dev/null
 	code "$URL/" >/dev/null
-	like "$(cat "$DP_TMP/body")" 'ns4.glitter.kr/127.0.10.4</td><td class="s CRITICAL">' \
+	like "$(cat "$DP_TMP/body")" 'ns4.glitter.kr/127.0.10.4[^<]*</td><td class="s CRITICAL">' \
 		"the status page lists ns4 as failing"
 	browser_checks
 

@@ -1,0 +1,193 @@
+/* Unit tests of the status pages: query parsing, worst-first order, filter, paging, the grouped
+ * failing rows, the domain page, and escaping of what the network put in a summary. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http/http.h"
+
+static struct dp_report *
+report(const char *domain, enum dp_status st, size_t nsubjects)
+{
+	struct dp_report *r = dp_report_new(domain);
+
+	assert_non_null(r);
+	assert_non_null(dp_results_add(&r->results, "dnssec.chain", domain, DP_STATUS_OK,
+				       json_pack("{s:s}", "secure", "yes"), "%s: secure", domain));
+	for (size_t i = 0; i < nsubjects; i++)
+		assert_non_null(dp_results_add(&r->results, "dane.tlsa", "25:mail", st, NULL,
+					       "TLSA <b>mismatch</b> on address %zu", i));
+	assert_int_equal(dp_report_add_check(r, "dnssec.chain", "DNSSEC chain", 0.1, DP_STATUS_OK), 0);
+	return r;
+}
+
+struct fixture {
+	struct dp_metrics_domain dom[3];
+	struct dp_view v;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->dom[0] = (struct dp_metrics_domain){.domain = "a.kr", .rep = report("a.kr", DP_STATUS_OK, 1),
+					       .finished = 1, .runs = 1};
+	f->dom[1] = (struct dp_metrics_domain){.domain = "b.kr", .rep = report("b.kr", DP_STATUS_CRITICAL, 8),
+					       .finished = 1, .runs = 1};
+	f->dom[2] = (struct dp_metrics_domain){.domain = "c.kr"}; /* pending */
+	f->v.dom = f->dom;
+	f->v.n = 3;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < 3; i++)
+		dp_report_free((struct dp_report *)f->dom[i].rep);
+	free(f);
+	return 0;
+}
+
+static void
+test_query_parse(void **state)
+{
+	struct dp_page_query pq;
+	struct dp_err err;
+
+	(void)state;
+	assert_int_equal(dp_page_query_parse(NULL, NULL, NULL, NULL, &pq, &err), 0);
+	assert_int_equal(pq.state, DP_PAGE_ALL);
+	assert_int_equal(pq.page, 1);
+	assert_int_equal(pq.per_page, DP_PAGE_PER_PAGE);
+	assert_int_equal(dp_page_query_parse("Glitter.KR", "CRITICAL", "3", "10", &pq, &err), 0);
+	assert_string_equal(pq.q, "glitter.kr");
+	assert_int_equal(pq.state, DP_STATUS_CRITICAL);
+	assert_int_equal(pq.page, 3);
+	assert_int_equal(pq.per_page, 10);
+	assert_int_equal(dp_page_query_parse(NULL, "failing", NULL, NULL, &pq, &err), 0);
+	assert_int_equal(pq.state, DP_PAGE_FAILING);
+	assert_int_equal(dp_page_query_parse(NULL, "pending", NULL, NULL, &pq, &err), 0);
+	assert_int_equal(pq.state, DP_PAGE_PENDING);
+	assert_int_not_equal(dp_page_query_parse("<script>", NULL, NULL, NULL, &pq, &err), 0);
+	assert_int_not_equal(dp_page_query_parse("a b", NULL, NULL, NULL, &pq, &err), 0);
+	assert_int_not_equal(dp_page_query_parse(NULL, "bad", NULL, NULL, &pq, &err), 0);
+	assert_int_not_equal(dp_page_query_parse(NULL, NULL, "0", NULL, &pq, &err), 0);
+	assert_int_not_equal(dp_page_query_parse(NULL, NULL, "1x", NULL, &pq, &err), 0);
+	assert_int_not_equal(dp_page_query_parse(NULL, NULL, NULL, "1001", &pq, &err), 0);
+	assert_int_not_equal(dp_page_query_parse(NULL, NULL, NULL, "-1", &pq, &err), 0);
+}
+
+static char *
+page(struct fixture *f, const char *q, const char *st, const char *pg, const char *n)
+{
+	struct dp_page_query pq;
+	struct dp_err err;
+	struct dp_sbuf b;
+
+	assert_int_equal(dp_page_query_parse(q, st, pg, n, &pq, &err), 0);
+	dp_sbuf_init(&b, 1 << 20);
+	dp_http_status_page(&b, &f->v, &pq);
+	assert_false(b.failed);
+	return b.p;
+}
+
+static void
+test_overview(void **state)
+{
+	struct fixture *f = *state;
+	char *p = page(f, NULL, NULL, NULL, NULL);
+	char *a = strstr(p, ">a.kr</a></th>"), *b = strstr(p, ">b.kr</a></th>"),
+	     *c = strstr(p, ">c.kr</a></th>");
+
+	/* Worst first: b (CRITICAL), then a (OK), then c (no run yet). */
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(b < a && a < c);
+	/* Eight failing addresses of one check are one row naming five and "+3 more". */
+	assert_non_null(strstr(p, "25:mail, 25:mail, 25:mail, 25:mail, 25:mail +3 more</td>"));
+	assert_null(strstr(p, "<b>mismatch</b>")); /* escaped */
+	assert_non_null(strstr(p, "TLSA &lt;b&gt;mismatch&lt;/b&gt;"));
+	/* Only columns with results: no resolver.agreement column. */
+	assert_null(strstr(p, ">resolver.agreement</th>"));
+	assert_non_null(strstr(p, ">dane.tlsa</th>"));
+	free(p);
+}
+
+static void
+test_filter_paging(void **state)
+{
+	struct fixture *f = *state;
+	char *p = page(f, "a.", NULL, NULL, NULL);
+
+	assert_non_null(strstr(p, ">a.kr</a></th>"));
+	assert_null(strstr(p, ">b.kr</a></th>"));
+	free(p);
+	p = page(f, NULL, "failing", NULL, NULL);
+	assert_non_null(strstr(p, ">b.kr</a></th>"));
+	assert_null(strstr(p, ">a.kr</a></th>"));
+	assert_null(strstr(p, ">c.kr</a></th>"));
+	free(p);
+	p = page(f, NULL, "pending", NULL, NULL);
+	assert_non_null(strstr(p, ">c.kr</a></th>"));
+	assert_null(strstr(p, ">b.kr</a></th>"));
+	free(p);
+	p = page(f, NULL, NULL, "2", "1");
+	assert_non_null(strstr(p, ">a.kr</a></th>"));
+	assert_null(strstr(p, ">b.kr</a></th>"));
+	assert_non_null(strstr(p, "page 2 of 3"));
+	assert_non_null(strstr(p, "page=1\">&larr; previous</a>"));
+	assert_non_null(strstr(p, "page=3\">next &rarr;</a>"));
+	free(p);
+	p = page(f, NULL, NULL, "9", "1"); /* past the end: an empty page, no crash */
+	assert_non_null(strstr(p, "no domain matches"));
+	free(p);
+}
+
+static void
+test_domain_page(void **state)
+{
+	struct fixture *f = *state;
+	struct dp_sbuf b;
+
+	dp_sbuf_init(&b, 1 << 20);
+	assert_true(dp_http_domain_page(&b, &f->v, "B.KR."));
+	assert_non_null(strstr(b.p, "<h1>b.kr &mdash; <span class=\"CRITICAL\">CRITICAL</span></h1>"));
+	/* The CRITICAL group comes before the OK one, each result with its details. */
+	assert_true(strstr(b.p, "<h2 id=\"dane.tlsa\">") < strstr(b.p, "<h2 id=\"dnssec.chain\">"));
+	assert_non_null(strstr(b.p, "&quot;secure&quot;: &quot;yes&quot;"));
+	assert_non_null(strstr(b.p, "probe?debug=true&amp;target=b.kr"));
+	dp_sbuf_clear(&b);
+	dp_sbuf_init(&b, 1 << 20);
+	assert_false(dp_http_domain_page(&b, &f->v, "nosuch.kr"));
+	assert_false(dp_http_domain_page(&b, &f->v, "bad..name"));
+	assert_true(dp_http_domain_page(&b, &f->v, "c.kr"));
+	assert_non_null(strstr(b.p, "no run has finished yet"));
+	dp_sbuf_clear(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_query_parse),
+	    cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_filter_paging, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_domain_page, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
