@@ -1,4 +1,4 @@
-/* Fuzz target: a DNS reply (wire form) through getdns and our DNSSEC rdata parsers (RRSIG,
+/* Fuzz target: a DNS reply (wire form) through getdns and our DNSSEC rdata parsers (RRSIG, NSEC,
  * NSEC3/NSEC3PARAM, DNSKEY, DS, DS digest matching); the raw input through each parser too. */
 #include "config.h"
 
@@ -17,6 +17,7 @@ parse_all(const uint8_t *p, size_t len, const uint8_t *dnskey, size_t dnskey_len
 {
 	struct dp_rrsig s;
 	struct dp_nsec3param n3;
+	struct dp_nsec nsec;
 	struct dp_dnskey k;
 	struct dp_ds ds;
 	char why[600];
@@ -28,6 +29,8 @@ parse_all(const uint8_t *p, size_t len, const uint8_t *dnskey, size_t dnskey_len
 		                     1796141149, 259200, 86400, &rem);
 	if (dp_nsec3param_parse(p, len, &n3) == 0)
 		(void)dp_nsec3_verdict(&n3, why, sizeof(why));
+	if (dp_nsec_parse(p, len, &nsec) == 0)
+		(void)dp_nsec_has_type(&nsec, DP_RR_NXNAME);
 	if (dp_dnskey_parse(p, len, &k) == 0 && k.revoked)
 		(void)dp_dnssec_alg_name(k.algorithm);
 	if (dp_ds_parse(p, len, &ds) == 0 && dnskey != NULL)

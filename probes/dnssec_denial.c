@@ -1,14 +1,21 @@
-/* dnssec.denial: a random name under the domain must get a validated NXDOMAIN; the proof's kind
- * (NSEC or NSEC3) and NSEC3 parameters are reported and held against RFC 9276. */
+/* dnssec.denial: a random name under the domain must get a validated denial, through the
+ * validating resolver from the root and from every authoritative server address separately
+ * (each answer validated by getdns against that server's DNSKEY RRset and the DS from the root).
+ * Pre-signed NSEC and NSEC3 chains and online signers' answers (RFC 9824 compact denial, "black
+ * lies") are understood; NSEC3 parameters are held against RFC 9276. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "dns/dnssec.h"
+#include "dns/srvval.h"
 #include "base/parallel.h"
+#include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
 
-#define ID "dnssec.denial"
+#define ID   "dnssec.denial"
+#define SUBJ 320
 
 struct item {
 	char name[300];
@@ -39,10 +46,39 @@ struct proof {
 	bool have_nsec3;
 	struct dp_nsec3param p; /* of the first NSEC3 (salt points into the message) */
 	bool opt_out;           /* some NSEC3 has the opt-out flag (RFC 5155 §3.1.2.1) */
+	/* An NSEC owned by the name asked whose next name is \000.NAME: an online signer's
+	 * denial (RFC 4470 §3 minimally covering NSEC at the name itself, RFC 9824 §3). */
+	bool at_name;
+	bool nxname; /* ... and its bitmap has NXNAME: RFC 9824 compact denial of a name */
 };
 
+/* The kind of denial an answer gives, in words and as details.style. */
+struct style {
+	const char *id;     /* "nxdomain", "compact", "black-lies", "wildcard", "nodata", "none" */
+	const char *phrase; /* what it proves, for the summary */
+};
+
+/* Note an NSEC of the proof: one at the name asked, covering only it, is an online signer's. */
 static void
-read_proof(getdns_dict *msg, struct proof *pr)
+take_nsec(struct proof *pr, getdns_dict *rr, const char *qname)
+{
+	getdns_bindata *raw = dp_rr_rdata_raw(rr);
+	struct dp_nsec n;
+	char owner[256];
+	char want[300];
+
+	pr->kind = "NSEC";
+	pr->nrecords++;
+	if (raw == NULL || dp_nsec_parse(raw->data, raw->size, &n) != 0 ||
+	    dp_rr_owner(rr, owner, sizeof(owner)) != 0 || strcmp(owner, qname) != 0 ||
+	    !dp_snprintf(want, sizeof(want), "\\000.%s", qname) || strcmp(n.next, want) != 0)
+		return;
+	pr->at_name = true;
+	pr->nxname |= dp_nsec_has_type(&n, DP_RR_NXNAME);
+}
+
+static void
+read_proof(getdns_dict *msg, const char *qname, struct proof *pr)
 {
 	getdns_list *auth = dp_msg_section(msg, "authority");
 
@@ -53,10 +89,8 @@ read_proof(getdns_dict *msg, struct proof *pr)
 		getdns_bindata *raw = dp_rr_rdata_raw(rr);
 		struct dp_nsec3param p;
 
-		if (dp_rr_type(rr) == DP_RR_NSEC) {
-			pr->kind = "NSEC";
-			pr->nrecords++;
-		}
+		if (dp_rr_type(rr) == DP_RR_NSEC)
+			take_nsec(pr, rr, qname);
 		if (dp_rr_type(rr) != DP_RR_NSEC3 || raw == NULL ||
 		    dp_nsec3param_parse(raw->data, raw->size, &p) != 0)
 			continue;
@@ -95,6 +129,29 @@ rcode_str(int rcode)
 	return rcode >= 0 && rcode < 6 ? n[rcode] : "rcode?";
 }
 
+/* What an answer for the random name says: NXDOMAIN, or one of the NOERROR shapes. */
+static struct style
+style_of(int rcode, bool havedata, const struct proof *pr)
+{
+	if (rcode == 3)
+		return (struct style){"nxdomain", "NXDOMAIN"};
+	if (rcode != 0)
+		return (struct style){"none", rcode_str(rcode)};
+	if (havedata)
+		/* A wildcard (RFC 4035 §5.3.4) answers for every name. */
+		return (struct style){"wildcard", "NOERROR with data (a wildcard answers)"};
+	if (pr->at_name && pr->nxname)
+		return (struct style){"compact",
+		                      "compact denial (RFC 9824: NOERROR, an NSEC at the name with "
+		                      "NXNAME)"};
+	if (pr->at_name)
+		/* Before RFC 9824 online signers said "no data here" for every name. */
+		return (struct style){"black-lies",
+		                      "NODATA at the name (an online signer's \"black "
+		                      "lies\": an NSEC at the name, RFC 4470 §3)"};
+	return (struct style){"nodata", "NOERROR without data (an empty non-terminal)"};
+}
+
 /* Status and summary from the denial lookup alone: validated NXDOMAIN or not. */
 static enum dp_status
 denial_status(const struct dp_ctx *ctx, const struct item *q, const struct proof *pr, char *sum,
@@ -119,18 +176,251 @@ denial_status(const struct dp_ctx *ctx, const struct item *q, const struct proof
 	case DP_SEC_SECURE:
 		break;
 	}
-	if (l->rcode == 3)
-		dp_snprintf(sum, sumsz, "%s: validated NXDOMAIN, proven by %s", q->name, pr->kind);
-	else if (l->rcode == 0)
-		/* A wildcard (RFC 4035 §5.3.4) or an empty non-terminal: its proof validated. */
-		dp_snprintf(sum, sumsz,
-		            "%s: validated NOERROR%s (a wildcard answers), proven by %s", q->name,
-		            l->havedata ? "" : " without data", pr->kind);
-	else {
+	if (l->rcode != 0 && l->rcode != 3) {
 		dp_snprintf(sum, sumsz, "%s: %s", q->name, rcode_str(l->rcode));
 		return DP_STATUS_CRITICAL;
 	}
+	dp_snprintf(sum, sumsz, "%s: validated %s, proven by %s", q->name,
+	            style_of(l->rcode, l->havedata, pr).phrase, pr->kind);
 	return DP_STATUS_OK;
+}
+
+/* ---- Every authoritative server address, separately ---- */
+
+/* The questions asked of each server: the random name, and the DNSKEY RRset to validate with. */
+enum { Q_DENIAL, Q_DNSKEY, NQ };
+
+/* Send the queries; answers truncated over UDP are asked again over TCP (RFC 7766 §5). */
+static int
+send_all(struct dp_query *q, struct dp_reply *rep, size_t n, struct dp_err *err)
+{
+	int rc = dp_query_send_many(q, rep, n, err);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!rep[i].answered || !rep[i].tc)
+			continue;
+		dp_reply_clear(&rep[i]);
+		q[i].transport = DP_TRANSPORT_TCP;
+		rc = dp_query_send(&q[i], &rep[i], err);
+	}
+	return rc;
+}
+
+/* True when the answer section holds an RR of type at name. */
+static bool
+answers(getdns_dict *reply, const char *name, uint16_t type)
+{
+	getdns_list *ans = dp_msg_section(reply, "answer");
+	char o[256];
+
+	for (size_t i = 0; i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+
+		if (dp_rr_type(rr) == type && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
+		    strcmp(o, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* getdns's verdict on one server's denial, with that server's DNSKEY RRset; "" in why when it
+ * could be reached, else why not. */
+static enum dp_validation
+server_validation(const struct dp_ctx *ctx, const struct dp_ds_anchor *a,
+                  const struct dp_reply *rep, char *why, size_t whysz)
+{
+	uint16_t tags[DP_SRVVAL_MAX_KEYS];
+	size_t ntags = 0;
+	getdns_list *keyset;
+	enum dp_validation v;
+
+	why[0] = '\0';
+	if (a->ds == NULL) {
+		dp_strlcpy(why, a->why, whysz);
+		return DP_VALIDATION_INDETERMINATE;
+	}
+	if (!rep[Q_DNSKEY].answered || !rep[Q_DNSKEY].aa || rep[Q_DNSKEY].rcode != 0) {
+		dp_strlcpy(why, "no usable DNSKEY answer from this server", whysz);
+		return DP_VALIDATION_INDETERMINATE;
+	}
+	keyset =
+	    dp_srvval_keyset(&rep[Q_DNSKEY], ctx->disc->domain, tags, DP_SRVVAL_MAX_KEYS, &ntags);
+	if (keyset == NULL) {
+		dp_strlcpy(why, "out of memory", whysz);
+		return DP_VALIDATION_ERROR;
+	}
+	v = dp_srvval_reply(rep[Q_DENIAL].reply, keyset, a->ds,
+	                    (time_t)(ctx->opts->at ? ctx->opts->at : (int64_t)dp_now_wall()));
+	getdns_list_destroy(keyset);
+	return v;
+}
+
+/* Status and summary of one server address's answer for the random name. */
+static enum dp_status
+server_verdict(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const char *subj,
+               const char *qname, const struct dp_reply *rep, const struct proof *pr,
+               enum dp_validation *v, char *sum, size_t sumsz)
+{
+	const struct dp_reply *r = &rep[Q_DENIAL];
+	const char *parent = ctx->disc->parent[0] ? ctx->disc->parent : "the root";
+	bool uok = ctx->opts->unsigned_ok && ctx->disc->apex_sec == DP_SEC_INSECURE;
+	struct style sty;
+	char why[256];
+	char rc[16];
+
+	*v = DP_VALIDATION_INDETERMINATE;
+	if (!r->answered) {
+		dp_snprintf(sum, sumsz, "%s: no answer for %s A (%s)", subj, qname,
+		            r->error[0] ? r->error : "timeout");
+		return DP_STATUS_CRITICAL;
+	}
+	if (!r->aa || (r->rcode != 0 && r->rcode != 3)) {
+		dp_snprintf(sum, sumsz, "%s: %s%s for %s A", subj,
+		            dp_nssurvey_rcode_str(r->rcode, rc, sizeof(rc)),
+		            r->aa ? "" : " without AA (not authoritative)", qname);
+		return DP_STATUS_CRITICAL;
+	}
+	sty = style_of(r->rcode, r->rcode == 0 && answers(r->reply, qname, DP_RR_A), pr);
+	if (pr->nrecords == 0 && strcmp(sty.id, "wildcard") != 0) {
+		dp_snprintf(sum, sumsz, "%s: %s for %s without NSEC or NSEC3 proof%s", subj,
+		            rcode_str(r->rcode), qname,
+		            uok ? " (the zone is unsigned, as configured)" : "");
+		return uok ? DP_STATUS_OK : DP_STATUS_CRITICAL;
+	}
+	*v = server_validation(ctx, a, rep, why, sizeof(why));
+	switch (*v) {
+	case DP_VALIDATION_SECURE:
+		dp_snprintf(sum, sumsz,
+		            "%s: %s for %s, proven by %s, validates against the DS at %s", subj,
+		            sty.phrase, qname, pr->kind, parent);
+		return DP_STATUS_OK;
+	case DP_VALIDATION_BOGUS:
+		dp_snprintf(sum, sumsz,
+		            "%s: the %s proof of %s for %s does not validate against the DS at %s",
+		            subj, pr->kind, rcode_str(r->rcode), qname, parent);
+		return DP_STATUS_CRITICAL;
+	default:
+		dp_snprintf(sum, sumsz, "%s: %s for %s, proven by %s, not validated here: %s", subj,
+		            sty.phrase, qname, pr->kind, why[0] ? why : dp_validation_str(*v));
+		return uok ? DP_STATUS_OK : DP_STATUS_WARNING;
+	}
+}
+
+/* One result for one server address. */
+static int
+server_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const struct dp_ns_target *tg,
+              const char *qname, const struct dp_reply *rep, struct dp_results *out)
+{
+	const struct dp_reply *r = &rep[Q_DENIAL];
+	enum dp_validation v = DP_VALIDATION_INDETERMINATE;
+	struct proof pr = {.kind = "none"};
+	enum dp_status st;
+	char subj[SUBJ];
+	char sum[1024];
+	json_t *d;
+
+	dp_ns_target_subject(tg, subj, sizeof(subj));
+	if (!tg->has_addr) {
+		st = DP_STATUS_CRITICAL;
+		dp_snprintf(sum, sizeof(sum), "%s has no address: %s", subj,
+		            tg->ns->host.error ? tg->ns->host.error : "no A or AAAA record");
+	} else {
+		if (r->answered)
+			read_proof(r->reply, qname, &pr);
+		st = server_verdict(ctx, a, subj, qname, rep, &pr, &v, sum, sizeof(sum));
+	}
+	d = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:I, s:s}", "server", tg->ns->host.name,
+	              "address", tg->has_addr ? tg->addr.text : "", "qname", qname, "answered",
+	              tg->has_addr && r->answered, "rcode",
+	              tg->has_addr && r->answered ? rcode_str(r->rcode) : "", "denial", pr.kind,
+	              "proof_records", (json_int_t)pr.nrecords, "validation", dp_validation_str(v));
+	if (d != NULL && tg->has_addr && r->answered)
+		json_object_set_new(
+		    d, "style",
+		    json_string(
+		        style_of(r->rcode, r->rcode == 0 && answers(r->reply, qname, DP_RR_A), &pr)
+		            .id));
+	return dp_results_add(out, ID, subj, st, d, "%s", sum) != NULL ? 0 : DP_ENOMEM;
+}
+
+/* Ask the questions of every target with an address, all at once; rep[i * NQ + j] answers
+ * question j at target i (left unanswered for a target without address). */
+static int
+ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const char *qname, struct dp_reply *rep,
+    struct dp_err *err)
+{
+	struct dp_query *q = calloc(sv->n * NQ + 1, sizeof(*q));
+	struct dp_reply *got = calloc(sv->n * NQ + 1, sizeof(*got));
+	size_t *slot = calloc(sv->n * NQ + 1, sizeof(*slot));
+	size_t n = 0;
+	int rc = DP_ENOMEM;
+
+	if (q == NULL || got == NULL || slot == NULL) {
+		dp_err_set(err, rc, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < sv->n; i++) {
+		for (size_t j = 0; j < NQ && sv->v[i].has_addr; j++) {
+			slot[n] = i * NQ + j;
+			q[n++] =
+			    (struct dp_query){.qname = j == Q_DENIAL ? qname : ctx->disc->domain,
+			                      .qtype = j == Q_DENIAL ? DP_RR_A : DP_RR_DNSKEY,
+			                      .server = &sv->v[i].addr,
+			                      .transport = DP_TRANSPORT_UDP,
+			                      .dnssec_ok = true,
+			                      .cd = true,
+			                      .timeout_ms = dp_ctx_step_ms(ctx)};
+		}
+	}
+	rc = send_all(q, got, n, err);
+	for (size_t k = 0; k < n; k++) {
+		if (rc == 0)
+			rep[slot[k]] = got[k];
+		else
+			dp_reply_clear(&got[k]);
+	}
+out:
+	free(q);
+	free(got);
+	free(slot);
+	return rc;
+}
+
+/* Ask every server address for qname (RD=0, DO=1, CD=1) and for the DNSKEY RRset; one result
+ * per address. */
+static int
+every_server(const struct dp_ctx *ctx, const char *qname, struct dp_results *out,
+             struct dp_err *err)
+{
+	struct dp_nssurvey sv;
+	struct dp_ds_anchor a = {0};
+	struct dp_reply *rep = NULL;
+	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+
+	if (rc != 0)
+		return dp_err_set(err, rc, "out of memory");
+	rep = calloc(sv.n * NQ + 1, sizeof(*rep));
+	if (rep == NULL) {
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = ask(ctx, &sv, qname, rep, err);
+	if (rc != 0)
+		goto out;
+	/* as of --at when given, like the validation from the root */
+	dp_ds_anchor_get(ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver,
+	                 ctx->disc->domain, &a);
+	for (size_t i = 0; rc == 0 && i < sv.n; i++)
+		rc = server_result(ctx, &a, &sv.v[i], qname, &rep[i * NQ], out);
+	if (rc != 0)
+		dp_err_set(err, rc, "out of memory");
+out:
+	for (size_t i = 0; rep != NULL && i < sv.n * NQ; i++)
+		dp_reply_clear(&rep[i]);
+	dp_ds_anchor_clear(&a);
+	free(rep);
+	dp_nssurvey_clear(&sv);
+	return rc;
 }
 
 static int
@@ -159,11 +449,12 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		rc = dp_err_set(err, items[0].rc, "%s", items[0].err.msg);
 		goto out;
 	}
-	read_proof(items[0].l.msg, &pr);
+	read_proof(items[0].l.msg, items[0].name, &pr);
 	st = denial_status(ctx, &items[0], &pr, sum, sizeof(sum));
-	d = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I}", "qname", items[0].name, "rcode",
+	d = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:I, s:I}", "qname", items[0].name, "rcode",
 	              rcode_str(items[0].l.rcode), "security", dp_sec_str(items[0].l.sec), "secure",
-	              items[0].l.sec == DP_SEC_SECURE, "denial", pr.kind, "proof_records",
+	              items[0].l.sec == DP_SEC_SECURE, "denial", pr.kind, "style",
+	              style_of(items[0].l.rcode, items[0].l.havedata, &pr).id, "proof_records",
 	              (json_int_t)pr.nrecords, "validated_at",
 	              (json_int_t)(ctx->opts->at ? ctx->opts->at : (int64_t)dp_now_wall()));
 	if (d != NULL && items[0].l.why_bogus != NULL)
@@ -184,6 +475,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	rc = dp_results_add(out, ID, ctx->disc->domain, st, d, "%s", sum) != NULL ? 0 : DP_ENOMEM;
 	if (rc != 0)
 		dp_err_set(err, rc, "out of memory");
+	else
+		rc = every_server(ctx, items[0].name, out, err);
 out:
 	dp_lookup_clear(&items[0].l);
 	dp_lookup_clear(&items[1].l);
@@ -193,7 +486,7 @@ out:
 const struct dp_probe dp_probe_dnssec_denial = {
     .id = ID,
     .title = "DNSSEC denial of existence",
-    .needs = DP_NEED_APEX,
+    .needs = DP_NEED_APEX | DP_NEED_NS_ADDRS | DP_NEED_PARENT,
     .timeout_ms = 15000,
     .run = run,
 };

@@ -25,7 +25,8 @@ struct key {
 
 struct dsrec {
 	struct dp_ds d;
-	int key; /* index of the DNSKEY whose digest it is, -1: none */
+	int key;       /* index of the DNSKEY whose digest it is, -1: none */
+	bool rollover; /* does not work, but the child's CDS/CDNSKEY asks for it */
 };
 
 struct keys_run {
@@ -39,6 +40,9 @@ struct keys_run {
 	char key_from[320];     /* the child server the DNSKEY RRset came from */
 	json_t *parent_servers; /* [{server, address, answered, ds}] */
 	json_t *problems;       /* strings, worst first is not required */
+	json_t *notes; /* strings: what is fine but worth saying (a rollover in progress) */
+	struct dp_lookup cds, cdnskey; /* the child's CDS/CDNSKEY, validated (asked when needed) */
+	bool asked_cds;
 	enum dp_status status;
 	char first[512]; /* the phrase of the worst problem */
 	enum dp_status first_status;
@@ -229,8 +233,54 @@ ds_problem(const struct keys_run *x, const struct dsrec *d, char *buf, size_t bu
 	return buf;
 }
 
+/* The child's CDS and CDNSKEY RRsets through the validating resolver, once. */
+static void
+ask_cds(struct keys_run *x)
+{
+	struct dp_err err = {0};
+
+	if (x->asked_cds)
+		return;
+	x->asked_cds = true;
+	if (dp_resolver_lookup(x->ctx->resolver, x->ctx->disc->domain, DP_RR_CDS, &x->cds, &err) !=
+	    0)
+		memset(&x->cds, 0, sizeof(x->cds));
+	if (dp_resolver_lookup(x->ctx->resolver, x->ctx->disc->domain, DP_RR_CDNSKEY, &x->cdnskey,
+	                       &err) != 0)
+		memset(&x->cdnskey, 0, sizeof(x->cdnskey));
+}
+
+/* Does the child's validated CDS or CDNSKEY RRset (RFC 7344 §3, §4.1: what the child wants in
+ * the parent's DS RRset) ask for this DS? */
+static bool
+child_asks(struct keys_run *x, const struct dp_ds *ds)
+{
+	const struct dp_lookup *c = &x->cds;
+	const struct dp_lookup *k = &x->cdnskey;
+
+	ask_cds(x);
+	for (size_t i = 0; c->sec == DP_SEC_SECURE && c->havedata && i < c->nrdata; i++) {
+		struct dp_ds d;
+
+		if (dp_ds_parse(c->rdata[i], c->rdlen[i], &d) == 0 && d.key_tag == ds->key_tag &&
+		    d.algorithm == ds->algorithm && d.digest_type == ds->digest_type &&
+		    d.digest_len == ds->digest_len &&
+		    memcmp(d.digest, ds->digest, d.digest_len) == 0)
+			return true;
+	}
+	for (size_t i = 0; k->sec == DP_SEC_SECURE && k->havedata && i < k->nrdata; i++) {
+		if (dp_ds_matches(ds, x->ctx->disc->domain, k->rdata[i], k->rdlen[i]))
+			return true;
+	}
+	return false;
+}
+
 /* RFC 4035 §5.2: a DS authenticates the child's DNSKEY RRset only through a key it digests
- * that signs that RRset. Returns how many DS records work. */
+ * that signs that RRset. A DS that does not, while another does, is stale (WARNING) unless the
+ * child's signed CDS/CDNSKEY asks for it: then it is a KSK rollover in progress by the book
+ * (the double-DS method, RFC 6781 §4.1.2 and RFC 7583 §3.3.2: the next KSK's DS goes to the
+ * parent before the key goes into the DNSKEY RRset, the old one stays until the old key's
+ * DNSKEY RRset has expired from caches) and a note. Returns how many DS records work. */
 static size_t
 judge_ds(struct keys_run *x)
 {
@@ -248,7 +298,17 @@ judge_ds(struct keys_run *x)
 	for (size_t i = 0; i < x->nds; i++) {
 		if (ds_problem(x, &x->ds[i], why, sizeof(why)) == NULL)
 			continue;
-		if (working > 0)
+		if (working > 0 && child_asks(x, &x->ds[i].d)) {
+			x->ds[i].rollover = true;
+			json_array_append_new(
+			    x->notes,
+			    json_sprintf(
+			        "DS %u/%u/%u at %s: %s, but the zone's signed CDS/CDNSKEY "
+			        "asks for it: a KSK rollover in progress (double DS, RFC 6781 "
+			        "§4.1.2)",
+			        x->ds[i].d.key_tag, x->ds[i].d.algorithm, x->ds[i].d.digest_type,
+			        x->ds_from, why));
+		} else if (working > 0)
 			problem(x, DP_STATUS_WARNING,
 			        "stale DS %u/%u/%u at %s: %s (another DS works)",
 			        x->ds[i].d.key_tag, x->ds[i].d.algorithm, x->ds[i].d.digest_type,
@@ -388,6 +448,8 @@ ds_json(const struct keys_run *x)
 			                                : json_null());
 		if (o != NULL && p != NULL)
 			json_object_set_new(o, "problem", json_string(p));
+		if (o != NULL && p != NULL)
+			json_object_set_new(o, "requested_by_cds", json_boolean(d->rollover));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -427,6 +489,11 @@ ok_summary(const struct keys_run *x, char *buf, size_t bufsz)
 	len = strlen(buf);
 	dp_snprintf(buf + len, bufsz - len, ", which signs the DNSKEY RRset; %zu DNSKEYs",
 	            x->nkeys);
+	if (json_array_size(x->notes) > 0) {
+		len = strlen(buf);
+		dp_snprintf(buf + len, bufsz - len, "; note: %s",
+		            json_string_value(json_array_get(x->notes, 0)));
+	}
 }
 
 /* Queries: DS at every parent server address; DNSKEY and SOA at every child server address. */
@@ -478,12 +545,12 @@ add_result(struct keys_run *x, struct dp_results *out)
 	else
 		dp_snprintf(sum, sizeof(sum), "%s%s", x->first,
 		            np > 1 ? " (and more problems in details)" : "");
-	d = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O, s:O}", "parent_zone",
+	d = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:O}", "parent_zone",
 	              ctx->disc->parent ? ctx->disc->parent : "", "ds_source",
 	              x->ds_from ? x->ds_from : "", "dnskey_source", x->key_from, "ds", ds_json(x),
 	              "dnskeys", keys_json(x), "ksk_key_tags", tags(x, "KSK"), "zsk_key_tags",
 	              tags(x, "ZSK"), "csk_key_tags", tags(x, "CSK"), "parent_servers",
-	              x->parent_servers, "problems", x->problems);
+	              x->parent_servers, "problems", x->problems, "notes", x->notes);
 	return dp_results_add(out, ID, ctx->disc->domain, x->status, d, "%s", sum) != NULL
 	           ? 0
 	           : DP_ENOMEM;
@@ -492,7 +559,10 @@ add_result(struct keys_run *x, struct dp_results *out)
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
-	struct keys_run x = {.ctx = ctx, .parent_servers = json_array(), .problems = json_array()};
+	struct keys_run x = {.ctx = ctx,
+	                     .parent_servers = json_array(),
+	                     .problems = json_array(),
+	                     .notes = json_array()};
 	struct dp_query *q = NULL;
 	struct dp_reply *rep = NULL;
 	const char **names = NULL;
@@ -536,6 +606,11 @@ out:
 	dp_nssurvey_clear(&sv);
 	json_decref(x.parent_servers);
 	json_decref(x.problems);
+	json_decref(x.notes);
+	if (x.asked_cds) {
+		dp_lookup_clear(&x.cds);
+		dp_lookup_clear(&x.cdnskey);
+	}
 	if (rc == DP_ENOMEM)
 		return dp_err_set(err, rc, "out of memory");
 	return rc;

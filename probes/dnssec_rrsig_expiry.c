@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <getdns/getdns_extra.h>
-
 #include "dns/dnssec.h"
+#include "dns/srvval.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
 
@@ -21,7 +20,7 @@
 #define MAX_QUESTIONS (6 + 1 + MAX_TLSA)
 #define MAX_TYPES     32
 #define MAX_TAGS      8
-#define MAX_KEYS      16
+#define MAX_KEYS      DP_SRVVAL_MAX_KEYS
 
 static const uint16_t apex_types[] = {DP_RR_SOA, DP_RR_NS,  DP_RR_DNSKEY,
                                       DP_RR_MX,  DP_RR_TXT, DP_RR_CAA};
@@ -49,14 +48,6 @@ struct sigset {
 	uint16_t tags[MAX_TAGS];
 	size_t ntags;
 	bool in_time;
-};
-
-/* The zone's DS RRset as libunbound validated it from the root: getdns's trust anchor. */
-struct anchor {
-	getdns_list *ds; /* DS RR dicts; NULL when there is no secure DS to validate against */
-	uint16_t tags[MAX_KEYS];
-	size_t ntags;
-	char why[256]; /* why ds is NULL */
 };
 
 /* What one server address served, reduced. */
@@ -302,101 +293,6 @@ tags_str(const uint16_t *tags, size_t n, char *buf, size_t bufsz)
 	return n > 0 ? buf : "none";
 }
 
-/* The zone's DS RRset from libunbound (as of --at when given); a->ds stays NULL unless it is
- * secure and not empty. */
-static void
-anchor_get(const struct dp_ctx *ctx, struct anchor *a)
-{
-	struct dp_resolver *r = ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver;
-	const char *zone = ctx->disc->domain;
-	struct dp_err err = {0};
-	struct dp_lookup l;
-	getdns_list *ans;
-	size_t n = 0;
-
-	memset(a, 0, sizeof(*a));
-	if (dp_resolver_lookup(r, zone, DP_RR_DS, &l, &err) != 0) {
-		dp_snprintf(a->why, sizeof(a->why), "the DS lookup failed: %s", err.msg);
-		return;
-	}
-	if (l.sec != DP_SEC_SECURE || !l.havedata || l.msg == NULL) {
-		dp_snprintf(a->why, sizeof(a->why), "no secure DS for %s (%s%s)", zone,
-		            l.havedata ? "" : "none, ", dp_sec_str(l.sec));
-		goto out;
-	}
-	ans = dp_msg_section(l.msg, "answer");
-	a->ds = getdns_list_create();
-	for (size_t i = 0; a->ds != NULL && i < dp_list_len(ans); i++) {
-		getdns_dict *rr = dp_list_dict(ans, i);
-		getdns_bindata *raw = dp_rr_rdata_raw(rr);
-		struct dp_ds ds;
-		char o[256];
-
-		if (dp_rr_type(rr) != DP_RR_DS || dp_rr_owner(rr, o, sizeof(o)) != 0 ||
-		    strcmp(o, zone) != 0 ||
-		    getdns_list_set_dict(a->ds, n, rr) != GETDNS_RETURN_GOOD)
-			continue;
-		n++;
-		if (raw != NULL && dp_ds_parse(raw->data, raw->size, &ds) == 0 &&
-		    a->ntags < MAX_KEYS)
-			a->tags[a->ntags++] = ds.key_tag;
-	}
-	if (n == 0) {
-		getdns_list_destroy(a->ds);
-		a->ds = NULL;
-		dp_snprintf(a->why, sizeof(a->why), "no DS record for %s in the answer", zone);
-	}
-out:
-	dp_lookup_clear(&l);
-}
-
-/* The server's DNSKEY RRset with its RRSIGs, from its DNSKEY answer (an empty list when it gave
- * none), and the key tags of its keys. */
-static getdns_list *
-support_of(const struct dp_reply *r, const char *zone, uint16_t *tags, size_t *ntags)
-{
-	getdns_list *l = getdns_list_create();
-	getdns_list *ans;
-	size_t n = 0;
-
-	*ntags = 0;
-	if (l == NULL || !r->answered || !r->aa || r->rcode != 0)
-		return l;
-	ans = dp_msg_section(r->reply, "answer");
-	for (size_t i = 0; i < dp_list_len(ans); i++) {
-		getdns_dict *rr = dp_list_dict(ans, i);
-		getdns_bindata *raw = dp_rr_rdata_raw(rr);
-		uint16_t type = dp_rr_type(rr);
-		uint32_t covered = 0;
-		char o[256];
-
-		if (dp_rr_owner(rr, o, sizeof(o)) != 0 || strcmp(o, zone) != 0 ||
-		    !(type == DP_RR_DNSKEY ||
-		      (type == DP_RR_RRSIG && dp_rr_rdata_int(rr, "type_covered", &covered) == 0 &&
-		       covered == DP_RR_DNSKEY)) ||
-		    getdns_list_set_dict(l, n, rr) != GETDNS_RETURN_GOOD)
-			continue;
-		n++;
-		if (type == DP_RR_DNSKEY && raw != NULL && *ntags < MAX_KEYS)
-			tags[(*ntags)++] = dp_dnssec_keytag(raw->data, raw->size);
-	}
-	return l;
-}
-
-/* getdns's verdict on one reply (its answer and authority, and the question's existence or
- * proven absence), given the server's DNSKEY RRset and the DS. */
-static enum dp_validation
-validate_reply(getdns_dict *reply, getdns_list *support, getdns_list *ds, time_t at)
-{
-	getdns_list *tv = getdns_list_create();
-	enum dp_validation v = DP_VALIDATION_ERROR;
-
-	if (tv != NULL && getdns_list_set_dict(tv, 0, reply) == GETDNS_RETURN_GOOD)
-		v = dp_validation_from_getdns(getdns_validate_dnssec2(tv, support, ds, at, 0));
-	getdns_list_destroy(tv);
-	return v;
-}
-
 /* True when the answer section holds an RR of type at name. */
 static bool
 answers(getdns_dict *reply, const char *name, uint16_t type)
@@ -416,7 +312,7 @@ answers(getdns_dict *reply, const char *name, uint16_t type)
 
 /* "glitter.kr SOA does not validate against the DS at kr: ..." into t->bogus. */
 static void
-describe_bogus(const struct dp_ctx *ctx, struct tally *t, const struct anchor *a,
+describe_bogus(const struct dp_ctx *ctx, struct tally *t, const struct dp_ds_anchor *a,
                const struct question *q, bool present, bool keyset_bogus, const uint16_t *keys,
                size_t nkeys)
 {
@@ -491,7 +387,7 @@ describe_bogus(const struct dp_ctx *ctx, struct tally *t, const struct anchor *a
 
 /* Validate every usable answer of one server; fills t->validation, t->bogus, t->unvalidated. */
 static void
-validate_target(const struct dp_ctx *ctx, struct tally *t, const struct anchor *a,
+validate_target(const struct dp_ctx *ctx, struct tally *t, const struct dp_ds_anchor *a,
                 const struct question *qs, size_t nq, const struct dp_reply *rep)
 {
 	const char *zone = ctx->disc->domain;
@@ -513,7 +409,7 @@ validate_target(const struct dp_ctx *ctx, struct tally *t, const struct anchor *
 			           sizeof(t->skipped));
 			return;
 		}
-		support = support_of(r, zone, keys, &nkeys);
+		support = dp_srvval_keyset(r, zone, keys, MAX_KEYS, &nkeys);
 	}
 	t->validation = json_object();
 	if (t->validation == NULL || support == NULL)
@@ -532,7 +428,7 @@ validate_target(const struct dp_ctx *ctx, struct tally *t, const struct anchor *
 			if (is_keyset != (pass == 0) || !r->answered || !r->aa ||
 			    (r->rcode != 0 && r->rcode != 3))
 				continue;
-			v = validate_reply(r->reply, support, a->ds, at);
+			v = dp_srvval_reply(r->reply, support, a->ds, at);
 			if (is_keyset)
 				keyset = v;
 			/* Several TLSA names share one key: the worst of them is kept. */
@@ -810,7 +706,7 @@ add_validation(const struct tally *t, const char *subj, enum dp_status st, char 
 }
 
 static int
-target_result(const struct dp_ctx *ctx, const struct anchor *a, const struct dp_ns_target *tg,
+target_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const struct dp_ns_target *tg,
               const struct question *qs, size_t nq, const struct dp_reply *rep,
               struct dp_results *out)
 {
@@ -848,7 +744,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	struct question qs[MAX_QUESTIONS];
 	size_t nq = questions(ctx, qs);
 	struct dp_reply *rep = NULL;
-	struct anchor a = {0};
+	struct dp_ds_anchor a = {0};
 	struct dp_nssurvey sv;
 	int rc = dp_nssurvey_targets(ctx->disc, &sv);
 
@@ -871,15 +767,16 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	rc = ask(ctx, &sv, qs, nq, rep, err);
 	if (rc != 0)
 		goto out_asked;
-	anchor_get(ctx, &a);
+	/* as of --at when given, like the signatures */
+	dp_ds_anchor_get(ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver,
+	                 ctx->disc->domain, &a);
 	for (size_t i = 0; rc == 0 && i < sv.n; i++)
 		rc = target_result(ctx, &a, &sv.v[i], qs, nq, &rep[i * nq], out);
 out_asked:
 	for (size_t i = 0; i < sv.n * nq; i++)
 		dp_reply_clear(&rep[i]);
 out:
-	if (a.ds != NULL)
-		getdns_list_destroy(a.ds);
+	dp_ds_anchor_clear(&a);
 	free(rep);
 	dp_nssurvey_clear(&sv);
 	if (rc == DP_ENOMEM)

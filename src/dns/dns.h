@@ -24,6 +24,8 @@ enum dp_rrtype {
 	DP_RR_NSEC3 = 50,
 	DP_RR_NSEC3PARAM = 51,
 	DP_RR_TLSA = 52,
+	DP_RR_CDS = 59,
+	DP_RR_CDNSKEY = 60,
 	DP_RR_CAA = 257,
 };
 /* "SOA", "TLSA", "TYPE65280" into buf. */

@@ -388,6 +388,85 @@ dp_nsec3param_parse(const uint8_t *rdata, size_t len, struct dp_nsec3param *out)
 	return 0;
 }
 
+/* The uncompressed wire name at p[0..len) as text into buf; returns its wire length, 0 when it
+ * is not a valid name or does not fit. */
+static size_t
+wire_name_text(const uint8_t *p, size_t len, char *buf, size_t bufsz)
+{
+	size_t i = 0;
+	size_t o = 0;
+
+	for (;;) {
+		size_t l;
+
+		if (i >= len || i >= 255)
+			return 0;
+		l = p[i++];
+		if (l == 0)
+			break;
+		if (l > 63 || i + l > len)
+			return 0;
+		if (o > 0 && o + 1 < bufsz)
+			buf[o++] = '.';
+		for (size_t k = 0; k < l; k++) {
+			unsigned char c = p[i + k];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+			    c == '_') {
+				if (o + 1 >= bufsz)
+					return 0;
+				buf[o++] = (char)c;
+			} else {
+				if (o + 4 >= bufsz)
+					return 0;
+				dp_snprintf(buf + o, bufsz - o, "\\%03u", c);
+				o += 4;
+			}
+		}
+		i += l;
+	}
+	if (o == 0 && bufsz > 1)
+		buf[o++] = '.'; /* the root */
+	buf[o] = '\0';
+	return i;
+}
+
+int
+dp_nsec_parse(const uint8_t *rdata, size_t len, struct dp_nsec *out)
+{
+	size_t n = wire_name_text(rdata, len, out->next, sizeof(out->next));
+	int last = -1;
+
+	if (n == 0)
+		return DP_EPARSE;
+	out->bitmap = rdata + n;
+	out->bitmap_len = len - n;
+	for (size_t i = n; i < len;) {
+		if (i + 2 > len || (int)rdata[i] <= last || rdata[i + 1] == 0 ||
+		    rdata[i + 1] > 32 || i + 2 + rdata[i + 1] > len)
+			return DP_EPARSE;
+		last = rdata[i];
+		i += 2 + (size_t)rdata[i + 1];
+	}
+	return 0;
+}
+
+bool
+dp_nsec_has_type(const struct dp_nsec *n, uint16_t type)
+{
+	const uint8_t *b = n->bitmap;
+	size_t len = n->bitmap_len;
+	size_t byte = (type & 0xff) / 8;
+
+	for (size_t i = 0; i + 2 <= len && i + 2 + b[i + 1] <= len; i += 2 + (size_t)b[i + 1]) {
+		if (b[i] == (type >> 8))
+			return byte < b[i + 1] && (b[i + 2 + byte] & (0x80 >> (type & 7))) != 0;
+	}
+	return false;
+}
+
 const char *
 dp_hex(const uint8_t *p, size_t len, char *buf, size_t bufsz)
 {

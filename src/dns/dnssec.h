@@ -117,6 +117,20 @@ struct dp_nsec3param {
 int dp_nsec3param_parse(const uint8_t *rdata, size_t len, struct dp_nsec3param *out) DP_WUR;
 /* RFC 9276 §3.1: iterations must be 0 and the salt should be empty. OK when both hold, WARNING
  * otherwise, with a phrase naming the values into why (may be NULL). */
+/* NSEC rdata (RFC 4034 §4.1): the next owner name as presentation text (lower case, no
+ * trailing dot, a byte outside [a-z0-9-_] as \DDD, so "\000.x.glitter.kr") and the type bitmap,
+ * pointing into the rdata given and checked (RFC 4034 §4.1.2: windows ascending, 1-32 bytes). */
+struct dp_nsec {
+	char next[1024];
+	const uint8_t *bitmap;
+	size_t bitmap_len;
+};
+int dp_nsec_parse(const uint8_t *rdata, size_t len, struct dp_nsec *out) DP_WUR;
+/* True when the bitmap of a parsed NSEC lists type. */
+bool dp_nsec_has_type(const struct dp_nsec *n, uint16_t type);
+/* RFC 9824 §2: the NXNAME meta-type an online signer's compact denial puts in the bitmap. */
+#define DP_RR_NXNAME 128
+
 enum dp_status dp_nsec3_verdict(const struct dp_nsec3param *p, char *why, size_t whysz);
 /* Bytes as lower-case hex into buf ("" for none); truncated to fit. */
 const char *dp_hex(const uint8_t *p, size_t len, char *buf, size_t bufsz);

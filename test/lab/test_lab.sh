@@ -294,6 +294,8 @@ lower_serial_at() {
 ds_count_is() { test "$(dig +short glitter.kr DS | wc -l)" -eq "$1"; }
 alg_is() { dig +short glitter.kr DNSKEY | awk '{ print $3 }' | sort -u | grep -qx "$1"; }
 has_nsec3() { dig +short glitter.kr NSEC3PARAM | grep -q .; }
+parent_lists_ns() { dig +norec @127.0.0.3 glitter.kr NS | grep -q "NS[[:space:]]$1\\."; }
+no_nsec_at() { ! dig +norec +dnssec @"$1" "nx-$RANDOM.glitter.kr" A | grep -q 'IN[[:space:]]NSEC'; }
 parent_lists_ns6() { dig +norec @127.0.0.3 glitter.kr NS | grep -q 'ns6\.glitter\.kr'; }
 glue_is() { test "$(glue_of "$1")" = "$2"; }
 
@@ -317,6 +319,11 @@ t_runtime() {
 		"glue-mismatch:ns5|glue_is ns5 127.0.10.15 && like_aa 127.0.10.15"
 		"parent-extra-ns|parent_lists_ns6"
 		"tlsa-insecure|delv_lab _25._tcp.mail.glitter.kr TLSA | grep -q '^; unsigned answer'"
+		"secondary-unsigned:ns3|no_nsec_at 127.0.10.3 && current_at 127.0.10.2"
+		"shape-ns-outside|parent_lists_ns ns1.dnshost.example && validated glitter.kr SOA"
+		"shape-ksk-double-ds|ds_count_is 2 && validated glitter.kr SOA"
+		"shape-algorithm-rollover|alg_is 8 && alg_is 13 && validated glitter.kr SOA"
+		"shape-online-signer|like_aa 127.0.50.2 && validated glitter.kr SOA"
 	)
 	for entry in "${rt[@]}"; do
 		f=${entry%%|*}

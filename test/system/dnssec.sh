@@ -17,7 +17,7 @@ t_healthy() {
 	dp_check --only "$CHECKS" --resolver "$LAB_RESOLVER" glitter.kr
 	is "$DP_RC" 0 "healthy: exit 0"
 	is "$(status_of dnssec.denial)" OK "dnssec.denial OK"
-	is "$(jqr '.checks[]|select(.id=="dnssec.denial")|.details.rcode+" "+.details.security+" "+.details.denial')" \
+	is "$(jqr '.checks[]|select(.id=="dnssec.denial" and .subject=="glitter.kr")|.details.rcode+" "+.details.security+" "+.details.denial')" \
 		"NXDOMAIN secure NSEC" "validated NXDOMAIN proven by NSEC"
 	is "$(rrsig_results OK)" 6 "dnssec.rrsig_expiry: six server addresses, all OK"
 	is "$(rrsig_validated secure)" 6 \
@@ -157,9 +157,9 @@ t_nsec3() {
 	is "$DP_RC" 1 "nsec3-iterations: exit 1"
 	is "$(status_of dnssec.denial)" WARNING "dnssec.denial WARNING"
 	like "$(summaries_of dnssec.denial)" 'NSEC3 with 10 extra iterations and salt d3adb33f' "summary names the values"
-	is "$(jqr '.checks[]|select(.id=="dnssec.denial")|.details.nsec3|"\(.iterations) \(.salt) \(.opt_out)"')" \
+	is "$(jqr '.checks[]|select(.id=="dnssec.denial" and .subject=="glitter.kr")|.details.nsec3|"\(.iterations) \(.salt) \(.opt_out)"')" \
 		"10 d3adb33f false" "details.nsec3"
-	is "$(jqr '.checks[]|select(.id=="dnssec.denial")|.details.nsec3param.iterations')" 10 "details.nsec3param"
+	is "$(jqr '.checks[]|select(.id=="dnssec.denial" and .subject=="glitter.kr")|.details.nsec3param.iterations')" 10 "details.nsec3param"
 	is "$(status_of dnssec.rrsig_expiry)" OK "rrsig expiry OK (NSEC3 signatures read)"
 	is "$(jqr '[.checks[]|select(.id=="dnssec.rrsig_expiry")|.details.rrsig_expiry.NSEC3|numbers]|length')" 6 \
 		"NSEC3 RRSIGs read at every address"

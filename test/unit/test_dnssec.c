@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <getdns/getdns.h>
 
+#include "dns/dns.h"
 #include "dns/dnssec.h"
 
 /* RFC 4034 §5.4 / RFC 4509 §2.3: dskey.example.com. DNSKEY 256 3 5 AQOeiiR0…, key tag 60485. */
@@ -269,6 +270,46 @@ test_nsec3(void **state)
 	assert_int_equal(dp_nsec3param_parse(salted, 4, &p), DP_EPARSE);
 }
 
+/* NSEC rdata (RFC 4034 §4.1) as online signers make it: RFC 9824 compact denial and black lies. */
+static void
+test_nsec(void **state)
+{
+	/* \000.dp-1.glitter.kr. RRSIG NSEC TYPE128 (NXNAME): window 0, 17 bytes */
+	const uint8_t compact[] = {1,    0,   4, 'd', 'p', '-', '1', 7,  'g', 'l', 'i', 't', 't',
+	                           'e',  'r', 2, 'K', 'R', 0,   0,   17, 0,   0,   0,   0,   0,
+	                           0x03, 0,   0, 0,   0,   0,   0,   0,  0,   0,   0,   0x80};
+	/* mail.glitter.kr. A AAAA RRSIG NSEC: window 0, 6 bytes */
+	const uint8_t nodata[] = {4, 'm', 'a', 'i', 'l', 7, 'g',  'l', 'i', 't',  't', 'e', 'r',
+	                          2, 'k', 'r', 0,   0,   6, 0x40, 0,   0,   0x08, 0,   0x03};
+	/* windows out of order (1 then 0); an empty window; a label longer than the rdata */
+	const uint8_t unordered[] = {0, 1, 1, 0x40, 0, 1, 0x40};
+	const uint8_t empty_window[] = {0, 0, 0};
+	const uint8_t long_label[] = {9, 'a', 'b', 0};
+	struct dp_nsec n;
+
+	(void)state;
+	assert_int_equal(dp_nsec_parse(compact, sizeof(compact), &n), 0);
+	assert_string_equal(n.next, "\\000.dp-1.glitter.kr");
+	assert_true(dp_nsec_has_type(&n, DP_RR_NXNAME));
+	assert_true(dp_nsec_has_type(&n, DP_RR_RRSIG));
+	assert_true(dp_nsec_has_type(&n, DP_RR_NSEC));
+	assert_false(dp_nsec_has_type(&n, DP_RR_A));
+	assert_false(dp_nsec_has_type(&n, DP_RR_CAA)); /* window 1: not there */
+	assert_int_equal(dp_nsec_parse(compact, sizeof(compact) - 19, &n), 0); /* no bitmap */
+	assert_false(dp_nsec_has_type(&n, DP_RR_NSEC));
+	assert_int_equal(dp_nsec_parse(compact, sizeof(compact) - 1, &n), DP_EPARSE);
+	assert_int_equal(dp_nsec_parse(nodata, sizeof(nodata), &n), 0);
+	assert_string_equal(n.next, "mail.glitter.kr");
+	assert_true(dp_nsec_has_type(&n, DP_RR_A));
+	assert_true(dp_nsec_has_type(&n, DP_RR_AAAA));
+	assert_false(dp_nsec_has_type(&n, DP_RR_NXNAME)); /* beyond the window's 6 bytes */
+	assert_false(dp_nsec_has_type(&n, DP_RR_MX));
+	assert_int_equal(dp_nsec_parse(unordered, sizeof(unordered), &n), DP_EPARSE);
+	assert_int_equal(dp_nsec_parse(empty_window, sizeof(empty_window), &n), DP_EPARSE);
+	assert_int_equal(dp_nsec_parse(long_label, sizeof(long_label), &n), DP_EPARSE);
+	assert_int_equal(dp_nsec_parse(compact, 0, &n), DP_EPARSE);
+}
+
 /* getdns_validate_dnssec2 results as the probe reports them. */
 static void
 test_validation_from_getdns(void **state)
@@ -361,11 +402,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_keytag),      cmocka_unit_test(test_ds_digest),
-	    cmocka_unit_test(test_ds_matches),  cmocka_unit_test(test_name_to_wire),
-	    cmocka_unit_test(test_rfc8624),     cmocka_unit_test(test_rrsig_parse),
-	    cmocka_unit_test(test_rrsig_time),  cmocka_unit_test(test_rrsig_judge),
-	    cmocka_unit_test(test_nsec3),       cmocka_unit_test(test_validation_from_getdns),
+	    cmocka_unit_test(test_keytag),
+	    cmocka_unit_test(test_ds_digest),
+	    cmocka_unit_test(test_ds_matches),
+	    cmocka_unit_test(test_name_to_wire),
+	    cmocka_unit_test(test_rfc8624),
+	    cmocka_unit_test(test_rrsig_parse),
+	    cmocka_unit_test(test_rrsig_time),
+	    cmocka_unit_test(test_rrsig_judge),
+	    cmocka_unit_test(test_nsec3),
+	    cmocka_unit_test(test_nsec),
+	    cmocka_unit_test(test_validation_from_getdns),
 	    cmocka_unit_test(test_bogus_cause),
 	};
 

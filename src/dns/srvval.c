@@ -1,0 +1,106 @@
+/* Per-server DNSSEC validation helpers shared by dnssec.rrsig_expiry and dnssec.denial. */
+#include "config.h"
+
+#include "dns/srvval.h"
+
+#include <string.h>
+
+#include <getdns/getdns_extra.h>
+
+void
+dp_ds_anchor_get(struct dp_resolver *r, const char *zone, struct dp_ds_anchor *a)
+{
+	struct dp_err err = {0};
+	struct dp_lookup l;
+	getdns_list *ans;
+	size_t n = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (dp_resolver_lookup(r, zone, DP_RR_DS, &l, &err) != 0) {
+		dp_snprintf(a->why, sizeof(a->why), "the DS lookup failed: %s", err.msg);
+		return;
+	}
+	if (l.sec != DP_SEC_SECURE || !l.havedata || l.msg == NULL) {
+		dp_snprintf(a->why, sizeof(a->why), "no secure DS for %s (%s%s)", zone,
+		            l.havedata ? "" : "none, ", dp_sec_str(l.sec));
+		goto out;
+	}
+	ans = dp_msg_section(l.msg, "answer");
+	a->ds = getdns_list_create();
+	for (size_t i = 0; a->ds != NULL && i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+		getdns_bindata *raw = dp_rr_rdata_raw(rr);
+		struct dp_ds ds;
+		char o[256];
+
+		if (dp_rr_type(rr) != DP_RR_DS || dp_rr_owner(rr, o, sizeof(o)) != 0 ||
+		    strcmp(o, zone) != 0 ||
+		    getdns_list_set_dict(a->ds, n, rr) != GETDNS_RETURN_GOOD)
+			continue;
+		n++;
+		if (raw != NULL && dp_ds_parse(raw->data, raw->size, &ds) == 0 &&
+		    a->ntags < DP_SRVVAL_MAX_KEYS)
+			a->tags[a->ntags++] = ds.key_tag;
+	}
+	if (n == 0) {
+		getdns_list_destroy(a->ds);
+		a->ds = NULL;
+		dp_snprintf(a->why, sizeof(a->why), "no DS record for %s in the answer", zone);
+	}
+out:
+	dp_lookup_clear(&l);
+}
+
+void
+dp_ds_anchor_clear(struct dp_ds_anchor *a)
+{
+	if (a == NULL)
+		return;
+	if (a->ds != NULL)
+		getdns_list_destroy(a->ds);
+	a->ds = NULL;
+}
+
+getdns_list *
+dp_srvval_keyset(const struct dp_reply *r, const char *zone, uint16_t *tags, size_t max,
+                 size_t *ntags)
+{
+	getdns_list *l = getdns_list_create();
+	getdns_list *ans;
+	size_t n = 0;
+
+	*ntags = 0;
+	if (l == NULL || !r->answered || !r->aa || r->rcode != 0)
+		return l;
+	ans = dp_msg_section(r->reply, "answer");
+	for (size_t i = 0; i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+		getdns_bindata *raw = dp_rr_rdata_raw(rr);
+		uint16_t type = dp_rr_type(rr);
+		uint32_t covered = 0;
+		char o[256];
+
+		if (dp_rr_owner(rr, o, sizeof(o)) != 0 || strcmp(o, zone) != 0 ||
+		    !(type == DP_RR_DNSKEY ||
+		      (type == DP_RR_RRSIG && dp_rr_rdata_int(rr, "type_covered", &covered) == 0 &&
+		       covered == DP_RR_DNSKEY)) ||
+		    getdns_list_set_dict(l, n, rr) != GETDNS_RETURN_GOOD)
+			continue;
+		n++;
+		if (type == DP_RR_DNSKEY && raw != NULL && *ntags < max)
+			tags[(*ntags)++] = dp_dnssec_keytag(raw->data, raw->size);
+	}
+	return l;
+}
+
+enum dp_validation
+dp_srvval_reply(getdns_dict *reply, getdns_list *keyset, getdns_list *ds, time_t at)
+{
+	getdns_list *tv = getdns_list_create();
+	enum dp_validation v = DP_VALIDATION_ERROR;
+
+	if (tv != NULL && getdns_list_set_dict(tv, 0, reply) == GETDNS_RETURN_GOOD)
+		v = dp_validation_from_getdns(getdns_validate_dnssec2(tv, keyset, ds, at, 0));
+	getdns_list_destroy(tv);
+	return v;
+}
