@@ -94,6 +94,12 @@ dp_selection_parse(struct dp_selection *sel, const char *only, const char *skip,
 }
 
 int
+dp_engine_check_ca(const char *path, struct dp_err *err)
+{
+	return dp_tls_ca_check(path, err);
+}
+
+int
 dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err)
 {
 	struct dp_resolver_opts ro = {

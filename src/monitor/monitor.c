@@ -450,6 +450,13 @@ load(const struct args *a, struct dp_config **out, struct dp_err *err)
 	struct dp_err e = {0};
 	char *l;
 
+	/* The files it names, and at least one domain (unless allow_empty): a reload must never
+	 * empty the monitor or hand its runs a trust anchor that is not there. */
+	if (rc == 0 && a->config != NULL && dp_config_check(*out, err) != 0) {
+		dp_config_free(*out);
+		*out = NULL;
+		return DP_EINVAL;
+	}
 	if (rc != 0 || a->listen == NULL)
 		return rc;
 	l = dp_strdup(a->listen);
