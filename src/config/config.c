@@ -16,6 +16,7 @@
 
 #include <cyaml/cyaml.h>
 
+#include "base/file.h"
 #include "engine/engine.h"
 #include "engine/opts.h"
 
@@ -54,6 +55,7 @@ struct raw_config {
 	unsigned resolvers_count;
 	struct raw_thr *thresholds;
 	char *allow_any_target;
+	char *allow_empty;
 	char *max_parallel;
 	char *probe_concurrency;
 	char *log_level;
@@ -114,6 +116,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("thresholds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                             struct raw_config, thresholds, thr_fields),
     CYAML_FIELD_STRING_PTR("allow_any_target", OPT, struct raw_config, allow_any_target, 0, SMAX),
+    CYAML_FIELD_STRING_PTR("allow_empty", OPT, struct raw_config, allow_empty, 0, SMAX),
     CYAML_FIELD_STRING_PTR("max_parallel", OPT, struct raw_config, max_parallel, 0, SMAX),
     CYAML_FIELD_STRING_PTR("probe_concurrency", OPT, struct raw_config, probe_concurrency, 0, SMAX),
     CYAML_FIELD_STRING_PTR("log_level", OPT, struct raw_config, log_level, 0, SMAX),
@@ -456,6 +459,8 @@ get_globals(const struct ctx *c, const struct raw_config *r, struct dp_config *c
 	if (rc != 0)
 		return rc;
 	rc = get_bool(c, "allow_any_target", r->allow_any_target, &cfg->allow_any_target);
+	if (rc == 0)
+		rc = get_bool(c, "allow_empty", r->allow_empty, &cfg->allow_empty);
 	if (rc != 0)
 		return rc;
 	for (unsigned i = 0; i < r->resolvers_count; i++) {
@@ -478,6 +483,10 @@ convert(const struct ctx *c, const struct raw_config *r, struct dp_config *cfg)
 {
 	int rc = get_globals(c, r, cfg);
 
+	cfg->line.trust_anchor = dp_cfgscan_line(c->scan, "trust_anchor");
+	cfg->line.root_hints = dp_cfgscan_line(c->scan, "root_hints");
+	cfg->line.ca_file = dp_cfgscan_line(c->scan, "ca_file");
+	cfg->line.domains = dp_cfgscan_line(c->scan, "domains");
 	if (rc != 0 || r->domains_count == 0)
 		return rc;
 	cfg->domains = calloc(r->domains_count, sizeof(*cfg->domains));
@@ -589,37 +598,52 @@ dp_config_load(const char *path, struct dp_config **out, struct dp_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
 
 	*out = NULL;
-	if (fd < 0)
-		return dp_err_set(err, DP_EIO, "%s: %s", path, strerror(errno));
-	buf = malloc(DP_CONFIG_MAX_BYTES + 1);
-	if (buf == NULL) {
-		close(fd);
-		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, DP_CONFIG_MAX_BYTES + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = dp_err_set(err, DP_EIO, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > DP_CONFIG_MAX_BYTES)
-			break;
-	}
-	rc = dp_config_parse(path, buf, len, out, err);
-out:
-	close(fd);
+	/* Non-blocking open, a regular file, at most DP_CONFIG_MAX_BYTES (base/file.h). */
+	rc = dp_file_read(path, DP_CONFIG_MAX_BYTES, &buf, &len, err);
+	if (rc == 0)
+		rc = dp_config_parse(path, buf, len, out, err);
 	free(buf);
 	return rc;
+}
+
+/* "FILE:LINE: KEY: reason" (or "FILE: KEY: reason" for a key not in the file). */
+static int
+file_err(const struct dp_config *c, unsigned line, const char *key, const struct dp_err *e,
+         struct dp_err *err)
+{
+	if (line > 0)
+		return dp_err_set(err, e->code, "%s:%u: %s: %s", c->path, line, key, e->msg);
+	return dp_err_set(err, e->code, "%s: %s: %s", c->path, key, e->msg);
+}
+
+int
+dp_config_check(const struct dp_config *c, struct dp_err *err)
+{
+	struct dp_resolver_opts ro = {.trust_anchor = c->trust_anchor};
+	struct dp_err e = {0};
+	const char *path = c->path != NULL ? c->path : "-";
+
+	if (dp_resolver_check_files(&ro, &e) != 0)
+		return file_err(c, c->line.trust_anchor, "trust_anchor", &e, err);
+	ro.root_hints = c->root_hints;
+	if (c->root_hints != NULL && dp_resolver_check_files(&ro, &e) != 0)
+		return file_err(c, c->line.root_hints, "root_hints", &e, err);
+	if (c->ca_file != NULL && dp_engine_check_ca(c->ca_file, &e) != 0)
+		return file_err(c, c->line.ca_file, "ca_file", &e, err);
+	if (c->ndomains > 0 || c->allow_empty)
+		return 0;
+	if (c->line.domains > 0)
+		return dp_err_set(err, DP_EINVAL,
+		                  "%s:%u: domains: no domains to monitor (allow_empty: true "
+		                  "allows that)",
+		                  path, c->line.domains);
+	return dp_err_set(err, DP_EINVAL,
+	                  "%s: no domains to monitor (no domains key; allow_empty: true allows "
+	                  "that)",
+	                  path);
 }
 
 void

@@ -65,11 +65,17 @@ struct dp_config {
 	size_t nresolvers;
 	struct dp_config_thresholds thr;
 	bool allow_any_target;
+	bool allow_empty; /* a monitor with no domains is meant (else refused: a reload never
+	                   * empties the monitor by mistake) */
 	unsigned max_parallel;      /* domain runs at once */
 	unsigned probe_concurrency; /* /probe requests at once */
 	char *log_level;
 	struct dp_config_domain *domains;
 	size_t ndomains;
+	/* Lines of keys checked after parsing (dp_config_check), 0 when absent. */
+	struct {
+		unsigned trust_anchor, root_hints, ca_file, domains;
+	} line;
 };
 
 /* Parse a config held in memory; name is used in error messages ("FILE:LINE: KEY: reason"). */
@@ -78,6 +84,10 @@ int dp_config_parse(const char *name, const char *buf, size_t len, struct dp_con
 /* Read and parse a file (capped at DP_CONFIG_MAX_BYTES). */
 int dp_config_load(const char *path, struct dp_config **out, struct dp_err *err) DP_WUR;
 void dp_config_free(struct dp_config *c);
+/* What the monitor checks beyond the grammar, at start, `monitor -n` and every reload: the
+ * trust anchor (or the default), root hints and CA file are read and parsed as a run would
+ * (regular files within their caps), and a config without domains needs allow_empty. */
+int dp_config_check(const struct dp_config *c, struct dp_err *err) DP_WUR;
 /* A config with every default and no domains (the monitor without -c). */
 int dp_config_defaults(struct dp_config **out, struct dp_err *err) DP_WUR;
 /* Print the config back in canonical YAML (monitor -n -v). */

@@ -105,6 +105,7 @@ dp_config_print(FILE *f, const struct dp_config *c)
 	}
 	put_thr(f, "", &c->thr, true);
 	fprintf(f, "allow_any_target: %s\n", c->allow_any_target ? "true" : "false");
+	fprintf(f, "allow_empty: %s\n", c->allow_empty ? "true" : "false");
 	fprintf(f, "max_parallel: %u\n", c->max_parallel);
 	fprintf(f, "probe_concurrency: %u\n", c->probe_concurrency);
 	fprintf(f, "log_level: %s\n", c->log_level ? c->log_level : "info");

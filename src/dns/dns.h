@@ -69,6 +69,28 @@ struct dp_resolver_opts {
 
 struct dp_resolver; /* opaque; thread-safe: lookups may run from several threads at once */
 
+/* ---- Trust anchor and root hints files (zonefile.c) ---- */
+
+/* The records of a zone-file text, each as one presentation line. Owned; dp_zone_rrs_free. */
+struct dp_zone_rrs {
+	char **text;
+	uint16_t *type;
+	bool *owner_root; /* the owner is the root (.) */
+	size_t n;
+};
+void dp_zone_rrs_free(struct dp_zone_rrs *z);
+/* A trust anchor file's text (name for messages): zone-file DS/DNSKEY records only, at least
+ * one of them for the root. Errors read "trust anchor NAME: reason". */
+int dp_anchor_parse(const char *name, const char *buf, size_t len, struct dp_zone_rrs *z,
+		    struct dp_err *err) DP_WUR;
+/* A root hints file's text: NS records of the root and A/AAAA records only, at least one of
+ * each. Errors read "root hints NAME: reason". */
+int dp_hints_parse(const char *name, const char *buf, size_t len, struct dp_err *err) DP_WUR;
+/* Read (base/file.h caps, non-blocking open, regular files only) and parse the trust anchor
+ * (NULL: DP_DEFAULT_TRUST_ANCHOR) and, when given, the root hints of o: what dp_resolver_new
+ * does first, without creating a context (config validation, `monitor -n`). */
+int dp_resolver_check_files(const struct dp_resolver_opts *o, struct dp_err *err) DP_WUR;
+
 int dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out,
 		    struct dp_err *err) DP_WUR;
 void dp_resolver_free(struct dp_resolver *r);

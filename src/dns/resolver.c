@@ -4,18 +4,23 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <getdns/getdns_extra.h>
 #include <unbound.h>
 
+#include "base/file.h"
 #include "dns/dns.h"
 
 struct dp_resolver {
 	struct ub_ctx *ctx;
 	int timeout_ms;
+	int hints_fd;		      /* the checked root hints libunbound reads, or -1 */
 	pthread_mutex_t process_lock; /* one thread runs ub_process at a time */
 };
 
@@ -38,20 +43,132 @@ set_opt(struct ub_ctx *ctx, const char *opt, const char *val, struct dp_err *err
 	return 0;
 }
 
+/* Read and check the root hints file; *buf gets its text (caller frees). */
+static int
+read_hints(const char *path, char **buf, size_t *len, struct dp_err *err)
+{
+	struct dp_err e = {0};
+	int rc = dp_file_read(path, DP_ROOT_HINTS_MAX_BYTES, buf, len, &e);
+
+	if (rc != 0)
+		return dp_err_set(err, rc, "root hints %s", e.msg);
+	rc = dp_hints_parse(path, *buf, *len, err);
+	if (rc != 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+/* libunbound reads root hints only from a file, when the context is first used: it gets the
+ * text we checked, in an anonymous memory file, so that nothing put at the path later (a FIFO, a
+ * directory) reaches it. Without memfd (or /proc) the checked path is passed. */
+static int
+hints_file(struct dp_resolver *r, const char *path, const char *buf, size_t len, char *out,
+	   size_t outsz)
+{
+	size_t off = 0;
+	int fd = memfd_create("dnsprobe-root-hints", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return dp_strlcpy(out, path, outsz) ? 0 : DP_EINVAL;
+	while (off < len) {
+		ssize_t n = write(fd, buf + off, len - off);
+
+		if (n <= 0) {
+			close(fd);
+			return DP_EIO;
+		}
+		off += (size_t)n;
+	}
+	r->hints_fd = fd;
+	if (!dp_snprintf(out, outsz, "/proc/self/fd/%d", fd))
+		return DP_EINVAL;
+	if (access(out, R_OK) != 0)
+		return dp_strlcpy(out, path, outsz) ? 0 : DP_EINVAL;
+	return 0;
+}
+
 /* Root hints: the user's file, or libunbound's compiled-in IANA root hints. */
 static int
-setup_hints(struct ub_ctx *ctx, const struct dp_resolver_opts *o, struct dp_err *err)
+setup_hints(struct dp_resolver *r, const struct dp_resolver_opts *o, struct dp_err *err)
 {
-	int r;
+	char path[4096];
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
 
-	if (o->root_hints != NULL) {
-		r = set_opt(ctx, "root-hints:", o->root_hints, err);
+	if (o->root_hints == NULL)
+		return 0;
+	rc = read_hints(o->root_hints, &buf, &len, err);
+	if (rc != 0)
+		return rc;
+	rc = hints_file(r, o->root_hints, buf, len, path, sizeof(path));
+	free(buf);
+	if (rc != 0)
+		return dp_err_set(err, rc, "root hints %s: cannot hand them to libunbound",
+				  o->root_hints);
+	rc = set_opt(r->ctx, "root-hints:", path, err);
+	if (rc != 0)
+		return rc;
+	/* Labs put root servers on loopback; a given hints file is trusted for that. */
+	return set_opt(r->ctx, "do-not-query-localhost:", "no", err);
+}
+
+/* Read and parse the trust anchor file into z. */
+static int
+read_anchor(const char *path, struct dp_zone_rrs *z, struct dp_err *err)
+{
+	struct dp_err e = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = dp_file_read(path, DP_TRUST_ANCHOR_MAX_BYTES, &buf, &len, &e);
+
+	if (rc != 0)
+		return dp_err_set(err, rc, "trust anchor %s", e.msg);
+	rc = dp_anchor_parse(path, buf, len, z, err);
+	free(buf);
+	return rc;
+}
+
+int
+dp_resolver_check_files(const struct dp_resolver_opts *o, struct dp_err *err)
+{
+	const char *ta = o->trust_anchor != NULL ? o->trust_anchor : DP_DEFAULT_TRUST_ANCHOR;
+	struct dp_zone_rrs z;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = read_anchor(ta, &z, err);
+
+	if (rc != 0)
+		return rc;
+	dp_zone_rrs_free(&z);
+	if (o->root_hints == NULL)
+		return 0;
+	rc = read_hints(o->root_hints, &buf, &len, err);
+	free(buf);
+	return rc;
+}
+
+/* The trust anchor, read and checked by us, handed to libunbound record by record (it would
+ * otherwise read the file itself, lazily, with no check of what the path is). */
+static int
+setup_anchor(struct ub_ctx *ctx, const char *ta, struct dp_err *err)
+{
+	struct dp_zone_rrs z;
+	int rc = read_anchor(ta, &z, err);
+
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < z.n; i++) {
+		int r = ub_ctx_add_ta(ctx, z.text[i]);
+
 		if (r != 0)
-			return r;
-		/* Labs put root servers on loopback; a given hints file is trusted for that. */
-		return set_opt(ctx, "do-not-query-localhost:", "no", err);
+			rc = dp_err_set(err, DP_ELIB, "trust anchor %s: record %zu: %s", ta, i + 1,
+					ub_strerror(r));
 	}
-	return 0;
+	dp_zone_rrs_free(&z);
+	return rc;
 }
 
 static int
@@ -61,9 +178,9 @@ setup_validation(struct ub_ctx *ctx, const struct dp_resolver_opts *o, struct dp
 	char date[32];
 	int r;
 
-	r = ub_ctx_add_ta_file(ctx, ta);
+	r = setup_anchor(ctx, ta, err);
 	if (r != 0)
-		return dp_err_set(err, DP_EIO, "trust anchor %s: %s", ta, ub_strerror(r));
+		return r;
 	r = set_opt(ctx, "val-log-level:", "2", err);
 	if (r == 0)
 		r = set_opt(ctx, "cache-max-ttl:", "60", err);
@@ -88,6 +205,7 @@ dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out, stru
 	if (r == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
 	pthread_mutex_init(&r->process_lock, NULL);
+	r->hints_fd = -1;
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
 	r->ctx = ub_ctx_create();
 	if (r->ctx == NULL) {
@@ -99,7 +217,7 @@ dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out, stru
 		rc = dp_err_set(err, DP_ELIB, "libunbound threads: %s", ub_strerror(rc));
 		goto out;
 	}
-	rc = setup_hints(r->ctx, o, err);
+	rc = setup_hints(r, o, err);
 	if (rc == 0)
 		rc = setup_validation(r->ctx, o, err);
 out:
@@ -118,6 +236,8 @@ dp_resolver_free(struct dp_resolver *r)
 		return;
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx);
+	if (r->hints_fd >= 0)
+		close(r->hints_fd);
 	pthread_mutex_destroy(&r->process_lock);
 	free(r);
 }
@@ -240,7 +360,9 @@ int
 dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struct dp_lookup *out,
 		   struct dp_err *err)
 {
+	const char *qname = name[0] != '\0' ? name : ".";
 	struct pending *p;
+	char tb[16];
 	int async_id = 0;
 	int rc;
 
@@ -250,22 +372,25 @@ dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struc
 	p = calloc(1, sizeof(*p));
 	if (out->qname == NULL || p == NULL) {
 		free(p);
+		dp_lookup_clear(out);
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
 	}
+	(void)dp_rrtype_str(type, tb, sizeof(tb));
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	rc = ub_resolve_async(r->ctx, name[0] != '\0' ? name : ".", type, 1, p, lookup_done,
-			      &async_id);
+	rc = ub_resolve_async(r->ctx, qname, type, 1, p, lookup_done, &async_id);
 	if (rc != 0) {
-		rc = dp_err_set(err, DP_ELIB, "lookup %s: %s", name, ub_strerror(rc));
+		rc = dp_err_set(err, DP_ELIB, "lookup %s %s: %s", qname, tb, ub_strerror(rc));
 		goto out;
 	}
 	if (!wait_for(r, p, dp_now_mono() + r->timeout_ms / 1000.0)) {
 		/* After a successful cancel the callback is never called. */
 		if (ub_cancel(r->ctx, async_id) != 0 && !wait_for(r, p, dp_now_mono() + 5.0)) {
 			/* The callback may still come: leave p to it rather than free it. */
-			dp_log(DP_LOG_ERROR, "resolver", "lookup %s could not be cancelled", name);
-			return dp_err_set(err, DP_ETIMEOUT, "lookup %s hung", name);
+			dp_log(DP_LOG_ERROR, "resolver", "lookup %s %s could not be cancelled", qname,
+			       tb);
+			dp_lookup_clear(out);
+			return dp_err_set(err, DP_ETIMEOUT, "lookup %s %s hung", qname, tb);
 		}
 		if (!p->done) {
 			out->rcode = 2;
@@ -276,18 +401,20 @@ dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struc
 		}
 	}
 	if (p->err != 0) {
-		rc = dp_err_set(err, DP_ELIB, "lookup %s: %s", name, ub_strerror(p->err));
+		rc = dp_err_set(err, DP_ELIB, "lookup %s %s: %s", qname, tb, ub_strerror(p->err));
 		goto out;
 	}
 	rc = fill_lookup(out, p->result);
 	if (rc != 0)
-		rc = dp_err_set(err, rc, "out of memory");
+		rc = dp_err_set(err, rc, "lookup %s %s: out of memory", qname, tb);
 out:
 	if (p->result != NULL)
 		ub_resolve_free(p->result);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
+	if (rc != 0) /* callers clear only what succeeded: nothing of a failed lookup is left */
+		dp_lookup_clear(out);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "mail/tls.h"
 
 /* Seconds a check may run past its deadline before the report goes out without it. */
 
@@ -93,6 +94,12 @@ dp_selection_parse(struct dp_selection *sel, const char *only, const char *skip,
 }
 
 int
+dp_engine_check_ca(const char *path, struct dp_err *err)
+{
+	return dp_tls_ca_check(path, err);
+}
+
+int
 dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err)
 {
 	struct dp_resolver_opts ro = {
@@ -103,6 +110,12 @@ dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err
 	int rc;
 
 	memset(e, 0, sizeof(*e));
+	/* A bad CA file is refused here, at once, rather than by every check that loads it. */
+	if (o->ca_file != NULL) {
+		rc = dp_tls_ca_check(o->ca_file, err);
+		if (rc != 0)
+			return rc;
+	}
 	rc = dp_resolver_new(&ro, &e->resolver, err);
 	if (rc != 0 || o->at == 0)
 		return rc;
@@ -333,21 +346,27 @@ collect(struct run *r, struct dp_report *rep, struct dp_err *err)
 	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
 }
 
-/* SPEC §1: UNKNOWN means no verdict — no network path to the root is such a case, unlike a
- * domain whose own servers fail (a CRITICAL finding). */
+/* SPEC §1: UNKNOWN means no verdict — no network path to the root, or a trust anchor that does
+ * not validate the root's own DNSKEY RRset, is such a case (every domain would be judged against
+ * it), unlike a domain whose own servers fail (a CRITICAL finding). */
 static int
-root_reachable(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err)
+anchor_proven(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err)
 {
+	const char *ta = o->trust_anchor != NULL ? o->trust_anchor : DP_DEFAULT_TRUST_ANCHOR;
 	struct dp_lookup l;
-	int rc = dp_resolver_lookup(e->resolver, "", DP_RR_SOA, &l, err);
+	int rc = dp_resolver_lookup(e->resolver, "", DP_RR_DNSKEY, &l, err);
 
 	if (rc != 0)
 		return rc;
-	if (!l.havedata)
-		rc = dp_err_set(err, DP_EIO, "no answer from the root servers%s%s: %s%s",
+	if (l.sec == DP_SEC_INDETERMINATE || (!l.havedata && l.sec != DP_SEC_BOGUS))
+		rc = dp_err_set(err, DP_EIO, "no answer from the root servers%s%s: %s",
 				o->root_hints ? " of " : "", o->root_hints ? o->root_hints : "",
-				l.sec == DP_SEC_BOGUS ? "root zone is bogus: " : "",
 				l.why_bogus ? l.why_bogus : "timeout or no route");
+	else if (l.sec != DP_SEC_SECURE)
+		rc = dp_err_set(err, DP_EINVAL,
+				"the trust anchor %s does not validate the root DNSKEY RRset (%s%s%s)",
+				ta, dp_sec_str(l.sec), l.why_bogus ? ": " : "",
+				l.why_bogus ? l.why_bogus : "");
 	dp_lookup_clear(&l);
 	return rc;
 }
@@ -390,7 +409,7 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 		goto out;
 	}
 	rep->started = (int64_t)dp_now_wall();
-	rc = root_reachable(e, o, err);
+	rc = anchor_proven(e, o, err);
 	if (rc != 0)
 		goto out;
 	rc = dp_discovery_run(e->resolver, o, selected_needs(sel), &a.run->disc, err);

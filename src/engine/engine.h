@@ -32,6 +32,9 @@ struct dp_engine {
 	size_t live;			 /* check threads still running (under the engine lock) */
 };
 int dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err) DP_WUR;
+/* The check dp_engine_init makes of a CA file (read under its cap, PEM certificates in it), for
+ * config validation: errors read "CA file PATH: reason". */
+int dp_engine_check_ca(const char *path, struct dp_err *err) DP_WUR;
 /* Waits until every check thread started on e has ended, then frees the resolvers. The options
  * and config a run was given must stay valid until then. */
 void dp_engine_clear(struct dp_engine *e);

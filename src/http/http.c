@@ -40,6 +40,33 @@ dp_http_probe_args(const char *target, const char *check, char *out, size_t outs
 	return dp_selection_parse(sel, check, NULL, err);
 }
 
+bool
+dp_http_bytes_clean(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Every GET argument, with its decoded length: a key or value holding a control byte. */
+static enum MHD_Result
+arg_clean(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+          const char *value, size_t value_size)
+{
+	const char **bad = cls;
+
+	(void)kind;
+	if (dp_http_bytes_clean(key, key_size) &&
+	    (value == NULL || dp_http_bytes_clean(value, value_size)))
+		return MHD_YES;
+	*bad = key;
+	return MHD_NO;
+}
+
 /* Queue body (taken over, may be NULL for an empty one) with a status and content type. */
 static enum MHD_Result
 reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len)
@@ -146,14 +173,16 @@ static enum MHD_Result
 h_healthz(struct dp_monitor *m, struct MHD_Connection *c)
 {
 	struct dp_view v;
+	char why[sizeof(v.why) + 16];
 	bool alive;
 
 	if (dp_monitor_view(m, &v) != 0)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	alive = v.alive;
+	dp_snprintf(why, sizeof(why), "unhealthy: %s", v.why);
 	dp_view_clear(&v);
 	if (!alive)
-		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "scheduler stalled");
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, why);
 	return reply_text(c, MHD_HTTP_OK, "ok");
 }
 
@@ -278,12 +307,17 @@ h_probe(struct dp_monitor *m, struct MHD_Connection *c)
 	const char *dbg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "debug");
 	struct dp_selection sel;
 	struct dp_err err = {0};
+	const char *bad = NULL;
 	char name[256];
 	unsigned limit;
 	double budget;
 	bool debug = false;
 	enum MHD_Result ret;
 
+	(void)MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, arg_clean, &bad);
+	if (bad != NULL)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST,
+		                  "a query parameter holds a control character (such as %00)");
 	if (dp_http_probe_args(target, check, name, sizeof(name), &sel, &err) != 0)
 		return reply_text(c, MHD_HTTP_BAD_REQUEST, err.msg);
 	if (dbg != NULL) {

@@ -7,6 +7,9 @@
  * optional check id. Returns 0 or DP_EINVAL with a reason for the 400 body. */
 int dp_http_probe_args(const char *target, const char *check, char *out, size_t outsz,
                        struct dp_selection *sel, struct dp_err *err) DP_WUR;
+/* True when none of the len bytes of a decoded query key or value is a control character (NUL
+ * included: "%00" must not cut a value short, issue 13). */
+bool dp_http_bytes_clean(const char *s, size_t len);
 struct MHD_Daemon;
 int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
                   struct dp_err *err) DP_WUR;

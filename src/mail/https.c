@@ -13,14 +13,25 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "mail/tls.h"
+
 /* State of one transfer, seen by the callbacks. */
 struct transfer {
 	const struct dp_https_req *req;
 	struct dp_https_resp *resp;
 	size_t cap; /* allocated bytes of resp->body */
+	char *ca_pem; /* the extra CA file's text, read once by us before the transfer */
+	size_t ca_len;
 	bool ca_failed;
-	char ca_error[256];
+	char ca_error[512];
+	size_t header_bytes; /* response header bytes so far */
+	bool header_too_large;
+	bool body_started;
 };
+
+/* Our cap on a response's header section; libcurl 7.88 caps one header line at 100 KiB and
+ * reports a longer one as "Out of memory", which it is not. */
+#define HEADER_MAX (64u * 1024)
 
 void
 dp_https_resp_clear(struct dp_https_resp *r)
@@ -76,6 +87,7 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 	size_t want;
 	uint8_t *grown;
 
+	t->body_started = true;
 	if (n > t->req->max_body - r->body_len) {
 		r->too_large = true;
 		return 0; /* CURLE_WRITE_ERROR */
@@ -98,20 +110,40 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Trust the extra CA file beside the system roots libcurl loaded (CURLOPT_CAINFO holds one). */
+/* Count the header bytes: past HEADER_MAX the transfer stops. */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct transfer *t = arg;
+	size_t n = size * nmemb;
+
+	(void)data;
+	t->header_bytes += n;
+	if (t->header_bytes > HEADER_MAX) {
+		t->header_too_large = true;
+		return 0; /* CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+/* Trust the extra CA file beside the system roots libcurl loaded (CURLOPT_CAINFO holds one,
+ * CURLOPT_CAINFO_BLOB would replace them): its text, read before the transfer, goes into the
+ * handshake's store from memory. */
 static CURLcode
 on_ssl_ctx(CURL *curl, void *sslctx, void *arg)
 {
 	struct transfer *t = arg;
 	X509_STORE *store = SSL_CTX_get_cert_store(sslctx);
+	struct dp_err e = {0};
 
 	(void)curl;
-	if (t->req->ca_file == NULL)
+	if (t->ca_pem == NULL)
 		return CURLE_OK;
-	if (store == NULL || X509_STORE_load_file(store, t->req->ca_file) != 1) {
+	if (store == NULL ||
+	    dp_tls_store_add_pem(store, t->req->ca_file, t->ca_pem, t->ca_len, &e) != 0) {
 		t->ca_failed = true;
-		dp_snprintf(t->ca_error, sizeof(t->ca_error), "cannot load CA file %s",
-		            t->req->ca_file);
+		dp_strlcpy(t->ca_error, e.msg[0] ? e.msg : "cannot load the CA file",
+		           sizeof(t->ca_error));
 		return CURLE_SSL_CACERT_BADFILE;
 	}
 	return CURLE_OK;
@@ -165,11 +197,33 @@ set_options(CURL *c, struct transfer *t, struct curl_slist *pins, char *errbuf)
 	     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_WRITEDATA, t) == CURLE_OK;
+	ok = ok && curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
+	ok = ok && curl_easy_setopt(c, CURLOPT_HEADERDATA, t) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_USERAGENT, "dnsprobe/" DP_VERSION) == CURLE_OK;
 	if (pins != NULL)
 		ok = ok && curl_easy_setopt(c, CURLOPT_RESOLVE, pins) == CURLE_OK;
 	return ok;
+}
+
+/* The transfer ended inside the response header because it was too large: our cap, or
+ * libcurl's per-line cap (CURLE_OUT_OF_MEMORY in 7.88 once the TLS session was up and before
+ * any body byte; CURLE_TOO_LARGE from 8.6). */
+static bool
+header_overflow(CURL *c, CURLcode cc, const struct transfer *t)
+{
+	double appconnect = 0;
+
+	if (t->header_too_large)
+		return true;
+#if LIBCURL_VERSION_NUM >= 0x080600
+	if (cc == CURLE_TOO_LARGE)
+		return true;
+#endif
+	if (cc != CURLE_OUT_OF_MEMORY || t->body_started)
+		return false;
+	return curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME, &appconnect) == CURLE_OK &&
+	       appconnect > 0;
 }
 
 /* Fill resp from the finished transfer. */
@@ -206,6 +260,15 @@ collect(CURL *c, CURLcode cc, struct transfer *t, const char *errbuf)
 	}
 	if (cc == CURLE_OK || (r->too_large && cc != CURLE_OK))
 		return;
+	if (header_overflow(c, cc, t)) {
+		/* No complete response arrived: what status line there was does not count. */
+		r->responded = false;
+		dp_snprintf(r->error, sizeof(r->error),
+		            "response header too large (over %u KiB, or one line over libcurl's "
+		            "100 KiB)",
+		            HEADER_MAX / 1024);
+		return;
+	}
 	if (t->ca_failed)
 		dp_strlcpy(r->error, t->ca_error, sizeof(r->error));
 	else
@@ -224,6 +287,11 @@ dp_https_get(const struct dp_https_req *req, struct dp_https_resp *resp, struct 
 	int rc = 0;
 
 	memset(resp, 0, sizeof(*resp));
+	if (req->ca_file != NULL) {
+		rc = dp_tls_ca_read(req->ca_file, &t.ca_pem, &t.ca_len, err);
+		if (rc != 0)
+			goto out;
+	}
 	if (dp_https_global_init() != 0) {
 		rc = dp_err_set(err, DP_ELIB, "curl_global_init failed");
 		goto out;
@@ -249,6 +317,7 @@ dp_https_get(const struct dp_https_req *req, struct dp_https_resp *resp, struct 
 		goto out;
 	}
 out:
+	free(t.ca_pem);
 	curl_slist_free_all(pins);
 	if (c != NULL)
 		curl_easy_cleanup(c);

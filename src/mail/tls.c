@@ -17,11 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "base/file.h"
 #include "mail/tls_verify.h"
 
 #define SMTP_BUF  8192 /* replies read ahead of the parser, at most */
@@ -97,10 +100,77 @@ ossl_error(char *buf, size_t bufsz)
 }
 
 int
+dp_tls_store_add_pem(X509_STORE *store, const char *name, const char *pem, size_t len,
+                     struct dp_err *err)
+{
+	BIO *bio = len <= (size_t)INT32_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+	STACK_OF(X509_INFO) *infos = NULL;
+	size_t certs = 0;
+	char why[256];
+	int rc = 0;
+
+	if (bio == NULL)
+		return dp_err_set(err, DP_ENOMEM, "CA file %s: out of memory", name);
+	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	if (infos == NULL) {
+		rc = dp_err_set(err, DP_EPARSE, "CA file %s: not PEM certificates: %s", name,
+		                ossl_error(why, sizeof(why)));
+		goto out;
+	}
+	for (int i = 0; rc == 0 && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *xi = sk_X509_INFO_value(infos, i);
+
+		if (xi->x509 != NULL && X509_STORE_add_cert(store, xi->x509) != 1)
+			rc = dp_err_set(err, DP_ELIB, "CA file %s: certificate %d: %s", name, i + 1,
+			                ossl_error(why, sizeof(why)));
+		if (rc == 0 && xi->crl != NULL && X509_STORE_add_crl(store, xi->crl) != 1)
+			rc = dp_err_set(err, DP_ELIB, "CA file %s: CRL %d: %s", name, i + 1,
+			                ossl_error(why, sizeof(why)));
+		certs += xi->x509 != NULL;
+	}
+	if (rc == 0 && certs == 0)
+		rc = dp_err_set(err, DP_EPARSE, "CA file %s: no PEM certificate in it", name);
+out:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+dp_tls_ca_read(const char *path, char **pem, size_t *len, struct dp_err *err)
+{
+	struct dp_err e = {0};
+	int rc = dp_file_read(path, DP_CA_FILE_MAX_BYTES, pem, len, &e);
+
+	return rc != 0 ? dp_err_set(err, rc, "CA file %s", e.msg) : 0;
+}
+
+int
+dp_tls_ca_check(const char *path, struct dp_err *err)
+{
+	X509_STORE *store = X509_STORE_new();
+	char *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (store == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	rc = dp_tls_ca_read(path, &pem, &len, err);
+	if (rc == 0)
+		rc = dp_tls_store_add_pem(store, path, pem, len, err);
+	free(pem);
+	X509_STORE_free(store);
+	return rc;
+}
+
+int
 dp_tls_trust_new(const char *ca_file, struct dp_tls_trust **out, struct dp_err *err)
 {
 	struct dp_tls_trust *t = calloc(1, sizeof(*t));
 	char why[256];
+	char *pem = NULL;
+	size_t len = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -114,10 +184,13 @@ dp_tls_trust_new(const char *ca_file, struct dp_tls_trust **out, struct dp_err *
 		                ossl_error(why, sizeof(why)));
 		goto out;
 	}
-	if (ca_file != NULL && X509_STORE_load_file(t->store, ca_file) != 1) {
-		rc = dp_err_set(err, DP_EIO, "--ca-file %s: %s", ca_file,
-		                ossl_error(why, sizeof(why)));
-		goto out;
+	/* Read by us (non-blocking open, regular file, capped), parsed from memory. */
+	if (ca_file != NULL) {
+		rc = dp_tls_ca_read(ca_file, &pem, &len, err);
+		if (rc == 0)
+			rc = dp_tls_store_add_pem(t->store, ca_file, pem, len, err);
+		if (rc != 0)
+			goto out;
 	}
 	/* The same roots serve PKIX-TA(0)/PKIX-EE(1) records during the handshake (RFC 7671 §5). */
 	SSL_CTX_set1_cert_store(t->ctx, t->store);
@@ -125,6 +198,7 @@ dp_tls_trust_new(const char *ca_file, struct dp_tls_trust **out, struct dp_err *
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
 out:
+	free(pem);
 	if (rc != 0) {
 		dp_tls_trust_free(t);
 		return rc;

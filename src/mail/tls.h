@@ -22,6 +22,16 @@ struct dp_tls_trust;
 
 /* Load the system roots and ca_file (PEM; NULL for none). An unreadable ca_file is an error. */
 int dp_tls_trust_new(const char *ca_file, struct dp_tls_trust **out, struct dp_err *err) DP_WUR;
+
+/* The certificates (and CRLs) of a PEM text held in memory into store; name is for messages
+ * ("CA file NAME: reason"). A text without any certificate is an error. */
+struct x509_store_st;
+int dp_tls_store_add_pem(struct x509_store_st *store, const char *name, const char *pem,
+                         size_t len, struct dp_err *err) DP_WUR;
+/* Read a CA file (base/file.h: regular file, DP_CA_FILE_MAX_BYTES) into *pem (caller frees). */
+int dp_tls_ca_read(const char *path, char **pem, size_t *len, struct dp_err *err) DP_WUR;
+/* Read and parse a CA file without keeping it: the check done before any run (engine init). */
+int dp_tls_ca_check(const char *path, struct dp_err *err) DP_WUR;
 void dp_tls_trust_free(struct dp_tls_trust *t);
 
 /* The steps of a connection, for saying which one failed. */

@@ -22,9 +22,6 @@
 /* How long SIGTERM waits for runs in flight before leaving them behind (issue 8: "within a
  * second"). */
 #define STOP_GRACE 1.0
-/* /healthz fails when no worker has looked at the schedule for this long (plus twice the run
- * timeout, for when every worker is inside a run). */
-#define HEARTBEAT_MAX 10.0
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
@@ -142,6 +139,8 @@ install_gen(struct dp_monitor *m, struct dp_gen *g)
 	for (size_t i = 0; i < m->ndom; i++)
 		mdomain_clear(&m->dom[i]);
 	free(m->dom);
+	if (m->ndom == 0) /* /healthz: nothing was due until now */
+		m->last_finish = now;
 	m->dom = nv;
 	m->ndom = c->ndomains;
 	dp_gen_unref(m->gen);
@@ -231,7 +230,8 @@ publish(struct dp_monitor *m, const char *name, double due, struct dp_report *re
 		return;
 	}
 	d->running = false;
-	d->due = dp_sched_next(due, dp_now_mono(), d->cd->interval);
+	m->last_finish = dp_now_mono();
+	d->due = dp_sched_next(due, m->last_finish, d->cd->interval);
 	d->runs++;
 	d->errors += failed;
 	if (rep == NULL)
@@ -275,12 +275,12 @@ worker(void *arg)
 		bool failed;
 		struct dp_report *rep;
 
-		m->heartbeat = dp_now_mono();
 		if (d == NULL) {
 			cond_wait_for(m, wait);
 			continue;
 		}
 		d->running = true;
+		d->started = dp_now_mono();
 		m->active++;
 		g = gen_ref(m->gen);
 		cd = d->cd;
@@ -305,6 +305,37 @@ worker(void *arg)
 }
 
 /* ---- the view HTTP handlers read ---- */
+
+bool
+dp_monitor_healthy(const struct dp_mdomain *dom, size_t n, double last_finish, double now,
+                   char *why, size_t whysz)
+{
+	double bound = 0;
+
+	why[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		double limit = (double)dom[i].cd->timeout + DP_HEALTH_GRACE;
+		double span = (double)(dom[i].cd->interval + dom[i].cd->timeout);
+
+		if (dom[i].running && now - dom[i].started > limit) {
+			dp_snprintf(why, whysz,
+			            "run of %s stuck: running for %.0f s, past its %.0f s deadline "
+			            "(timeout + %.0f s)",
+			            dom[i].name, now - dom[i].started, limit, DP_HEALTH_GRACE);
+			return false;
+		}
+		if (span > bound)
+			bound = span;
+	}
+	if (n > 0 && now - last_finish > bound + DP_HEALTH_GRACE) {
+		dp_snprintf(why, whysz,
+		            "no run finished for %.0f s (bound %.0f s: longest interval + timeout + "
+		            "%.0f s)",
+		            now - last_finish, bound + DP_HEALTH_GRACE, DP_HEALTH_GRACE);
+		return false;
+	}
+	return true;
+}
 
 int
 dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
@@ -336,10 +367,11 @@ dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
 	v->proc.reload_success_time = m->reload_success_time;
 	v->proc.ndomains = m->ndom;
 	v->proc.probe_rejected = atomic_load(&m->probe_rejected);
-	/* Workers look at the schedule at least every second unless every one of them is inside a
-	 * run, which the engine ends within the domain's timeout (plus its grace). */
-	v->alive = !m->stop && dp_now_mono() - m->heartbeat <
-	                           HEARTBEAT_MAX + 2.0 * (double)m->gen->cfg->timeout;
+	/* Judged from what runs do, not from workers being awake: an idle worker proves nothing. */
+	v->alive = !m->stop && dp_monitor_healthy(m->dom, m->ndom, m->last_finish, dp_now_mono(),
+	                                          v->why, sizeof(v->why));
+	if (m->stop)
+		dp_strlcpy(v->why, "stopping", sizeof(v->why));
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -450,6 +482,13 @@ load(const struct args *a, struct dp_config **out, struct dp_err *err)
 	struct dp_err e = {0};
 	char *l;
 
+	/* The files it names, and at least one domain (unless allow_empty): a reload must never
+	 * empty the monitor or hand its runs a trust anchor that is not there. */
+	if (rc == 0 && a->config != NULL && dp_config_check(*out, err) != 0) {
+		dp_config_free(*out);
+		*out = NULL;
+		return DP_EINVAL;
+	}
 	if (rc != 0 || a->listen == NULL)
 		return rc;
 	l = dp_strdup(a->listen);
@@ -571,7 +610,7 @@ monitor_init(struct dp_monitor *m)
 	pthread_cond_init(&m->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	m->start_time = dp_now_wall();
-	m->heartbeat = dp_now_mono();
+	m->last_finish = dp_now_mono();
 }
 
 /* Signals until SIGTERM or SIGINT; SIGHUP reloads. */

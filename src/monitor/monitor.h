@@ -55,6 +55,7 @@ struct dp_mdomain {
 	json_t *state;                     /* per-check memory across runs (owned) */
 	struct dp_snap *snap;              /* latest; NULL before the first run */
 	double due;                        /* monotonic */
+	double started;                    /* monotonic start of the run in progress */
 	bool running;
 	uint64_t runs, errors;
 	uint64_t probe_runs, probe_errors; /* /probe requests for this domain since start */
@@ -68,7 +69,7 @@ struct dp_monitor {
 	size_t ndom;
 	bool stop;
 	unsigned active;   /* runs in progress */
-	double heartbeat;  /* monotonic, last scheduler pass */
+	double last_finish; /* monotonic end of the latest run, or the start of the monitor */
 	double start_time; /* wall */
 	bool reload_ok;
 	double reload_success_time;
@@ -83,10 +84,19 @@ struct dp_view {
 	struct dp_snap **snaps;
 	size_t n;
 	struct dp_metrics_process proc;
-	bool alive;
+	bool alive;      /* /healthz: runs are finishing and none is stuck */
+	char why[256];   /* the reason when not alive */
 };
 int dp_monitor_view(struct dp_monitor *m, struct dp_view *v) DP_WUR;
 void dp_view_clear(struct dp_view *v);
+
+/* /healthz's judgement (pure; unit-tested): a run going on for longer than its domain's timeout
+ * plus DP_HEALTH_GRACE is stuck; no run finished for longer than the largest interval + timeout
+ * of a domain plus DP_HEALTH_GRACE means the scheduler is not getting runs done. False with
+ * the reason in why. */
+#define DP_HEALTH_GRACE 10.0
+bool dp_monitor_healthy(const struct dp_mdomain *dom, size_t n, double last_finish, double now,
+                        char *why, size_t whysz);
 
 /* /probe's counters for one target: runs and runs without a verdict since the monitor started
  * (configured domains only; known is false for other targets, whose counters are not exported). */

@@ -17,8 +17,13 @@ for f in good/*.yml; do
 		t fail "$f prints back as ${f%.yml}.out (exit $rc)"
 		diff <(printf '%s\n' "$out") "${f%.yml}.out" | sed 's/^/# /'
 	fi
-	# The canonical form is a fixed point: parsing it again prints the same.
-	again=$("$DNSPROBE" monitor -n -v -c <(printf '%s\n' "$out") 2>&1)
+	# The canonical form is a fixed point: parsing it again prints the same (from a regular
+	# file: a pipe is refused like any FIFO).
+	canon=$(mktemp /tmp/dp-canon.XXXXXX)
+	printf '%s\n' "$out" >"$canon"
+	again=$("$DNSPROBE" monitor -n -v -c "$canon" 2>&1)
+	again=${again//"$canon"/"$f"}
+	rm -f "$canon"
 	[ "$again" = "$out" ] && t ok "$f: canonical form is stable" || t fail "$f: canonical form is stable"
 done
 for f in bad/*.yml; do
@@ -43,5 +48,28 @@ rc=$?
 rm -f "$big"
 [ "$rc" -eq 3 ] && [ "$err" = "dnsprobe monitor: $big: larger than 8388608 bytes" ] &&
 	t ok "a 9 MB file is refused" || t fail "a 9 MB file is refused (exit $rc: $err)"
+# Files that are not regular files are refused at once, naming the file (issue 13): a FIFO as
+# the config itself and as trust_anchor, a directory and a device as the config.
+tmp=$(mktemp -d /tmp/dp-cfg.XXXXXX)
+mkfifo "$tmp/fifo"
+printf 'trust_anchor: %s\ndomains:\n  - name: glitter.kr\n' "$tmp/fifo" >"$tmp/fifo-anchor.yml"
+refused() { # FILE WANT DESC
+	local err rc
+	err=$(timeout 5 "$DNSPROBE" monitor -n -c "$1" 2>&1 >/dev/null)
+	rc=$?
+	[ "$rc" -eq 3 ] && [ "$err" = "$2" ] && t ok "$3" || {
+		t fail "$3 (exit $rc)"
+		printf '# got:  %s\n# want: %s\n' "$err" "$2"
+	}
+}
+refused "$tmp/fifo-anchor.yml" \
+	"dnsprobe monitor: $tmp/fifo-anchor.yml:1: trust_anchor: trust anchor $tmp/fifo: is a FIFO, not a regular file" \
+	"a FIFO as trust_anchor is refused at once"
+refused "$tmp/fifo" "dnsprobe monitor: $tmp/fifo: is a FIFO, not a regular file" \
+	"a FIFO as the config file is refused at once"
+refused "$tmp" "dnsprobe monitor: $tmp: is a directory, not a regular file" "a directory as the config file"
+refused /dev/zero "dnsprobe monitor: /dev/zero: is a character device, not a regular file" \
+	"/dev/zero as the config file"
+rm -rf "$tmp"
 echo "1..$n"
 [ "$fails" -eq 0 ]

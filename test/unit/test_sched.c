@@ -1,4 +1,5 @@
-/* Unit tests of the monitor's schedule maths and snapshot "since" carry-over. */
+/* Unit tests of the monitor's schedule maths, snapshot "since" carry-over, /healthz and query
+ * byte checks. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "http/http.h"
 #include "monitor/monitor.h"
 
 /* 1000 names over a 5-minute interval: in range, deterministic, and flat (every 30 s bucket
@@ -107,6 +109,51 @@ test_prune(void **state)
 	dp_snap_unref(s);
 }
 
+/* /healthz (issue 13): judged by runs, never by idle workers. Two domains, intervals 60 s and
+ * 300 s, timeouts 30 s and 20 s: a run past timeout + grace is stuck; no finished run for longer
+ * than the largest interval + timeout of a domain (300 + 20) + grace means runs are not done. */
+static void
+test_health(void **state)
+{
+	struct dp_config_domain cd[2] = {{.interval = 60, .timeout = 30},
+	                                 {.interval = 300, .timeout = 20}};
+	struct dp_mdomain d[2] = {{.name = "a.kr", .cd = &cd[0]}, {.name = "b.kr", .cd = &cd[1]}};
+	char why[256];
+
+	(void)state;
+	assert_true(dp_monitor_healthy(d, 2, 1000, 1000, why, sizeof(why)));
+	assert_string_equal(why, "");
+	/* Idle for the whole bound, nothing running: still healthy just before it. */
+	assert_true(dp_monitor_healthy(d, 2, 1000, 1000 + 320 + DP_HEALTH_GRACE, why, sizeof(why)));
+	assert_false(
+	    dp_monitor_healthy(d, 2, 1000, 1000 + 321 + DP_HEALTH_GRACE, why, sizeof(why)));
+	assert_string_equal(why, "no run finished for 331 s (bound 330 s: longest interval + "
+	                         "timeout + 10 s)");
+	/* b.kr running for 25 s: within 20 s + grace. At 31 s it is stuck, whatever else. */
+	d[1].running = true;
+	d[1].started = 2000;
+	assert_true(dp_monitor_healthy(d, 2, 1990, 2025, why, sizeof(why)));
+	assert_false(dp_monitor_healthy(d, 2, 1990, 2031, why, sizeof(why)));
+	assert_string_equal(why, "run of b.kr stuck: running for 31 s, past its 30 s deadline "
+	                         "(timeout + 10 s)");
+	/* No domains (allow_empty): nothing is due, so nothing is late. */
+	assert_true(dp_monitor_healthy(d, 0, 0, 1e6, why, sizeof(why)));
+}
+
+/* /probe's query bytes: "%00" and other control characters are refused, not cut short. */
+static void
+test_query_bytes(void **state)
+{
+	(void)state;
+	assert_true(dp_http_bytes_clean("glitter.kr", 10));
+	assert_true(dp_http_bytes_clean("", 0));
+	assert_false(dp_http_bytes_clean("glitter.kr\0.evil", 16));
+	assert_false(dp_http_bytes_clean("a\tb", 3));
+	assert_false(dp_http_bytes_clean("a\x7f", 2));
+	assert_false(dp_http_bytes_clean("a\r\n", 3));
+	assert_true(dp_http_bytes_clean("\xed\x95\x9c.kr", 6)); /* UTF-8 is not control */
+}
+
 int
 main(void)
 {
@@ -115,6 +162,8 @@ main(void)
 	    cmocka_unit_test(test_next),
 	    cmocka_unit_test(test_since),
 	    cmocka_unit_test(test_prune),
+	    cmocka_unit_test(test_health),
+	    cmocka_unit_test(test_query_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
