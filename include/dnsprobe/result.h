@@ -85,9 +85,13 @@ enum dp_output {
 const char *dp_output_str(enum dp_output o);
 int dp_output_parse(const char *s); /* -1 when unknown */
 
+struct dp_check_opts;
 struct dp_render_opts {
 	int verbose;  /* -v count */
 	bool colour;  /* ANSI colour (text, on a terminal only) */
+	/* The thresholds and budget the run used, for Nagios perfdata warn/crit/max (borrowed);
+	 * NULL: perfdata without thresholds. */
+	const struct dp_check_opts *limits;
 };
 
 int dp_render_text(FILE *f, const struct dp_report *r, const struct dp_render_opts *o) DP_WUR;
