@@ -39,7 +39,12 @@ unknown(const struct dp_cli *cli, const char *domain, const char *msg)
 static int
 render(const struct dp_cli *cli, const struct dp_report *rep)
 {
-	struct dp_render_opts ro = {.verbose = cli->verbose, .limits = &cli->opts};
+	const struct dp_check_opts *o = &cli->opts;
+	struct dp_render_opts ro = {
+		.verbose = cli->verbose,
+		.limits = {true, o->rrsig_warn, o->rrsig_crit, o->cert_warn, o->cert_crit,
+			   o->serial_lag_warn, o->serial_lag_crit, o->timeout_s},
+	};
 
 	ro.colour = cli->output == DP_OUTPUT_TEXT && isatty(STDOUT_FILENO) &&
 		    getenv("NO_COLOR") == NULL;
@@ -62,6 +67,7 @@ budget_exhausted(void *arg)
 {
 	const struct budget *b = arg;
 	const struct dp_cli *cli = b->cli;
+	const size_t nsel = sizeof(b->sel->on) / sizeof(b->sel->on[0]);
 	struct dp_report *rep = dp_report_new(cli->opts.domain);
 	char why[64];
 
@@ -76,12 +82,14 @@ budget_exhausted(void *arg)
 		return;
 	}
 	rep->started = (int64_t)dp_now_wall() - (int64_t)(dp_now_mono() - b->t0);
-	for (size_t i = 0; dp_probes[i] != NULL && i < sizeof(b->sel->on) / sizeof(b->sel->on[0]); i++) {
+	for (size_t i = 0; dp_engine_check_id(i) != NULL && i < nsel; i++) {
+		const char *id = dp_engine_check_id(i);
+
 		if (!b->sel->on[i])
 			continue;
-		if (dp_results_add(&rep->results, dp_probes[i]->id, cli->opts.domain,
-				   DP_STATUS_UNKNOWN, NULL, "%s", why) == NULL ||
-		    dp_report_add_timing(rep, dp_probes[i]->id, -1, DP_STATUS_UNKNOWN) != 0)
+		if (dp_results_add(&rep->results, id, cli->opts.domain, DP_STATUS_UNKNOWN, NULL, "%s",
+				   why) == NULL ||
+		    dp_report_add_timing(rep, id, -1, DP_STATUS_UNKNOWN) != 0)
 			break;
 	}
 	rep->duration = dp_now_mono() - b->t0;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dnsprobe/probe.h"
 #include "dnsprobe/result.h"
 
 #define MAX_PROBLEMS 3
@@ -164,7 +163,7 @@ perf_add(struct perf *p, const char *fmt, ...)
 }
 
 static void
-perf_collect(const struct dp_report *r, const struct dp_check_opts *t, struct perf *p)
+perf_collect(const struct dp_report *r, const struct dp_render_limits *t, struct perf *p)
 {
 	json_int_t v = 0;
 	size_t crit = 0;
@@ -355,7 +354,7 @@ dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_opts
 	size_t first;
 	size_t lines = 0;
 
-	perf_collect(r, o != NULL ? o->limits : NULL, &p);
+	perf_collect(r, o != NULL && o->limits.set ? &o->limits : NULL, &p);
 	first = put_status_line(f, r, &p);
 	for (int rank = 3; rank >= 0; rank--) {
 		for (size_t i = 0; i < r->results.n; i++) {

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "dnsprobe/probe.h"
 #include "dnsprobe/result.h"
 
 /* A report of three checks: one OK, one WARNING, one CRITICAL with a '|' in its summary. */
@@ -192,12 +191,12 @@ test_nagios(void **state)
 /* Render r as Nagios output with these thresholds (not inlined: gcc 12 takes the memstream's
  * buffer for a dangling local). */
 __attribute__((noinline)) static char *
-render_limits(const struct dp_report *r, const struct dp_check_opts *t)
+render_limits(const struct dp_report *r, const struct dp_render_limits *t)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct dp_render_opts o = {.limits = t};
+	struct dp_render_opts o = {.limits = *t};
 
 	assert_non_null(f);
 	assert_int_equal(dp_render_nagios(f, r, &o), 0);
@@ -211,7 +210,8 @@ static void
 test_nagios_short_line(void **state)
 {
 	struct dp_report *r = dp_report_new("glitter.kr");
-	struct dp_check_opts t = {.rrsig_warn = 259200,
+	struct dp_render_limits t = {.set = true,
+				     .rrsig_warn = 259200,
 				  .rrsig_crit = 86400,
 				  .cert_warn = 1209600,
 				  .cert_crit = 259200,
