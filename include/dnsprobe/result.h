@@ -85,9 +85,19 @@ enum dp_output {
 const char *dp_output_str(enum dp_output o);
 int dp_output_parse(const char *s); /* -1 when unknown */
 
+/* The thresholds and budget a run used, for Nagios perfdata warn/crit/max (seconds; the serial
+ * lags are RFC 1982 distances, crit -1 when off). */
+struct dp_render_limits {
+	bool set; /* false: perfdata without thresholds */
+	int64_t rrsig_warn, rrsig_crit, cert_warn, cert_crit;
+	int64_t serial_lag_warn, serial_lag_crit;
+	int timeout_s;
+};
+
 struct dp_render_opts {
 	int verbose;  /* -v count */
 	bool colour;  /* ANSI colour (text, on a terminal only) */
+	struct dp_render_limits limits;
 };
 
 int dp_render_text(FILE *f, const struct dp_report *r, const struct dp_render_opts *o) DP_WUR;

@@ -1,4 +1,4 @@
-/* `dnsprobe check`: one run over one domain, rendered as text, Nagios or JSON. */
+/* `dnsprobe check`: one run over one domain, rendered as text, Nagios or JSON, within -t. */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,7 +7,19 @@
 #include <unistd.h>
 
 #include "cli/check.h"
+#include "cli/watchdog.h"
 #include "engine/engine.h"
+
+/* The watchdog fires this long before -t runs out, so that the UNKNOWN report is written and the
+ * process gone by then (the clock starts after exec and library loading). */
+#define WATCHDOG_MARGIN 0.25
+
+/* What the watchdog needs to say what was not checked. */
+struct budget {
+	const struct dp_cli *cli;
+	const struct dp_selection *sel;
+	double t0; /* dp_now_mono() at the start */
+};
 
 /* No verdict possible: say so in the requested format and exit UNKNOWN (3). */
 static int
@@ -31,7 +43,12 @@ unknown(const struct dp_cli *cli, const char *domain, const char *msg)
 static int
 render(const struct dp_cli *cli, const struct dp_report *rep)
 {
-	struct dp_render_opts ro = {.verbose = cli->verbose};
+	const struct dp_check_opts *o = &cli->opts;
+	struct dp_render_opts ro = {
+		.verbose = cli->verbose,
+		.limits = {true, o->rrsig_warn, o->rrsig_crit, o->cert_warn, o->cert_crit,
+			   o->serial_lag_warn, o->serial_lag_crit, o->timeout_s},
+	};
 
 	ro.colour = cli->output == DP_OUTPUT_TEXT && isatty(STDOUT_FILENO) &&
 		    getenv("NO_COLOR") == NULL;
@@ -46,6 +63,46 @@ render(const struct dp_cli *cli, const struct dp_report *rep)
 	return dp_render_text(stdout, rep, &ro);
 }
 
+/* The watchdog fired (SPEC §1: "what was not done in time is UNKNOWN"): every selected check
+ * is reported as not checked, in the requested format. Runs on the watchdog thread while the
+ * run goes on; it reads only the options and the selection, which the run does not change. */
+static void
+budget_exhausted(void *arg)
+{
+	const struct budget *b = arg;
+	const struct dp_cli *cli = b->cli;
+	const size_t nsel = sizeof(b->sel->on) / sizeof(b->sel->on[0]);
+	struct dp_report *rep = dp_report_new(cli->opts.domain);
+	char why[64];
+
+	if (cli->set_timeout)
+		(void)dp_snprintf(why, sizeof(why), "not checked: budget exhausted (-t %d)",
+				  cli->opts.timeout_s);
+	else
+		(void)dp_snprintf(why, sizeof(why), "not checked: budget exhausted (timeout %ds)",
+				  cli->opts.timeout_s);
+	if (rep == NULL) {
+		(void)unknown(cli, cli->opts.domain, why);
+		return;
+	}
+	rep->started = (int64_t)dp_now_wall() - (int64_t)(dp_now_mono() - b->t0);
+	for (size_t i = 0; dp_engine_check_id(i) != NULL && i < nsel; i++) {
+		const char *id = dp_engine_check_id(i);
+
+		if (!b->sel->on[i])
+			continue;
+		if (dp_results_add(&rep->results, id, cli->opts.domain, DP_STATUS_UNKNOWN, NULL, "%s",
+				   why) == NULL ||
+		    dp_report_add_timing(rep, id, -1, DP_STATUS_UNKNOWN) != 0)
+			break;
+	}
+	rep->duration = dp_now_mono() - b->t0;
+	if (render(cli, rep) != 0)
+		(void)unknown(cli, cli->opts.domain, why);
+	fprintf(stderr, "dnsprobe: %s\n", why);
+	dp_report_free(rep);
+}
+
 int
 dp_check_main(int argc, char **argv)
 {
@@ -54,6 +111,8 @@ dp_check_main(int argc, char **argv)
 	struct dp_selection sel;
 	struct dp_engine eng = {0};
 	struct dp_report *rep = NULL;
+	struct dp_watchdog wd = {0};
+	struct budget b = {.cli = &cli, .sel = &sel, .t0 = dp_now_mono()};
 	int status;
 
 	if (dp_cli_parse_check(argc, argv, &cli, &err) != 0) {
@@ -61,21 +120,29 @@ dp_check_main(int argc, char **argv)
 		dp_cli_clear(&cli);
 		return DP_STATUS_UNKNOWN;
 	}
-	if (cli.help) {
-		dp_cli_usage(stdout);
+	/* monitoring-plugins: --help and --version print and exit UNKNOWN (3), like every plugin. */
+	if (cli.help || cli.version) {
+		if (cli.help)
+			dp_cli_usage(stdout);
+		else
+			dp_version_print(stdout);
 		dp_cli_clear(&cli);
-		return 0;
+		return DP_STATUS_UNKNOWN;
 	}
 	if (cli.config != NULL && dp_config_apply_to_cli(cli.config, &cli, &err) != 0) {
 		status = unknown(&cli, cli.opts.domain, err.msg);
 		goto out;
 	}
 	if (dp_selection_parse(&sel, cli.only, cli.skip, &err) != 0 ||
+	    dp_watchdog_start(&wd, b.t0 + cli.opts.timeout_s - WATCHDOG_MARGIN, budget_exhausted, &b,
+			      &err) != 0 ||
 	    dp_engine_init(&eng, &cli.opts, &err) != 0 ||
 	    dp_engine_run(&eng, &cli.opts, &sel, NULL, &rep, &err) != 0) {
+		dp_watchdog_claim(&wd);
 		status = unknown(&cli, cli.opts.domain, err.msg);
 		goto out;
 	}
+	dp_watchdog_claim(&wd);
 	if (render(&cli, rep) != 0) {
 		status = unknown(&cli, cli.opts.domain, "could not write the report");
 		goto out;
@@ -83,8 +150,10 @@ dp_check_main(int argc, char **argv)
 	status = (int)dp_report_status(rep);
 out:
 	fflush(stdout);
+	dp_watchdog_done(&wd, status);
 	dp_report_free(rep);
 	dp_engine_clear(&eng);
+	dp_watchdog_stop(&wd);
 	dp_cli_clear(&cli);
 	return status;
 }

@@ -48,6 +48,7 @@ static const struct option long_opts[] = {
 	{"skip", required_argument, NULL, OPT_SKIP},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -74,12 +75,14 @@ dp_cli_usage(FILE *f)
 	      "      --cert-crit DUR      critical within DUR (3d)\n"
 	      "      --serial-lag-warn N  SOA serial distance that warns (0: any disagreement)\n"
 	      "      --serial-lag-crit N  SOA serial distance that is critical (off)\n"
-	      "  -t, --timeout SECONDS    overall budget (60)\n"
+	      "  -t, --timeout SECONDS    wall-clock limit of the whole run (60); what is not done\n"
+	      "                           by then is UNKNOWN (\"not checked: budget exhausted\")\n"
 	      "      --step-timeout DUR   budget of each network step (5s)\n"
 	      "      --only ID[,ID]       run only these checks\n"
 	      "      --skip ID[,ID]       skip these checks\n"
 	      "  -v, --verbose            more detail (repeatable)\n"
-	      "  -h, --help               this text\n"
+	      "  -V, --version            the version, like `dnsprobe version` (exit 3)\n"
+	      "  -h, --help               this text (exit 3, as monitoring plugins do)\n"
 	      "\n"
 	      "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n",
 	      f);
@@ -239,6 +242,9 @@ parse_one(int c, const char *arg, struct dp_cli *cli, struct dp_err *err)
 	case 'h':
 		cli->help = true;
 		break;
+	case 'V':
+		cli->version = true;
+		break;
 	default:
 		return dp_err_set(err, DP_EINVAL, "unknown option (see dnsprobe check --help)");
 	}
@@ -258,7 +264,7 @@ dp_cli_parse_check(int argc, char **argv, struct dp_cli *cli, struct dp_err *err
 	dp_opts_defaults(&cli->opts);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:a:r:o:t:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:a:r:o:t:vhV", long_opts, NULL)) != -1) {
 		if (c == ':')
 			return dp_err_set(err, DP_EINVAL, "option %s needs a value",
 					  argv[optind - 1]);
@@ -268,7 +274,7 @@ dp_cli_parse_check(int argc, char **argv, struct dp_cli *cli, struct dp_err *err
 		if (rc != 0)
 			return rc;
 	}
-	if (cli->help)
+	if (cli->help || cli->version)
 		return 0;
 	if (optind + 1 != argc)
 		return dp_err_set(err, DP_EINVAL,

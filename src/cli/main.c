@@ -17,18 +17,24 @@
 #include "cli/check.h"
 #include "http/http.h"
 
+void
+dp_version_print(FILE *f)
+{
+	fprintf(f, "dnsprobe %s\n", DP_VERSION);
+	fprintf(f, "libunbound %s\n", ub_version());
+	fprintf(f, "getdns %s (API %s)\n", getdns_get_version(), getdns_get_api_version());
+	fprintf(f, "%s\n", OpenSSL_version(OPENSSL_VERSION));
+	fprintf(f, "libcurl %s\n", curl_version_info(CURLVERSION_NOW)->version);
+	fprintf(f, "libmicrohttpd %s\n", MHD_get_version());
+	fprintf(f, "jansson %s\n", JANSSON_VERSION);
+	fprintf(f, "libcyaml %s\n", cyaml_version_str);
+	fprintf(f, "build: %s\n", DP_BUILD_OPTIONS);
+}
+
 static int
 cmd_version(void)
 {
-	printf("dnsprobe %s\n", DP_VERSION);
-	printf("libunbound %s\n", ub_version());
-	printf("getdns %s (API %s)\n", getdns_get_version(), getdns_get_api_version());
-	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
-	printf("libcurl %s\n", curl_version_info(CURLVERSION_NOW)->version);
-	printf("libmicrohttpd %s\n", MHD_get_version());
-	printf("jansson %s\n", JANSSON_VERSION);
-	printf("libcyaml %s\n", cyaml_version_str);
-	printf("build: %s\n", DP_BUILD_OPTIONS);
+	dp_version_print(stdout);
 	return 0;
 }
 

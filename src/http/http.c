@@ -240,7 +240,7 @@ probe_run(struct dp_monitor *m, struct MHD_Connection *c, const char *target,
 	struct dp_probe_count cnt = {0};
 	struct dp_sbuf b;
 	double t0 = dp_now_mono();
-	int rc = dp_monitor_probe(m, target, sel, budget, &rep, &cnt, &err);
+	int rc = dp_monitor_probe(m, target, sel, budget, &rep, &cnt, &d.limits, &err);
 	enum dp_status st;
 	enum MHD_Result ret;
 

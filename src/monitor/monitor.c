@@ -93,6 +93,22 @@ level_of(const struct dp_config *c)
 
 /* ---- the domain table ---- */
 
+/* What dnsprobe_threshold_seconds and dnsprobe_interval_seconds export for a domain: its own
+ * settings (cd, globals merged in) or, for a /probe of an unconfigured domain, the globals. */
+static void
+limits_of(const struct dp_config *c, const struct dp_config_domain *cd,
+          struct dp_metrics_limits *l)
+{
+	const struct dp_config_thresholds *t = cd != NULL ? &cd->thr : &c->thr;
+
+	l->set = true;
+	l->rrsig_warn = t->rrsig_warn;
+	l->rrsig_crit = t->rrsig_crit;
+	l->cert_warn = t->cert_warn;
+	l->cert_crit = t->cert_crit;
+	l->interval = cd != NULL ? cd->interval : c->interval;
+}
+
 static struct dp_mdomain *
 find_dom(struct dp_mdomain *v, size_t n, const char *name)
 {
@@ -361,6 +377,7 @@ dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
 		v->dom[i].finished = s != NULL ? s->finished : 0;
 		v->dom[i].runs = s != NULL ? s->runs : 0;
 		v->dom[i].errors = s != NULL ? s->errors : 0;
+		limits_of(m->gen->cfg, m->dom[i].cd, &v->dom[i].limits);
 	}
 	v->proc.start_time = m->start_time;
 	v->proc.reload_ok = m->reload_ok;
@@ -408,7 +425,7 @@ probe_count(struct dp_monitor *m, const char *target, bool failed, struct dp_pro
 int
 dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selection *sel,
                  double budget, struct dp_report **out, struct dp_probe_count *cnt,
-                 struct dp_err *err)
+                 struct dp_metrics_limits *lim, struct dp_err *err)
 {
 	const struct dp_config_domain *cd;
 	struct dp_selection dsel;
@@ -427,6 +444,7 @@ dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selec
 		                  target);
 	}
 	dp_config_domain_opts(g->cfg, cd, target, &o);
+	limits_of(g->cfg, cd, lim);
 	/* The run must end before the scraper gives up: its budget, less the engine's grace for
 	 * overrunning checks, bounds the run (at least 1 s). */
 	if (budget > 0 && budget - DP_OVERRUN_GRACE < o.timeout_s)

@@ -105,10 +105,11 @@ struct dp_probe_count {
 	uint64_t runs, errors;
 };
 /* /probe: one run now for target (not touching the schedule or its state), within budget seconds
- * of wall time when budget > 0 (the scrape's timeout; else the domain's `timeout`). */
+ * of wall time when budget > 0 (the scrape's timeout; else the domain's `timeout`); lim gets the
+ * thresholds and interval the run used. */
 int dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selection *sel,
                      double budget, struct dp_report **out, struct dp_probe_count *cnt,
-                     struct dp_err *err) DP_WUR;
+                     struct dp_metrics_limits *lim, struct dp_err *err) DP_WUR;
 
 /* The HTTP front end, given by the caller (src/cli/main.c passes src/http's), so that the
  * monitor never includes the layer above it. start returns 0 or DP_E* with err set. */

@@ -289,6 +289,32 @@ run_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
 	}
 }
 
+/* The thresholds the checks judged with (SPEC §1 defaults or the config's per-domain values). */
+static void
+limit_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
+{
+	family(b, "dnsprobe_threshold_seconds", "gauge",
+	       "Threshold the domain's checks use: rrsig_warn, rrsig_crit, cert_warn, cert_crit.");
+	for (size_t k = 0; k < n; k++) {
+		const struct dp_metrics_limits *t = &v[k].limits;
+		const char *kinds[] = {"rrsig_warn", "rrsig_crit", "cert_warn", "cert_crit"};
+		const int64_t vals[] = {t->rrsig_warn, t->rrsig_crit, t->cert_warn, t->cert_crit};
+
+		for (size_t i = 0; t->set && i < 4; i++) {
+			const char *l[] = {"domain", v[k].domain, "kind", kinds[i], NULL};
+
+			sample(b, "dnsprobe_threshold_seconds", (double)vals[i], l);
+		}
+	}
+	family(b, "dnsprobe_interval_seconds", "gauge", "How often the domain's checks run.");
+	for (size_t k = 0; k < n; k++) {
+		const char *l[] = {"domain", v[k].domain, NULL};
+
+		if (v[k].limits.set && v[k].limits.interval > 0)
+			sample(b, "dnsprobe_interval_seconds", (double)v[k].limits.interval, l);
+	}
+}
+
 static void
 counter_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
 {
@@ -520,6 +546,7 @@ dp_metrics_render(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n
 	status_family(b, v, n, false);
 	status_family(b, v, n, true);
 	run_families(b, v, n);
+	limit_families(b, v, n);
 	counter_families(b, v, n);
 	detail_families(b, v, n);
 	family(b, "dnsprobe_build_info", "gauge", "Always 1; the version as a label.");

@@ -31,6 +31,14 @@ void dp_html_escape(struct dp_sbuf *b, const char *s);
  * (a full report's details are ten times larger). */
 bool dp_metrics_detail_used(const char *key);
 
+/* A domain's configured thresholds and interval in seconds, exported as dnsprobe_threshold_seconds
+ * and dnsprobe_interval_seconds so that alert rules compare with the domain's own values. */
+struct dp_metrics_limits {
+	bool set; /* false: nothing exported */
+	int64_t rrsig_warn, rrsig_crit, cert_warn, cert_crit;
+	int64_t interval;
+};
+
 /* One domain's latest run as the renderer sees it (everything borrowed). */
 struct dp_metrics_domain {
 	const char *domain;
@@ -40,6 +48,7 @@ struct dp_metrics_domain {
 	uint64_t runs;               /* runs finished */
 	uint64_t errors;             /* runs that reached no verdict */
 	bool no_counters;            /* leave this domain out of the counter families */
+	struct dp_metrics_limits limits;
 };
 
 /* Process-wide series; NULL in /probe output. */

@@ -30,6 +30,7 @@ trap 'rm -rf "$dest" "$dest.list"' EXIT
 for f in "$prefix/bin/dnsprobe" "$prefix/share/man/man1/dnsprobe.1" \
 	"$prefix/share/man/man5/dnsprobe.yml.5" "/dnsprobe.service" "/completions/dnsprobe" \
 	"$prefix/share/dnsprobe/dnsprobe.json" "$prefix/share/dnsprobe/alerts.yml" \
+	"$prefix/share/dnsprobe/alertmanager.yml" \
 	"/examples/nagios-dnsprobe.cfg" "/examples/icinga2-dnsprobe.conf"; do
 	grep -q -- "$f\$" "$dest.list" && ok "installs $f" || nok "installs $f" "$(cat "$dest.list")"
 done
@@ -60,15 +61,41 @@ if command -v systemd-analyze >/dev/null; then
 		nok "systemd-analyze security: exposure ${exposure:-?} <= 2.0"
 fi
 
-# Bash completion: parses, and offers every check id and every option of check.
+# Bash completion: parses, and offers every check id, and every option and command of the code.
 comp=packaging/dnsprobe.bash-completion
 out=$(bash -n "$comp" 2>&1) && ok "$comp parses" || nok "$comp parses" "$out"
 for id in $(grep -ho '#define ID[[:space:]]*"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u); do
 	grep -qw -- "$id" "$comp" && ok "completion offers check $id" || nok "completion offers check $id"
 done
-for o in $(sed -n '/long_opts\[\] = {/,/^};/p' src/cli/cli.c | grep -o '{"[a-z-]*"' | tr -d '{"'); do
-	grep -qw -- "--$o" "$comp" && ok "completion offers --$o" || nok "completion offers --$o"
+# Every option and command of the code, and nothing else: the getopt_long tables (long names)
+# and optstrings (short ones) of check (src/cli/cli.c) and monitor (src/monitor/monitor.c), the
+# commands main() dispatches, against what the completion offers after "dnsprobe CMD -".
+code_opts() { # FILE: --long and -s options of its getopt_long call
+	sed -n '/long_opts\[\] = {/,/^};/p' "$1" | grep -o '{"[a-z0-9-]*"' | tr -d '{"' | sed 's/^/--/'
+	grep -o 'getopt_long(argc, argv, "[^"]*"' "$1" | sed 's/.*"\(.*\)"/\1/' | tr -d ':' | grep -o . | sed 's/^/-/'
+}
+offered() { # WORDS...: what the completion offers for that command line
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dnsprobe
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$comp" "$@" | sort -u
+}
+for cmd in check:src/cli/cli.c monitor:src/monitor/monitor.c; do
+	want=$(code_opts "${cmd#*:}" | sort -u)
+	got=$(offered dnsprobe "${cmd%%:*}" -)
+	[ -n "$want" ] && ok "${cmd#*:} has a getopt_long table" || nok "${cmd#*:} has a getopt_long table"
+	for o in $want; do
+		grep -qx -- "$o" <<<"$got" && ok "completion offers ${cmd%%:*} $o" || nok "completion offers ${cmd%%:*} $o"
+	done
+	extra=$(comm -13 <(printf '%s\n' $want) <(printf '%s\n' $got))
+	[ -z "$extra" ] && ok "completion offers no ${cmd%%:*} option the code lacks" ||
+		nok "completion offers no ${cmd%%:*} option the code lacks" "$extra"
 done
+want=$(grep -o 'strcmp(argv\[1\], "[a-z]*")' src/cli/main.c | sed 's/.*"\(.*\)")/\1/' | sort -u)
+got=$(offered dnsprobe "")
+[ -n "$want" ] && [ "$want" = "$got" ] && ok "completion offers the commands: $(echo $got)" ||
+	nok "completion offers the commands" "code: $(echo $want); completion: $(echo $got)"
+got=$(offered dnsprobe monitor --check-config -c packaging/dnsprobe.y)
+grep -qx 'packaging/dnsprobe.yml' <<<"$got" && ok "completion completes file names after monitor --check-config -c" ||
+	nok "completion completes file names after monitor --check-config -c" "got: $got"
 got=$(bash -c 'source "$1"; COMP_WORDS=(dnsprobe check --only dnssec.chain,ns.s); COMP_CWORD=3
 	_dnsprobe; printf "%s\n" "${COMPREPLY[@]}"' _ "$comp")
 [ "$got" = "dnssec.chain,ns.soa_serial" ] && ok "completion completes the last item of --only" ||

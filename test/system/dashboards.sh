@@ -22,6 +22,7 @@ ca_file: $LAB_CA
 domains:
   - name: glitter.kr
     tlsa: ["587:mail.glitter.kr", "443:captcha.glitter.kr"]
+    thresholds: {rrsig_warn: 96h, cert_crit: 5d}
 YML
 	ok_desc "monitor -n accepts the config" "$DNSPROBE" monitor -n -c "$c"
 	"$DNSPROBE" monitor -c "$c" 2>"$DP_TMP/monitor.log" &
@@ -36,6 +37,19 @@ YML
 	exported=$(grep -o '^[a-z_]*' "$DP_TMP/metrics.txt" | sort -u)
 	used=$( (jq -r '.panels[].targets[].expr' "$SRCDIR/dashboards/dnsprobe.json"
 		sed -n 's/^ *expr: //p' "$SRCDIR/dashboards/alerts.yml") | grep -o 'dnsprobe_[a-z_]*' | sort -u)
+	# The domain's own thresholds reach the alert rules (dnsprobe_threshold_seconds), in /metrics
+	# and in /probe.
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_threshold_seconds\{domain="glitter.kr",kind="rrsig_warn"\} 345600' \
+		"/metrics exports the domain's rrsig_warn (96h)"
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_threshold_seconds\{domain="glitter.kr",kind="rrsig_crit"\} 86400' \
+		"/metrics exports the default rrsig_crit (24h)"
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_threshold_seconds\{domain="glitter.kr",kind="cert_crit"\} 432000' \
+		"/metrics exports the domain's cert_crit (5d)"
+	like "$(cat "$DP_TMP/metrics.txt")" 'dnsprobe_interval_seconds\{domain="glitter.kr"\} 10' \
+		"/metrics exports the interval"
+	curl -fsS "$URL/probe?target=glitter.kr&check=caa" >"$DP_TMP/probe.txt" 2>/dev/null
+	like "$(cat "$DP_TMP/probe.txt")" 'dnsprobe_threshold_seconds\{domain="glitter.kr",kind="rrsig_warn"\} 345600' \
+		"/probe exports the domain's thresholds too"
 	for m in $used; do
 		printf '%s\n' $exported | grep -qx "$m" && _tap ok "the scrape has $m" ||
 			_tap fail "the scrape has $m" "$(head -c 600 "$DP_TMP/metrics.txt")"

@@ -97,8 +97,16 @@ static char *
 render(struct dp_report *r, size_t ndom)
 {
 	struct dp_metrics_domain d[2] = {
-	    {.domain = "glitter.kr", .rep = r, .finished = 1796000000.5, .runs = 3},
-	    {.domain = "other.kr", .rep = r, .finished = 1796000001, .runs = 1},
+	    {.domain = "glitter.kr",
+	     .rep = r,
+	     .finished = 1796000000.5,
+	     .runs = 3,
+	     .limits = {true, 72 * 3600, 24 * 3600, 14 * 86400, 3 * 86400, 300}},
+	    {.domain = "other.kr",
+	     .rep = r,
+	     .finished = 1796000001,
+	     .runs = 1,
+	     .limits = {true, 48 * 3600, 12 * 3600, 20 * 86400, 5 * 86400, 60}},
 	};
 	struct dp_metrics_process g = {.start_time = 1796000000, .reload_ok = true};
 	struct dp_sbuf b;
@@ -148,6 +156,28 @@ test_render(void **state)
 	assert_non_null(strstr(out, "dnsprobe_check_runs_total{domain=\"glitter.kr\"} 3\n"));
 	assert_non_null(strstr(out, "dnsprobe_build_info{version=\"" DP_VERSION "\"} 1\n"));
 	assert_non_null(strstr(out, "dnsprobe_config_last_reload_successful 1\n"));
+	free(out);
+	dp_report_free(r);
+}
+
+/* Each domain's own thresholds and interval, for the alert rules (dashboards/alerts.yml). */
+static void
+test_limits(void **state)
+{
+	struct dp_report *r = sample_report();
+	char *out = render(r, 2);
+
+	(void)state;
+	assert_non_null(strstr(out, "# TYPE dnsprobe_threshold_seconds gauge\n"));
+	assert_non_null(strstr(out, "dnsprobe_threshold_seconds{domain=\"glitter.kr\","
+	                            "kind=\"rrsig_warn\"} 259200\n"));
+	assert_non_null(strstr(out, "dnsprobe_threshold_seconds{domain=\"glitter.kr\","
+	                            "kind=\"cert_crit\"} 259200\n"));
+	assert_non_null(strstr(out, "dnsprobe_threshold_seconds{domain=\"other.kr\","
+	                            "kind=\"rrsig_crit\"} 43200\n"));
+	assert_non_null(strstr(out, "dnsprobe_threshold_seconds{domain=\"other.kr\","
+	                            "kind=\"cert_warn\"} 1728000\n"));
+	assert_non_null(strstr(out, "dnsprobe_interval_seconds{domain=\"other.kr\"} 60\n"));
 	free(out);
 	dp_report_free(r);
 }
@@ -205,7 +235,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_escape),   cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_render),   cmocka_unit_test(test_cert_dedup),
-	    cmocka_unit_test(test_promtool),
+	    cmocka_unit_test(test_promtool), cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

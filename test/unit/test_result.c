@@ -160,8 +160,9 @@ test_nagios(void **state)
 	(void)state;
 	assert_non_null(nl);
 	*nl = '\0';
-	/* status line: "DNSPROBE STATE - domain: worst problems | perfdata" */
+	/* status line: "DNSPROBE STATE - domain: worst problem | perfdata" */
 	assert_true(strncmp(out, "DNSPROBE CRITICAL - glitter.kr: dnssec.chain glitter.kr: ", 57) == 0);
+	assert_true(strlen(out) < 200);
 	bar = strchr(out, '|');
 	assert_non_null(bar);
 	/* the summary's own '|' must not start the perfdata early */
@@ -170,14 +171,136 @@ test_nagios(void **state)
 	/* critical before warning on the status line */
 	assert_true(strstr(out, "dnssec.chain ") < strstr(out, "ns.soa_serial "));
 	assert_non_null(strstr(out, "; ns.soa_serial ns3.glitter.kr/127.0.10.3: serial 2026112201"));
+	/* without thresholds (no options given): value, UOM and min only; what does not fit the
+	 * status line follows the long output */
 	assert_non_null(strstr(bar, " rrsig_min_remaining=7200s"));
-	assert_non_null(strstr(bar, " soa_serial_spread=3;;;0"));
-	assert_non_null(strstr(bar, " check_duration=1.250s;;;0"));
-	assert_non_null(strstr(bar, " checks_critical=1;;;0 checks_warning=1;;;0"));
+	*nl = '\n';
+	assert_non_null(strstr(out, " soa_serial_spread=3;;;0"));
+	assert_non_null(strstr(out, " check_duration=1.250s;;;0"));
+	assert_non_null(strstr(out, " checks_critical=1;;0;0 checks_warning=1;0;;0"));
 	/* long output: one line per result, worst first */
 	assert_true(strncmp(nl + 1, "[CRITICAL] dnssec.chain glitter.kr: ", 36) == 0);
+	assert_non_null(strstr(nl + 1, "\n[OK] caa glitter.kr: CAA allows letsencrypt.org | "
+					"soa_serial_spread=3;;;0 "));
 	assert_non_null(strstr(nl + 1, "\n[WARNING] ns.soa_serial ns3.glitter.kr/127.0.10.3: "));
-	assert_non_null(strstr(nl + 1, "\n[OK] caa glitter.kr: CAA allows letsencrypt.org\n"));
+
+	free(out);
+	dp_report_free(r);
+}
+
+/* Render r as Nagios output with these thresholds (not inlined: gcc 12 takes the memstream's
+ * buffer for a dangling local). */
+__attribute__((noinline)) static char *
+render_limits(const struct dp_report *r, const struct dp_render_limits *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct dp_render_opts o = {.limits = *t};
+
+	assert_non_null(f);
+	assert_int_equal(dp_render_nagios(f, r, &o), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/* Issue 14: the rotated certificate's summary (two SHA-256 digests) makes a status line under
+ * 200 bytes with 8-character digests, and thresholds fill perfdata's warn and crit. */
+static void
+test_nagios_short_line(void **state)
+{
+	struct dp_report *r = dp_report_new("glitter.kr");
+	struct dp_render_limits t = {.set = true,
+				     .rrsig_warn = 259200,
+				  .rrsig_crit = 86400,
+				  .cert_warn = 1209600,
+				  .cert_crit = 259200,
+				  .serial_lag_warn = 0,
+				  .serial_lag_crit = 5,
+				  .timeout_s = 50};
+	const char *digest = "34b6bc687cde52500f24601bec04643401cd27d3d60d0dee3296336a1a4f71a0";
+	char *out;
+	char *nl;
+	char *last;
+
+	(void)state;
+	r->duration = 0.438;
+	for (int k = 1; k <= 2; k++) {
+		assert_non_null(dp_results_add(
+		    &r->results, "dane.tlsa", k == 1 ? "25:mail.glitter.kr/127.0.20.1" : "25:mail.glitter.kr/::1",
+		    DP_STATUS_CRITICAL, NULL,
+		    "no TLSA record at _25._tcp.mail.glitter.kr matches the certificate presented (SPKI "
+		    "SHA-256 %s; records 3 1 1 aed25170e2e57d02...): no matching DANE TLSA records",
+		    digest));
+	}
+	assert_non_null(dp_results_add(&r->results, "dnssec.rrsig_expiry", "ns1.glitter.kr/127.0.10.1",
+				       DP_STATUS_OK, json_pack("{s:i}", "rrsig_min_remaining", 2591989),
+				       "ok"));
+	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "glitter.kr", DP_STATUS_WARNING,
+				       json_pack("{s:i}", "soa_serial_spread", 1), "ns3 lags 1"));
+	assert_non_null(dp_results_add(&r->results, "tls.cert", "25:mail.glitter.kr/127.0.20.1",
+				       DP_STATUS_OK, json_pack("{s:i}", "cert_min_remaining", 34297464),
+				       "ok"));
+	assert_int_equal(dp_report_add_timing(r, "dane.tlsa", 0.1, DP_STATUS_CRITICAL), 0);
+	assert_int_equal(dp_report_add_timing(r, "ns.soa_serial", 0.1, DP_STATUS_WARNING), 0);
+	out = render_limits(r, &t);
+	nl = strchr(out, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	assert_true(strlen(out) < 200);
+	assert_true(strncmp(out, "DNSPROBE CRITICAL - glitter.kr: dane.tlsa 25:mail.glitter.kr/127.0.20.1: "
+				 "no TLSA record", 86) == 0);
+	assert_non_null(strstr(out, "(SPKI SHA-256 34b6bc68...; records 3"));
+	assert_non_null(strstr(out, "... (+1 more)"));
+	assert_null(strstr(out, digest));
+	assert_null(strstr(out, "aed25170e2e5"));
+	/* perfdata: the first items on the status line, the rest after the long output's last
+	 * line (Nagios plugin API), together all six with their thresholds */
+	*nl = '\n';
+	assert_non_null(strstr(out, "rrsig_min_remaining=2591989s;259200:;86400:"));
+	assert_non_null(strstr(out, "\n[CRITICAL] dane.tlsa 25:mail.glitter.kr/::1: no TLSA record at "
+				    "_25._tcp.mail.glitter.kr matches the certificate presented (SPKI "
+				    "SHA-256 34b6bc687cde52500f24601bec04643401cd27d3d60d0dee3296336a1a4f71a0"));
+	assert_non_null(strstr(out, "soa_serial_spread=1;0;5;0"));
+	assert_non_null(strstr(out, "cert_min_remaining=34297464s;1209600:;259200:"));
+	assert_non_null(strstr(out, "checks_critical=2;;0;0"));
+	assert_non_null(strstr(out, "checks_warning=1;0;;0"));
+	assert_non_null(strstr(out, "check_duration=0.438s;;;0;50\n"));
+	last = strrchr(out, '\n');
+	*last = '\0';
+	last = strrchr(out, '\n');
+	assert_non_null(last);
+	/* the last long-output line carries the rest after a '|' */
+	assert_true(strncmp(last + 1, "[OK] tls.cert ", 14) == 0);
+	assert_non_null(strstr(last, ": ok | "));
+	assert_non_null(strstr(last, "check_duration=0.438s;;;0;50"));
+	free(out);
+	dp_report_free(r);
+}
+
+/* A cut summary ends on a UTF-8 character boundary, with "...". */
+static void
+test_nagios_cut_utf8(void **state)
+{
+	struct dp_report *r = dp_report_new("xn--9d0bm53a3xbzui.kr");
+	const char *sum;
+	char *out;
+	char *nl;
+
+	(void)state;
+	assert_non_null(dp_results_add(&r->results, "caa", "xn--9d0bm53a3xbzui.kr",
+				       DP_STATUS_WARNING, NULL,
+				       "%s", "글리터글리터글리터글리터글리터글리터글리터글리터글리터글리터"
+				       "글리터글리터글리터글리터글리터글리터글리터글리터글리터글리터"));
+	assert_int_equal(dp_report_add_timing(r, "caa", 0.1, DP_STATUS_WARNING), 0);
+	out = render(dp_render_nagios, r, 0);
+	nl = strchr(out, '\n');
+	*nl = '\0';
+	assert_true(strlen(out) < 200);
+	assert_string_equal(out + strlen(out) - 3, "...");
+	/* every byte before "..." completes a character: 글 is 3 bytes */
+	sum = strstr(out, "caa xn--9d0bm53a3xbzui.kr: ") + strlen("caa xn--9d0bm53a3xbzui.kr: ");
+	assert_int_equal((strlen(sum) - 3) % 3, 0);
 	free(out);
 	dp_report_free(r);
 }
@@ -218,11 +341,13 @@ test_nagios_grouped(void **state)
 	out = render(dp_render_nagios, r, 0);
 	nl = strchr(out, '\n');
 	*nl = '\0';
-	/* one entry per check naming its worst result, three checks at most */
+	/* one entry per check naming its worst result, as many as fit */
 	assert_non_null(strstr(out, "a.one s: a.one problem 1 (+2 more); b.two s: b.two problem 1"));
 	assert_null(strstr(out, "problem 0"));
 	assert_null(strstr(out, "d.four problem"));
-	assert_non_null(strstr(out, "; and 1 more checks |"));
+	assert_non_null(strstr(out, "; c.three s: c.three problem 1 (+2 more); and 1 more checks |"));
+	assert_non_null(strstr(out, "| checks_critical=4;;0;0"));
+	assert_true(strlen(out) < 200);
 	free(out);
 	dp_report_free(r);
 }
@@ -274,6 +399,8 @@ main(void)
 		cmocka_unit_test(test_results_take),  cmocka_unit_test(test_json),
 		cmocka_unit_test(test_nagios),	      cmocka_unit_test(test_nagios_all_ok),
 		cmocka_unit_test(test_nagios_grouped),
+		cmocka_unit_test(test_nagios_short_line),
+		cmocka_unit_test(test_nagios_cut_utf8),
 		cmocka_unit_test(test_text),	      cmocka_unit_test(test_output_names),
 	};
 
