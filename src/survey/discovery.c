@@ -441,6 +441,17 @@ resolve_ns(struct disc_run *x)
 }
 
 static int
+mx_cmp(const void *a, const void *b)
+{
+	const struct dp_mx *x = a;
+	const struct dp_mx *y = b;
+
+	if (x->preference != y->preference)
+		return x->preference < y->preference ? -1 : 1;
+	return strcmp(x->host.name, y->host.name);
+}
+
+static int
 mx_hosts(struct disc_run *x, struct dp_err *err)
 {
 	struct dp_discovery *d = x->d;
@@ -475,6 +486,10 @@ mx_hosts(struct disc_run *x, struct dp_err *err)
 		mx->preference = (uint16_t)pref;
 	}
 	dp_lookup_clear(&l);
+	/* RFC 5321 §5.1: senders try the lowest preference first; report them in that order
+	 * (nothing points into d->mx yet) */
+	if (d->nmx > 1)
+		qsort(d->mx, d->nmx, sizeof(*d->mx), mx_cmp);
 	return 0;
 }
 

@@ -32,7 +32,7 @@ t_thirdparty() {
 		"dane.tlsa: DANE does not apply (RFC 7672 §2.2.2)"
 	is "$(status_of dnssec.chain '^glitter\.kr$')" OK "the domain's own chain is secure"
 	is "$(status_of mta_sts.policy '^25:mx1\.mailhost\.example$')" OK "MTA-STS covers the third-party MX"
-	is "$(detail mta_sts.policy 25:mx1.mailhost.example '.addresses[0].pkix_valid')" 1 \
+	is "$(detail mta_sts.policy 25:mx1.mailhost.example '.mx_host.addresses[0].pkix_valid')" 1 \
 		"its port-25 certificate was checked (PKIX-valid)"
 	is "$(status_of tls.cert '^25:mx1\.mailhost\.example/127\.0\.20\.3$')" OK "tls.cert of the MX on 25"
 	like "$(detail tls.cert 25:mx1.mailhost.example/127.0.20.3 .certificate.sans)" mx1.mailhost.example \
@@ -66,7 +66,7 @@ t_multi() {
 	is "$(detail dane.tlsa 25:mail2.glitter.kr/127.0.20.2 .tlsa_match)" true "its TLSA matches"
 	is "$(status_of tls.cert '^25:mail2\.glitter\.kr/')" OK "tls.cert on the backup MX"
 	is "$(status_of dnssec.chain '^mail2\.glitter\.kr$')" OK "the backup MX's address validates"
-	is "$(detail mta_sts.policy 25:mail2.glitter.kr '.addresses[0].pkix_valid')" 1 \
+	is "$(detail mta_sts.policy 25:mail2.glitter.kr '.mx_host.addresses[0].pkix_valid')" 1 \
 		"MTA-STS: the backup MX's certificate is checked"
 }
 
@@ -89,7 +89,7 @@ t_tlsa_multi() {
 	spki=$(dig +short @"$LAB_RESOLVER" _25._tcp.mail.glitter.kr TLSA | grep -c .)
 	is "$spki" 3 "lab: three records published"
 	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 '.records|length')" 3 "details list all three"
-	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 '[.records[].usage]|sort|map(tostring)|join(",")')" 2,3,3 \
+	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 '|[.records[].usage]|sort|map(tostring)|join(",")')" 2,3,3 \
 		"3 1 1 twice beside 2 1 1"
 	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 .tlsa_match)" true "one usable record matches"
 	like "$(detail dane.tlsa 25:mail.glitter.kr/::1 '.unmatched_records|join(" ")')" '^3 1 1 ' \
