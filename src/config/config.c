@@ -348,7 +348,8 @@ get_selection(const struct ctx *c, const char *path, const char *only, const cha
 	return 0;
 }
 
-/* ip_families: [ipv4], [ipv6] or [ipv4, ipv6] (SPEC §1 -4/-6); absent leaves *out as it is. */
+/* ip_families: [ipv4], [ipv6] or [ipv4, ipv6] (SPEC §1 -4/-6); absent (or an empty list, which
+ * libcyaml does not tell from absent) leaves *out as it is. */
 static int
 get_families(const struct ctx *c, const char *key, char **v, unsigned n, unsigned *out)
 {
