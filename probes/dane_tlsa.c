@@ -25,6 +25,7 @@ struct ep {
 	enum dp_status status; /* OK, or the status when DANE is unusable */
 	char why[512];         /* why DANE is unusable here; "" when it is usable */
 	bool connect;          /* connect to every address */
+	const char *domain;    /* the domain checked */
 };
 
 static bool
@@ -65,6 +66,16 @@ dns_verdict(struct ep *p)
 		dp_snprintf(p->why, sizeof(p->why), "the TLSA lookup of %s failed (rcode %d%s%s)",
 		            p->set.name, l->rcode, l->why_bogus ? ", " : "",
 		            l->why_bogus ? l->why_bogus : "");
+	} else if (p->e->from_mx && p->e->resolved != NULL && p->e->resolved->naddrs > 0 &&
+	           insecure_family(p->e->resolved) != NULL &&
+	           !dp_name_in_domain(p->e->host, p->domain)) {
+		/* RFC 7672 §2.2.2: the addresses of a third party's MX host in an unsigned zone
+		 * are insecure, so senders look for no TLSA there: DANE does not apply. */
+		p->status = DP_STATUS_OK;
+		dp_snprintf(p->why, sizeof(p->why),
+		            "DANE does not apply: the %s RRset of %s (outside %s) is insecure, "
+		            "so senders use no TLSA for it (RFC 7672 §2.2.2)",
+		            insecure_family(p->e->resolved), p->e->host, p->domain);
 	} else if (!l->havedata) {
 		/* No TLSA: DANE not deployed. Fine for an MX host; a configured endpoint asked
 		 * for DANE. */
@@ -177,6 +188,11 @@ address_verdict(const struct ep *p, const struct dp_tls_job *j, char *sum, size_
 		dp_snprintf(sum, sumsz, "%s: could not check: %s", subj, j->err.msg);
 		return DP_STATUS_UNKNOWN;
 	}
+	if (r->no_route) {
+		/* SPEC §1: an address this host has no route to is not checked, never "down". */
+		dp_snprintf(sum, sumsz, "%s: not checked from here: %s", subj, r->error);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (r->step != DP_TLS_STEP_DONE) {
 		dp_snprintf(sum, sumsz, "%s: %s", subj, r->error);
 		return DP_STATUS_CRITICAL;
@@ -227,6 +243,8 @@ address_result(const struct ep *p, const struct dp_tls_job *j, struct dp_results
 	              p->set.name, "tlsa_security", dp_sec_str(p->set.l.sec));
 	if (d == NULL)
 		return DP_ENOMEM;
+	if (p->set.cname[0] != '\0')
+		json_object_set_new(d, "cname_target", json_string(p->set.cname));
 	records_details(d, p, done ? r : NULL);
 	json_object_set_new(d, "connection", dp_tls_conn_json(r));
 	if (done) {
@@ -289,9 +307,15 @@ connect_all(const struct dp_ctx *ctx, struct ep *eps, size_t neps, const struct 
 
 			j->ep = eps[i].e;
 			j->addr = &eps[i].e->resolved->addrs[a];
+			/* RFC 7671 §7: SNI and the primary reference identifier are the TLSA base
+			 * domain; the original name stays a reference identifier beside it */
+			bool alias = strcmp(eps[i].set.base, eps[i].e->host) != 0;
+
 			j->req = (struct dp_tls_req){
-			    .host = eps[i].e->host,
-			    .alt_name = eps[i].e->from_mx ? ctx->disc->domain : NULL,
+			    .host = eps[i].set.base,
+			    .alt_name = alias               ? eps[i].e->host
+			                : eps[i].e->from_mx ? ctx->disc->domain
+			                                    : NULL,
 			    .port = eps[i].e->port,
 			    .trust = tr,
 			    .tlsa = eps[i].set.v,
@@ -337,6 +361,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	}
 	for (size_t i = 0; i < n; i++) {
 		eps[i].e = &v[i];
+		eps[i].domain = ctx->disc->domain;
 		eps[i].rc = dp_tlsa_set_fetch(res, &v[i], &eps[i].set, &eps[i].err);
 		if (eps[i].rc == 0)
 			dns_verdict(&eps[i]);

@@ -248,6 +248,18 @@ host_names(const struct dp_discovery *d, const char **names, size_t max)
 	return n;
 }
 
+/* A host outside the domain (a provider's MX, a CDN) lives in someone else's zone: when that
+ * zone is not signed its A/AAAA are insecure, which is no break in *this* domain's chain; DANE
+ * simply does not apply to it (RFC 7672 §2.2.2). Bogus stays CRITICAL: senders that validate
+ * cannot reach it. */
+static enum dp_status
+host_sec_status(const struct dp_ctx *ctx, const char *name, const struct item *it)
+{
+	if (it->rc == 0 && it->l.sec == DP_SEC_INSECURE && !dp_name_in_domain(name, ctx->opts->domain))
+		return DP_STATUS_OK;
+	return sec_status(ctx, it);
+}
+
 static int
 host_results(const struct dp_ctx *ctx, struct dp_results *out)
 {
@@ -271,18 +283,27 @@ host_results(const struct dp_ctx *ctx, struct dp_results *out)
 		char summary[512];
 
 		/* An absent AAAA (or A) is fine when its denial validates like the rest. */
-		s = dp_status_worst(sec_status(ctx, a), sec_status(ctx, aaaa));
-		if (s == DP_STATUS_OK)
+		s = dp_status_worst(host_sec_status(ctx, names[i], a),
+				    host_sec_status(ctx, names[i], aaaa));
+		if (s == DP_STATUS_OK && a->l.sec != DP_SEC_SECURE &&
+		    !dp_name_in_domain(names[i], ctx->opts->domain))
+			dp_snprintf(summary, sizeof(summary),
+				    "%s A/AAAA are insecure: outside %s, in a zone that is not "
+				    "signed; not part of this domain's chain, and DANE does not "
+				    "apply to that host (RFC 7672 §2.2.2)",
+				    names[i], ctx->opts->domain);
+		else if (s == DP_STATUS_OK)
 			dp_snprintf(summary, sizeof(summary), "%s A/AAAA validate %s", names[i],
 				    a->l.sec == DP_SEC_SECURE ? "secure" : "insecure (as configured)");
 		else
-			describe(ctx, sec_status(ctx, a) != DP_STATUS_OK ? a : aaaa, summary,
-				 sizeof(summary));
+			describe(ctx, host_sec_status(ctx, names[i], a) != DP_STATUS_OK ? a : aaaa,
+				 summary, sizeof(summary));
 		if (dp_results_add(out, ID, names[i], s,
-				   json_pack("{s:o, s:o, s:{s:i, s:i}}", "A", item_json(a), "AAAA",
-					     item_json(aaaa), "dnssec_secure", "A",
+				   json_pack("{s:o, s:o, s:{s:i, s:i}, s:b}", "A", item_json(a),
+					     "AAAA", item_json(aaaa), "dnssec_secure", "A",
 					     a->l.sec == DP_SEC_SECURE, "AAAA",
-					     aaaa->l.sec == DP_SEC_SECURE),
+					     aaaa->l.sec == DP_SEC_SECURE, "in_domain",
+					     dp_name_in_domain(names[i], ctx->opts->domain)),
 				   "%s", summary) == NULL)
 			rc = DP_ENOMEM;
 	}

@@ -56,6 +56,7 @@ struct tally {
 	size_t n;
 	size_t nsigs;
 	size_t answered;
+	size_t unrouted; /* queries not sent: no route from this host to the address */
 	enum dp_rrsig_state worst; /* of the signatures judged */
 	struct earliest worst_sig; /* the signature behind worst */
 	int64_t min_remaining;
@@ -262,6 +263,12 @@ take_reply(const struct dp_ctx *ctx, struct tally *t, const struct question *q,
 	char rc[16];
 
 	dp_rrtype_str(q->type, tn, sizeof(tn));
+	if (r->no_route) {
+		/* SPEC §1: not checked from here, which says nothing about the server */
+		t->unrouted++;
+		problem(t, DP_STATUS_UNKNOWN, "%s %s: %s", q->name, tn, r->error);
+		return;
+	}
 	if (!r->answered) {
 		problem(t, DP_STATUS_CRITICAL, "%s %s: no answer (%s)", q->name, tn,
 		        r->error[0] ? r->error : "timeout");
@@ -520,6 +527,11 @@ verdict(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct ta
 		dp_snprintf(sum, sumsz, "%s has no address: %s", subj,
 		            tg->ns->host.error ? tg->ns->host.error : "no A or AAAA record");
 		return DP_STATUS_CRITICAL;
+	}
+	if (t->answered == 0 && t->unrouted > 0 && t->problem_status == DP_STATUS_UNKNOWN) {
+		dp_snprintf(sum, sumsz, "%s not checked from here: %s", subj,
+		            json_string_value(json_array_get(t->problems, 0)));
+		return DP_STATUS_UNKNOWN;
 	}
 	if (t->answered == 0) {
 		dp_snprintf(sum, sumsz, "%s unreachable: %s", subj,

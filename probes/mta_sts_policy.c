@@ -348,6 +348,14 @@ mx_certs(struct sts *s, const struct dp_mx *mx, json_t *addrs, char *why, size_t
 		const char *e = jobs[i].rc != 0 ? jobs[i].err.msg : done ? r->pkix_error : r->error;
 		json_t *a;
 
+		if (jobs[i].rc == 0 && r->no_route) {
+			/* SPEC §1: not checked from here; says nothing about the MX host */
+			json_array_append_new(addrs, json_pack("{s:s, s:n, s:s}", "address",
+			                                       jobs[i].addr->text, "pkix_valid",
+			                                       "not_checked", r->error));
+			dp_tls_res_clear(&jobs[i].res);
+			continue;
+		}
 		if (!(done && r->pkix_valid) && why[0] == '\0')
 			dp_snprintf(
 			    why, whysz, "MX %s/%s on port 25: %s%s%s", name, jobs[i].addr->text,

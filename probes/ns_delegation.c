@@ -304,6 +304,11 @@ server_status(const struct dp_ns_target *t, char *sum, size_t sumsz)
 			    t->ns->host.error ? t->ns->host.error : "no A or AAAA record");
 		return DP_STATUS_CRITICAL;
 	}
+	if (dp_ns_target_no_route(t)) {
+		/* SPEC §1: no route from this host says nothing about the server. */
+		dp_snprintf(sum, sumsz, "%s not checked from here: %s", subj, t->udp.error);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (!t->udp.answered && !t->tcp.answered) {
 		dp_snprintf(sum, sumsz, "%s unreachable: no answer over UDP or TCP (%s)", subj,
 			    t->udp.error[0] ? t->udp.error : "timeout");

@@ -23,6 +23,7 @@ struct verdict {
 	bool grace_expired;
 	size_t nlagging;
 	size_t nbroken;	      /* no address, unreachable, lame */
+	size_t nunrouted;     /* addresses this host has no route to: not checked */
 };
 
 /* Why a target that answered gave no usable serial, into buf. */
@@ -52,6 +53,11 @@ target_status(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 		dp_snprintf(sum, sumsz, "%s has no address: %s", subj,
 			    t->ns->host.error ? t->ns->host.error : "no A or AAAA record");
 		return DP_STATUS_CRITICAL;
+	}
+	if (dp_ns_target_no_route(t)) {
+		/* SPEC §1: an address this host has no route to is not checked, never "down". */
+		dp_snprintf(sum, sumsz, "%s not checked from here: %s", subj, t->udp.error);
+		return DP_STATUS_UNKNOWN;
 	}
 	if (!dp_ns_target_serial(t, &s, NULL)) {
 		if (!t->udp.answered && !t->tcp.answered)
@@ -133,7 +139,10 @@ summarise(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, struct verdict
 		uint32_t r = 0;
 
 		if (!dp_ns_target_serial(&sv->v[i], &s, &r)) {
-			v->nbroken++;
+			if (dp_ns_target_no_route(&sv->v[i]))
+				v->nunrouted++;
+			else
+				v->nbroken++;
 			continue;
 		}
 		if (v->sum.ordered && s == v->sum.newest && v->refresh == 0)
@@ -234,6 +243,8 @@ zone_summary(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struc
 		dp_ns_target_subject(t, subj, sizeof(subj));
 		if (!t->has_addr)
 			append(buf, bufsz, "%s has no address", subj);
+		else if (dp_ns_target_no_route(t))
+			continue;
 		else if (!dp_ns_target_serial(t, &s, NULL) && !t->udp.answered && !t->tcp.answered)
 			append(buf, bufsz, "%s unreachable", subj);
 		else if (!dp_ns_target_serial(t, &s, NULL))
@@ -251,6 +262,9 @@ zone_summary(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struc
 		dp_snprintf(buf, bufsz, "all %zu nameserver addresses serve serial %u%s", v->sum.n,
 			    v->sum.newest,
 			    v->sum.ndistinct == 1 ? "" : " or one within --serial-lag-warn of it");
+	if (v->nunrouted > 0)
+		append(buf, bufsz, "%zu address%s not checked from here (no route)", v->nunrouted,
+		       v->nunrouted == 1 ? "" : "es");
 	else if (v->grace_expired)
 		append(buf, bufsz, "disagreeing for longer than the %llds grace period",
 		       (long long)v->grace);
@@ -285,6 +299,9 @@ zone_result(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct
 			      (json_int_t)sv->n, "servers_failed", (json_int_t)v->nbroken,
 			      "survey_seconds", sv->seconds);
 
+	if (d != NULL)
+		json_object_set_new(d, "servers_not_checked", json_integer((json_int_t)v->nunrouted));
+
 	if (d != NULL && v->sum.ordered)
 		json_object_set_new(d, "newest_serial", json_integer(v->sum.newest));
 	if (d != NULL && v->grace >= 0)
@@ -313,6 +330,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	struct dp_nssurvey sv;
 	struct dp_results mine;
 	struct verdict v;
+	enum dp_status zworst;
 	int rc = dp_nssurvey_run(ctx, &sv, err);
 
 	if (rc != 0)
@@ -321,11 +339,14 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	summarise(ctx, &sv, &v);
 	track_grace(ctx, &v);
 	rc = target_results(ctx, &sv, &v, &mine);
+	/* The only UNKNOWN a target gets is "not checked from here": the agreement of the
+	 * others stands on its own. */
+	zworst = dp_results_worst(&mine);
+	if (zworst == DP_STATUS_UNKNOWN)
+		zworst = DP_STATUS_OK;
 	if (rc == 0)
 		rc = zone_result(ctx, &sv, &v,
-				 sv.n == 0 || v.sum.n == 0 ? DP_STATUS_CRITICAL
-							   : dp_results_worst(&mine),
-				 out);
+				 sv.n == 0 || v.sum.n == 0 ? DP_STATUS_CRITICAL : zworst, out);
 	if (rc == 0)
 		rc = dp_results_take(out, &mine);
 	dp_results_clear(&mine);

@@ -58,6 +58,11 @@ verdict(const struct dp_ctx *ctx, const struct dp_tls_job *j, char *sum, size_t 
 		dp_snprintf(sum, sumsz, "%s: could not check: %s", subj, j->err.msg);
 		return DP_STATUS_UNKNOWN;
 	}
+	if (r->no_route) {
+		/* SPEC §1: an address this host has no route to is not checked, never "down". */
+		dp_snprintf(sum, sumsz, "%s: not checked from here: %s", subj, r->error);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (r->step != DP_TLS_STEP_DONE || !r->leaf.present) {
 		dp_snprintf(sum, sumsz, "%s: no certificate: %s", subj,
 		            r->error[0] ? r->error : r->pkix_error);

@@ -24,6 +24,10 @@ enum dp_errcode {
 };
 const char *dp_errcode_str(int code);
 
+/* Address families a run may use (-4/-6, config ip_families); 0 means both. */
+#define DP_IPV4 1u
+#define DP_IPV6 2u
+
 /* The human reason for a failure, written at the failure site. */
 struct dp_err {
 	int code;

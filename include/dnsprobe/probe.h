@@ -46,6 +46,7 @@ struct dp_check_opts {
 	size_t nresolvers;
 	char **expected_ns; /* config: expected NS names */
 	size_t nexpected_ns;
+	unsigned ip_families; /* DP_IPV4 | DP_IPV6 (-4/-6, config ip_families); 0 means both */
 	bool unsigned_ok;  /* the domain is configured as unsigned */
 	bool caa_required; /* missing CAA → WARNING */
 	bool monitor;	   /* running in the monitor (enables cross-run state) */

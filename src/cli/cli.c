@@ -80,6 +80,7 @@ dp_cli_usage(FILE *f)
 	      "      --step-timeout DUR   budget of each network step (5s)\n"
 	      "      --only ID[,ID]       run only these checks\n"
 	      "      --skip ID[,ID]       skip these checks\n"
+	      "  -4 / -6                  use only IPv4 / only IPv6 addresses\n"
 	      "  -v, --verbose            more detail (repeatable)\n"
 	      "  -V, --version            the version, like `dnsprobe version` (exit 3)\n"
 	      "  -h, --help               this text (exit 3, as monitoring plugins do)\n"
@@ -236,6 +237,13 @@ parse_one(int c, const char *arg, struct dp_cli *cli, struct dp_err *err)
 		free(cli->skip);
 		cli->skip = dp_strdup(arg);
 		break;
+	case '4':
+	case '6':
+		/* SPEC §1: only IPv4 / only IPv6 addresses, as `dig -4` / `dig -6` */
+		if (o->ip_families != 0 && o->ip_families != (c == '4' ? DP_IPV4 : DP_IPV6))
+			return dp_err_set(err, DP_EINVAL, "-4 and -6 exclude each other");
+		o->ip_families = c == '4' ? DP_IPV4 : DP_IPV6;
+		break;
 	case 'v':
 		cli->verbose++;
 		break;
@@ -264,7 +272,7 @@ dp_cli_parse_check(int argc, char **argv, struct dp_cli *cli, struct dp_err *err
 	dp_opts_defaults(&cli->opts);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:a:r:o:t:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:a:r:o:t:vhV46", long_opts, NULL)) != -1) {
 		if (c == ':')
 			return dp_err_set(err, DP_EINVAL, "option %s needs a value",
 					  argv[optind - 1]);

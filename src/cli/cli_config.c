@@ -39,6 +39,8 @@ merge(struct dp_cli *cli, const struct dp_check_opts *fo)
 	if (o->step_timeout_ms == DP_DEFAULT_STEP_MS)
 		o->step_timeout_ms = fo->step_timeout_ms;
 	o->unsigned_ok = o->unsigned_ok || fo->unsigned_ok;
+	if (o->ip_families == 0)
+		o->ip_families = fo->ip_families;
 	o->caa_required = o->caa_required || fo->caa_required;
 	if (fo->ntlsa > 0) {
 		nv = realloc(o->tlsa, (o->ntlsa + fo->ntlsa) * sizeof(*nv));

@@ -38,6 +38,8 @@ struct raw_domain {
 	char *timeout;
 	char *is_unsigned;
 	char *caa_required;
+	char **ip_families;
+	unsigned ip_families_count;
 	char *only;
 	char *skip;
 	struct raw_thr *thresholds;
@@ -53,6 +55,8 @@ struct raw_config {
 	char *ca_file;
 	char **resolvers;
 	unsigned resolvers_count;
+	char **ip_families;
+	unsigned ip_families_count;
 	struct raw_thr *thresholds;
 	char *allow_any_target;
 	char *allow_empty;
@@ -92,6 +96,8 @@ static const cyaml_schema_field_t domain_fields[] = {
     CYAML_FIELD_STRING_PTR("timeout", OPT, struct raw_domain, timeout, 0, SMAX),
     CYAML_FIELD_STRING_PTR("unsigned", OPT, struct raw_domain, is_unsigned, 0, SMAX),
     CYAML_FIELD_STRING_PTR("caa_required", OPT, struct raw_domain, caa_required, 0, SMAX),
+    CYAML_FIELD_SEQUENCE("ip_families", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         struct raw_domain, ip_families, &str_entry, 0, 2),
     CYAML_FIELD_STRING_PTR("only", OPT, struct raw_domain, only, 0, SMAX),
     CYAML_FIELD_STRING_PTR("skip", OPT, struct raw_domain, skip, 0, SMAX),
     CYAML_FIELD_MAPPING_PTR("thresholds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -113,6 +119,8 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING_PTR("ca_file", OPT, struct raw_config, ca_file, 0, SMAX),
     CYAML_FIELD_SEQUENCE("resolvers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_config,
                          resolvers, &str_entry, 0, 16),
+    CYAML_FIELD_SEQUENCE("ip_families", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         struct raw_config, ip_families, &str_entry, 0, 2),
     CYAML_FIELD_MAPPING_PTR("thresholds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                             struct raw_config, thresholds, thr_fields),
     CYAML_FIELD_STRING_PTR("allow_any_target", OPT, struct raw_config, allow_any_target, 0, SMAX),
@@ -343,6 +351,34 @@ get_selection(const struct ctx *c, const char *path, const char *only, const cha
 	return 0;
 }
 
+/* ip_families: [ipv4], [ipv6] or [ipv4, ipv6] (SPEC §1 -4/-6); absent (or an empty list, which
+ * libcyaml does not tell from absent) leaves *out as it is. */
+static int
+get_families(const struct ctx *c, const char *key, char **v, unsigned n, unsigned *out)
+{
+	unsigned fam = 0;
+
+	if (v == NULL)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned f;
+
+		if (strcmp(v[i], "ipv4") == 0)
+			f = DP_IPV4;
+		else if (strcmp(v[i], "ipv6") == 0)
+			f = DP_IPV6;
+		else
+			return bad(c, key, "'%s' is not ipv4 or ipv6", v[i]);
+		if (fam & f)
+			return bad(c, key, "'%s' is listed twice", v[i]);
+		fam |= f;
+	}
+	if (fam == 0)
+		return bad(c, key, "%s", "list ipv4, ipv6 or both");
+	*out = fam == (DP_IPV4 | DP_IPV6) ? 0 : fam;
+	return 0;
+}
+
 static int
 get_domain(const struct ctx *c, struct dp_config *cfg, size_t i, const struct raw_domain *r)
 {
@@ -375,6 +411,12 @@ get_domain(const struct ctx *c, struct dp_config *cfg, size_t i, const struct ra
 		rc = get_thr(c, pre, r->thresholds, &d->thr);
 	if (rc == 0)
 		rc = check_thr(c, pre, &d->thr);
+	if (rc != 0)
+		return rc;
+	dp_snprintf(p, sizeof(p), "%sip_families", pre);
+	d->ip_families = cfg->ip_families;
+	d->ip_families_set = r->ip_families != NULL;
+	rc = get_families(c, p, r->ip_families, r->ip_families_count, &d->ip_families);
 	if (rc != 0)
 		return rc;
 	dp_snprintf(p, sizeof(p), "%sunsigned", pre);
@@ -461,6 +503,9 @@ get_globals(const struct ctx *c, const struct raw_config *r, struct dp_config *c
 	rc = get_bool(c, "allow_any_target", r->allow_any_target, &cfg->allow_any_target);
 	if (rc == 0)
 		rc = get_bool(c, "allow_empty", r->allow_empty, &cfg->allow_empty);
+	if (rc == 0)
+		rc = get_families(c, "ip_families", r->ip_families, r->ip_families_count,
+		                  &cfg->ip_families);
 	if (rc != 0)
 		return rc;
 	for (unsigned i = 0; i < r->resolvers_count; i++) {
@@ -708,6 +753,7 @@ dp_config_domain_opts(const struct dp_config *c, const struct dp_config_domain *
 		o->unsigned_ok = d->unsigned_ok;
 		o->caa_required = d->caa_required;
 	}
+	o->ip_families = d != NULL ? d->ip_families : c->ip_families;
 }
 
 int

@@ -44,6 +44,8 @@ struct dp_config_domain {
 	size_t nnameservers;
 	bool unsigned_ok;
 	bool caa_required;
+	unsigned ip_families; /* DP_IPV4, DP_IPV6; 0: both (the global value unless set) */
+	bool ip_families_set; /* given for this domain */
 	char *only; /* check ids, comma-separated; NULL: all */
 	char *skip;
 	struct dp_config_thresholds thr;
@@ -63,6 +65,7 @@ struct dp_config {
 	char *ca_file;
 	char **resolvers;
 	size_t nresolvers;
+	unsigned ip_families; /* DP_IPV4, DP_IPV6; 0: both */
 	struct dp_config_thresholds thr;
 	bool allow_any_target;
 	bool allow_empty; /* a monitor with no domains is meant (else refused: a reload never

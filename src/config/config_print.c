@@ -45,6 +45,16 @@ put_thr(FILE *f, const char *indent, const struct dp_config_thresholds *t, bool 
 		put_dur(f, in2, "serial_grace", t->serial_grace);
 }
 
+/* ip_families, when it limits the run to one family (or always, both spelled out) */
+static void
+put_families(FILE *f, const char *ind, unsigned fam, bool always)
+{
+	if (fam == DP_IPV4 || fam == DP_IPV6)
+		fprintf(f, "%sip_families: [%s]\n", ind, fam == DP_IPV4 ? "ipv4" : "ipv6");
+	else if (always)
+		fprintf(f, "%sip_families: [ipv4, ipv6]\n", ind);
+}
+
 static void
 put_domain(FILE *f, const struct dp_config_domain *d)
 {
@@ -66,6 +76,8 @@ put_domain(FILE *f, const struct dp_config_domain *d)
 			fprintf(f, "%s%s", i ? ", " : " [", d->nameservers[i]);
 		fputs("]\n", f);
 	}
+	if (d->ip_families_set)
+		put_families(f, "    ", d->ip_families, true);
 	if (d->unsigned_ok)
 		fputs("    unsigned: true\n", f);
 	if (d->caa_required)
@@ -103,6 +115,7 @@ dp_config_print(FILE *f, const struct dp_config *c)
 			fprintf(f, "%s\"%s\"", i ? ", " : " [", c->resolvers[i]);
 		fputs("]\n", f);
 	}
+	put_families(f, "", c->ip_families, false);
 	put_thr(f, "", &c->thr, true);
 	fprintf(f, "allow_any_target: %s\n", c->allow_any_target ? "true" : "false");
 	fprintf(f, "allow_empty: %s\n", c->allow_empty ? "true" : "false");

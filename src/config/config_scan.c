@@ -26,13 +26,13 @@ static const char *const top_keys[] = {
     "listen",       "interval",          "timeout",   "step_timeout", "trust_anchor",
     "root_hints",   "ca_file",           "resolvers", "thresholds",   "allow_any_target",
     "max_parallel", "probe_concurrency", "log_level", "domains",      "allow_empty",
-    NULL};
+    "ip_families", NULL};
 static const char *const thr_keys[] = {
     "rrsig_warn",      "rrsig_crit",      "cert_warn",    "cert_crit",
     "serial_lag_warn", "serial_lag_crit", "serial_grace", NULL};
 static const char *const domain_keys[] = {
     "name",         "tlsa", "nameservers", "interval",   "timeout", "unsigned",
-    "caa_required", "only", "skip",        "thresholds", NULL};
+    "caa_required", "only", "skip",        "thresholds", "ip_families", NULL};
 
 /* Position of k in the NULL-terminated list l, or -1. */
 static int
@@ -159,10 +159,12 @@ kind_for(const char *path)
 
 	if (keys_for(path) != NULL)
 		return 'm';
-	if (strcmp(path, "domains") == 0 || strcmp(path, "resolvers") == 0)
+	if (strcmp(path, "domains") == 0 || strcmp(path, "resolvers") == 0 ||
+	    strcmp(path, "ip_families") == 0)
 		return 's';
 	if (strncmp(path, "domains[", 8) == 0 && p != NULL &&
-	    (strcmp(last, "tlsa") == 0 || strcmp(last, "nameservers") == 0))
+	    (strcmp(last, "tlsa") == 0 || strcmp(last, "nameservers") == 0 ||
+	     strcmp(last, "ip_families") == 0))
 		return 's';
 	return 'v';
 }

@@ -65,6 +65,7 @@ struct dp_resolver_opts {
 	const char *root_hints;	  /* file; NULL → built-in IANA hints */
 	int64_t validate_at;	  /* 0 → now; else validation time (seconds since epoch), --at */
 	int timeout_ms;		  /* per lookup */
+	unsigned families;	  /* DP_IPV4 | DP_IPV6 to query over; 0 means both */
 };
 
 struct dp_resolver; /* opaque; thread-safe: lookups may run from several threads at once */
@@ -111,6 +112,9 @@ struct dp_lookup {
 	/* The whole answer message, parsed (getdns message dict: "header", "answer", "authority",
 	 * "additional"); NULL when there was no message. */
 	getdns_dict *msg;
+	/* The canonical name after CNAMEs (lower-case, no trailing dot) when it differs from
+	 * qname, else NULL. */
+	char *canonname;
 	/* Raw answer packet. */
 	uint8_t *packet;
 	size_t packet_len;
@@ -146,6 +150,7 @@ struct dp_query {
  * "additional", sections as lists of RR dicts). */
 struct dp_reply {
 	bool answered;	   /* false: timeout or network error (see error) */
+	bool no_route;	   /* not sent: this host has no route to the server (see error) */
 	char error[256];
 	int rcode;
 	bool aa, tc, ad, ra;
@@ -154,6 +159,10 @@ struct dp_reply {
 	getdns_dict *reply; /* owned; NULL when !answered */
 };
 void dp_reply_clear(struct dp_reply *r);
+
+/* Does this host have a route to addr? A UDP connect() consults the routing table and sends
+ * nothing; false (errno text in why) when it says ENETUNREACH/EHOSTUNREACH (e.g. no IPv6 route). */
+bool dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz);
 
 /* Send one query; a server that does not answer is reported in out (answered=false), not as an
  * error. Thread-safe (one getdns context per call). */
@@ -200,5 +209,7 @@ getdns_bindata *dp_rr_rdata_raw(getdns_dict *rr);
  * hostname is true: only LDH plus '_' and '*' as a whole label). */
 int dp_name_normalise(const char *in, char *out, size_t outsz, bool hostname,
 		      struct dp_err *err) DP_WUR;
+/* Is name (normalised) the domain or a name below it? ("" is the root: always true.) */
+bool dp_name_in_domain(const char *name, const char *domain);
 /* A wire-format name (uncompressed) into presentation (no trailing dot, lower-case). */
 int dp_name_from_wire(const uint8_t *wire, size_t len, char *out, size_t outsz) DP_WUR;

@@ -166,6 +166,17 @@ dp_name_normalise(const char *in, char *out, size_t outsz, bool hostname, struct
 	return 0;
 }
 
+bool
+dp_name_in_domain(const char *name, const char *domain)
+{
+	size_t n = strlen(name);
+	size_t d = strlen(domain);
+
+	if (d == 0 || strcmp(name, domain) == 0)
+		return true;
+	return n > d && name[n - d - 1] == '.' && strcmp(name + n - d, domain) == 0;
+}
+
 int
 dp_name_from_wire(const uint8_t *wire, size_t len, char *out, size_t outsz)
 {

@@ -1,9 +1,13 @@
 /* Direct queries to one server address with the getdns stub resolver (RD, DO, CD, UDP or TCP). */
 #include "config.h"
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <getdns/getdns_extra.h>
 
@@ -146,6 +150,45 @@ take_reply(getdns_dict *resp, struct dp_reply *out)
 	return 0;
 }
 
+bool
+dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd = socket(addr->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int e = 0;
+	char eb[128];
+
+	memset(&ss, 0, sizeof(ss));
+	if (addr->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(53);
+		s6->sin6_addr = addr->u.v6;
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(53);
+		s4->sin_addr = addr->u.v4;
+		sl = sizeof(*s4);
+	}
+	/* A socket of a family the kernel lacks is no route either. */
+	if (fd < 0)
+		e = errno == EAFNOSUPPORT ? ENETUNREACH : 0;
+	else if (connect(fd, (struct sockaddr *)&ss, sl) != 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e != ENETUNREACH && e != EHOSTUNREACH)
+		return true;
+	dp_snprintf(why, whysz, "no route to %s from here (%s)", addr->text,
+		    strerror_r(e, eb, sizeof(eb)));
+	return false;
+}
+
 int
 dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err)
 {
@@ -156,6 +199,11 @@ dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	/* Not a server that is down: this host cannot send there at all (SPEC §1, -4/-6). */
+	if (!dp_addr_routable(q->server, out->error, sizeof(out->error))) {
+		out->no_route = true;
+		return 0;
+	}
 	rc = make_context(q, &ctx, err);
 	if (rc != 0)
 		return rc;

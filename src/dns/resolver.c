@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,6 +221,11 @@ dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out, stru
 	rc = setup_hints(r, o, err);
 	if (rc == 0)
 		rc = setup_validation(r->ctx, o, err);
+	/* -4 / -6: ask the servers over one family only, as `dig -4` does */
+	if (rc == 0 && o->families == DP_IPV4)
+		rc = set_opt(r->ctx, "do-ip6:", "no", err);
+	if (rc == 0 && o->families == DP_IPV6)
+		rc = set_opt(r->ctx, "do-ip4:", "no", err);
 out:
 	if (rc != 0) {
 		dp_resolver_free(r);
@@ -344,6 +350,18 @@ fill_lookup(struct dp_lookup *out, const struct ub_result *res)
 		if (out->why_bogus == NULL)
 			return DP_ENOMEM;
 	}
+	if (res->canonname != NULL && res->qname != NULL &&
+	    strcasecmp(res->canonname, res->qname) != 0) {
+		char c[256];
+		struct dp_err e;
+
+		if (dp_name_normalise(res->canonname, c, sizeof(c), false, &e) == 0 &&
+		    strcmp(c, out->qname) != 0) {
+			out->canonname = dp_strdup(c);
+			if (out->canonname == NULL)
+				return DP_ENOMEM;
+		}
+	}
 	if (res->answer_packet != NULL && res->answer_len > 0) {
 		out->packet = malloc((size_t)res->answer_len);
 		if (out->packet == NULL)
@@ -429,6 +447,7 @@ dp_lookup_clear(struct dp_lookup *l)
 	free(l->rdlen);
 	free(l->qname);
 	free(l->why_bogus);
+	free(l->canonname);
 	free(l->packet);
 	if (l->msg != NULL)
 		getdns_dict_destroy(l->msg);

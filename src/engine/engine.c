@@ -106,6 +106,7 @@ dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err
 		.trust_anchor = o->trust_anchor,
 		.root_hints = o->root_hints,
 		.timeout_ms = o->step_timeout_ms > 0 ? o->step_timeout_ms : 5000,
+		.families = o->ip_families,
 	};
 	int rc;
 

@@ -330,6 +330,14 @@ tcp_connect(struct conn *c)
 	}
 	if (connect(c->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		soerr = errno;
+		/* Refused by the routing table before anything was sent (no IPv6 route, say): the
+		 * address is not checked from here, which says nothing about the server. */
+		if (soerr == ENETUNREACH || soerr == EHOSTUNREACH) {
+			fail(c, DP_TLS_STEP_CONNECT, false, "no route to %s from here (%s)",
+			     c->req->addr->text, strerror_r(soerr, eb, sizeof(eb)));
+			c->res->no_route = true;
+			return false;
+		}
 	} else {
 		int w = wait_fd(c->fd, POLLOUT, until);
 

@@ -441,6 +441,17 @@ resolve_ns(struct disc_run *x)
 }
 
 static int
+mx_cmp(const void *a, const void *b)
+{
+	const struct dp_mx *x = a;
+	const struct dp_mx *y = b;
+
+	if (x->preference != y->preference)
+		return x->preference < y->preference ? -1 : 1;
+	return strcmp(x->host.name, y->host.name);
+}
+
+static int
 mx_hosts(struct disc_run *x, struct dp_err *err)
 {
 	struct dp_discovery *d = x->d;
@@ -475,6 +486,10 @@ mx_hosts(struct disc_run *x, struct dp_err *err)
 		mx->preference = (uint16_t)pref;
 	}
 	dp_lookup_clear(&l);
+	/* RFC 5321 §5.1: senders try the lowest preference first; report them in that order
+	 * (nothing points into d->mx yet) */
+	if (d->nmx > 1)
+		qsort(d->mx, d->nmx, sizeof(*d->mx), mx_cmp);
 	return 0;
 }
 
@@ -578,6 +593,47 @@ run_steps(struct disc_run *x, unsigned needs, struct dp_err *err)
 	return rc;
 }
 
+/* Drop from v the addresses of a family the run may not use; return how many went. */
+static size_t
+keep_family(struct dp_addr *v, size_t *n, int family)
+{
+	size_t k = 0;
+	size_t n0 = *n;
+
+	for (size_t i = 0; i < n0; i++) {
+		if (v[i].family == family)
+			v[k++] = v[i];
+	}
+	*n = k;
+	return n0 - k;
+}
+
+/* SPEC §1 -4/-6 (config ip_families): every address the checks would use, glue included so
+ * that glue and zone are compared within the same family, keeps only the allowed family. */
+static void
+keep_families(struct dp_discovery *d, unsigned fam)
+{
+	int f;
+	size_t gone = 0;
+
+	if (fam != DP_IPV4 && fam != DP_IPV6)
+		return;
+	f = fam == DP_IPV4 ? AF_INET : AF_INET6;
+	for (size_t i = 0; i < d->nns; i++) {
+		gone += keep_family(d->ns[i].host.addrs, &d->ns[i].host.naddrs, f);
+		gone += keep_family(d->ns[i].glue, &d->ns[i].nglue, f);
+	}
+	for (size_t i = 0; i < d->nmx; i++)
+		gone += keep_family(d->mx[i].host.addrs, &d->mx[i].host.naddrs, f);
+	for (size_t i = 0; i < d->nhosts; i++)
+		gone += keep_family(d->hosts[i].addrs, &d->hosts[i].naddrs, f);
+	for (size_t i = 0; i < d->nparent_servers; i++)
+		gone += keep_family(d->parent_servers[i].addrs, &d->parent_servers[i].naddrs, f);
+	if (gone > 0)
+		note(d, "%zu %s address%s left out (%s)", gone, fam == DP_IPV4 ? "IPv6" : "IPv4",
+		     gone == 1 ? "" : "es", fam == DP_IPV4 ? "-4" : "-6");
+}
+
 int
 dp_discovery_run(struct dp_resolver *r, const struct dp_check_opts *o, unsigned needs,
 		 struct dp_discovery **out, struct dp_err *err)
@@ -600,6 +656,7 @@ dp_discovery_run(struct dp_resolver *r, const struct dp_check_opts *o, unsigned 
 		dp_discovery_free(d);
 		return rc;
 	}
+	keep_families(d, o->ip_families);
 	*out = d;
 	return 0;
 }

@@ -91,6 +91,41 @@ dp_tls_endpoint_name(const struct dp_tls_endpoint *e, const struct dp_addr *addr
 	return buf;
 }
 
+/* The host's CNAME target into buf when every link of the expansion validated (RFC 7671 §7:
+ * "secure" expansion), else "". Asks A, and AAAA when A has no data; answers are cached. */
+static int
+secure_cname(struct dp_resolver *r, const char *host, char *buf, size_t bufsz, struct dp_err *err)
+{
+	static const uint16_t types[2] = {DP_RR_A, DP_RR_AAAA};
+
+	buf[0] = '\0';
+	for (size_t t = 0; t < 2; t++) {
+		struct dp_lookup l = {0};
+		int rc = dp_resolver_lookup(r, host, types[t], &l, err);
+
+		if (rc != 0)
+			return rc;
+		if (l.canonname != NULL && l.sec == DP_SEC_SECURE)
+			dp_strlcpy(buf, l.canonname, bufsz);
+		rc = l.havedata || l.canonname != NULL;
+		dp_lookup_clear(&l);
+		if (rc)
+			break;
+	}
+	return 0;
+}
+
+static int
+fetch_at(struct dp_resolver *r, const struct dp_tls_endpoint *e, const char *base,
+         struct dp_tlsa_set *out, struct dp_err *err)
+{
+	dp_lookup_clear(&out->l);
+	dp_strlcpy(out->base, base, sizeof(out->base));
+	/* RFC 6698 §3: the TLSA owner name is _PORT._tcp.BASE. */
+	(void)dp_snprintf(out->name, sizeof(out->name), "_%u._tcp.%s", e->port, base);
+	return dp_resolver_lookup(r, out->name, DP_RR_TLSA, &out->l, err);
+}
+
 int
 dp_tlsa_set_fetch(struct dp_resolver *r, const struct dp_tls_endpoint *e, struct dp_tlsa_set *out,
                   struct dp_err *err)
@@ -98,9 +133,18 @@ dp_tlsa_set_fetch(struct dp_resolver *r, const struct dp_tls_endpoint *e, struct
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	/* RFC 6698 §3: the TLSA owner name is _PORT._tcp.HOST. */
-	(void)dp_snprintf(out->name, sizeof(out->name), "_%u._tcp.%s", e->port, e->host);
-	rc = dp_resolver_lookup(r, out->name, DP_RR_TLSA, &out->l, err);
+	rc = secure_cname(r, e->host, out->cname, sizeof(out->cname), err);
+	if (rc != 0)
+		return rc;
+	/* RFC 7671 §7 / RFC 7672 §2.2.2: with a secure CNAME, the fully expanded name is the
+	 * first TLSA base domain; when nothing is published there, the original name is. */
+	if (out->cname[0] != '\0') {
+		rc = fetch_at(r, e, out->cname, out, err);
+		if (rc != 0)
+			return rc;
+	}
+	if (out->cname[0] == '\0' || (!out->l.havedata && out->l.sec != DP_SEC_BOGUS))
+		rc = fetch_at(r, e, e->host, out, err);
 	if (rc != 0 || out->l.nrdata == 0)
 		return rc;
 	out->v = calloc(out->l.nrdata, sizeof(*out->v));

@@ -31,13 +31,19 @@ char *dp_tls_endpoint_name(const struct dp_tls_endpoint *e, const struct dp_addr
 
 /* A TLSA RRset as the validating resolver gave it, parsed. */
 struct dp_tlsa_set {
-	char name[300]; /* _PORT._tcp.HOST */
+	char name[300]; /* _PORT._tcp.BASE: the name the records were taken from */
+	/* RFC 7671 §7: the host's secure CNAME target, "" when the host is no (secure) alias;
+	 * base is the TLSA base domain: cname when its TLSA RRset was used, else the host. */
+	char cname[256];
+	char base[256];
 	struct dp_lookup l;
 	struct dp_tlsa *v; /* points into l's rdata */
 	size_t n;
 	size_t malformed; /* rdata too short to be TLSA */
 };
-/* Look name up (qtype TLSA) with r and parse the records. Errors only when r fails. */
+/* Look the TLSA RRset up with r and parse the records: at the host's CNAME target first when the
+ * host is a securely expanded alias, else (or when nothing is there) at the host itself (RFC
+ * 7671 §7, RFC 7672 §2.2.2). Errors only when r fails. */
 int dp_tlsa_set_fetch(struct dp_resolver *r, const struct dp_tls_endpoint *e,
                       struct dp_tlsa_set *out, struct dp_err *err) DP_WUR;
 void dp_tlsa_set_clear(struct dp_tlsa_set *s);

@@ -128,6 +128,7 @@ take_answer(const struct dp_reply *r, const char *zone, struct dp_ns_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->answered = r->answered;
+	a->no_route = r->no_route;
 	dp_strlcpy(a->error, r->error, sizeof(a->error));
 	if (!r->answered)
 		return;
@@ -234,7 +235,9 @@ dp_ns_answer_problem(const struct dp_ns_answer *a, char *buf, size_t bufsz)
 {
 	char rc[16];
 
-	if (!a->answered)
+	if (a->no_route)
+		dp_snprintf(buf, bufsz, "not checked from here: %s", a->error);
+	else if (!a->answered)
 		dp_snprintf(buf, bufsz, "no answer (%s)", a->error[0] ? a->error : "timeout");
 	else if (a->rcode != 0)
 		dp_snprintf(buf, bufsz, "%s%s", dp_nssurvey_rcode_str(a->rcode, rc, sizeof(rc)),
@@ -255,7 +258,7 @@ dp_ns_answer_json(const struct dp_ns_answer *a)
 	json_t *o;
 
 	if (!a->answered)
-		return json_pack("{s:b, s:s}", "answered", 0, "error",
+		return json_pack("{s:b, s:b, s:s}", "answered", 0, "no_route", a->no_route, "error",
 				 a->error[0] ? a->error : "timeout");
 	o = json_pack("{s:b, s:s, s:b, s:b, s:b, s:f}", "answered", 1, "rcode",
 		      dp_nssurvey_rcode_str(a->rcode, rc, sizeof(rc)), "aa", a->aa, "edns", a->edns,
@@ -263,4 +266,10 @@ dp_ns_answer_json(const struct dp_ns_answer *a)
 	if (o != NULL && a->have_soa)
 		json_object_set_new(o, "soa_serial", json_integer(a->serial));
 	return o;
+}
+
+bool
+dp_ns_target_no_route(const struct dp_ns_target *t)
+{
+	return t->has_addr && t->udp.no_route && t->tcp.no_route;
 }

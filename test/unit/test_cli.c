@@ -44,6 +44,31 @@ test_defaults(void **state)
 	assert_int_equal(cli.opts.serial_lag_warn, 0);
 	assert_int_equal(cli.opts.serial_lag_crit, -1);
 	assert_int_equal(cli.output, DP_OUTPUT_TEXT);
+	assert_int_equal(cli.opts.ip_families, 0);
+	dp_cli_clear(&cli);
+}
+
+/* -4 / -6 (SPEC §1): one family; repeating one is fine, both together is not. */
+static void
+test_families(void **state)
+{
+	struct dp_cli cli;
+	struct dp_err err = {0};
+	const char *both[] = {"check", "-4", "-6", "glitter.kr", NULL};
+	struct dp_err e2 = {0};
+	char *argv[8];
+
+	(void)state;
+	assert_int_equal(parse(&cli, &err, 3, "check", "-4", "glitter.kr"), 0);
+	assert_int_equal(cli.opts.ip_families, DP_IPV4);
+	dp_cli_clear(&cli);
+	assert_int_equal(parse(&cli, &err, 4, "check", "-6", "-6", "glitter.kr"), 0);
+	assert_int_equal(cli.opts.ip_families, DP_IPV6);
+	dp_cli_clear(&cli);
+	for (int i = 0; i <= 4; i++)
+		argv[i] = (char *)both[i];
+	assert_int_not_equal(dp_cli_parse_check(4, argv, &cli, &e2), 0);
+	assert_non_null(strstr(e2.msg, "-4 and -6 exclude each other"));
 	dp_cli_clear(&cli);
 }
 
@@ -164,6 +189,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_options),
+		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_at),
 		cmocka_unit_test(test_selection),
 	};

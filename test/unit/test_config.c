@@ -107,6 +107,28 @@ test_values(void **state)
 	dp_config_free(c);
 }
 
+/* ip_families: global, inherited, overridden; both families mean "no limit" (0). */
+static void
+test_families(void **state)
+{
+	struct dp_config *c = ok_parse("ip_families: [ipv4]\ndomains:\n  - name: a.kr\n"
+	                               "  - name: b.kr\n    ip_families: [ipv6, ipv4]\n"
+	                               "  - name: c.kr\n    ip_families: [ipv6]\n");
+	struct dp_check_opts o;
+
+	(void)state;
+	assert_int_equal(c->ip_families, DP_IPV4);
+	dp_config_domain_opts(c, dp_config_find(c, "a.kr"), "a.kr", &o);
+	assert_int_equal(o.ip_families, DP_IPV4);
+	dp_config_domain_opts(c, dp_config_find(c, "b.kr"), "b.kr", &o);
+	assert_int_equal(o.ip_families, 0);
+	dp_config_domain_opts(c, dp_config_find(c, "c.kr"), "c.kr", &o);
+	assert_int_equal(o.ip_families, DP_IPV6);
+	dp_config_domain_opts(c, NULL, "x.kr", &o);
+	assert_int_equal(o.ip_families, DP_IPV4);
+	dp_config_free(c);
+}
+
 static void
 test_errors(void **state)
 {
@@ -144,6 +166,10 @@ test_errors(void **state)
 	    "t.yml:3: domains[0].only: --only: unknown check id 'dnssec.nope'");
 	bad("- a\n- b\n", "t.yml:1: the file must be a mapping of settings");
 	bad("interval: &x 1m\ntimeout: *x\n", "t.yml:2: aliases are not supported");
+	bad("ip_families: [ipv5]\n", "t.yml:1: ip_families: 'ipv5' is not ipv4 or ipv6");
+	bad("ip_families: ipv4\n", "t.yml:1: ip_families: must be a list");
+	bad("domains:\n  - name: a.kr\n    ip_families: [ipv6, ipv6]\n",
+	    "t.yml:3: domains[0].ip_families: 'ipv6' is listed twice");
 	bad("interval: '5m\n",
 	    "t.yml:2: found unexpected end of stream while scanning a quoted scalar");
 }
@@ -233,7 +259,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values), cmocka_unit_test(test_families),
 	    cmocka_unit_test(test_errors),       cmocka_unit_test(test_oversized),
 	    cmocka_unit_test(test_apply_to_cli), cmocka_unit_test(test_print),
 	};

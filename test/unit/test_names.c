@@ -44,6 +44,20 @@ test_normalise(void **state)
 	assert_int_not_equal(dp_name_normalise("glitter.kr", out, 5, true, &err), 0);
 }
 
+/* Which hosts are the domain's own (dnssec.chain, dane.tlsa: third-party MX hosts). */
+static void
+test_in_domain(void **state)
+{
+	(void)state;
+	assert_true(dp_name_in_domain("glitter.kr", "glitter.kr"));
+	assert_true(dp_name_in_domain("mail.glitter.kr", "glitter.kr"));
+	assert_true(dp_name_in_domain("a.b.glitter.kr", "glitter.kr"));
+	assert_false(dp_name_in_domain("mx1.mailhost.example", "glitter.kr"));
+	assert_false(dp_name_in_domain("notglitter.kr", "glitter.kr"));
+	assert_false(dp_name_in_domain("kr", "glitter.kr"));
+	assert_true(dp_name_in_domain("anything.example", ""));
+}
+
 static void
 test_wire(void **state)
 {
@@ -199,6 +213,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalise),
 		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_in_domain),
 		cmocka_unit_test(test_types_and_addrs),
 		cmocka_unit_test(test_keytag),
 		cmocka_unit_test(test_wellformed),
