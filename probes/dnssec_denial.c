@@ -269,6 +269,11 @@ server_verdict(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const cha
 	char rc[16];
 
 	*v = DP_VALIDATION_INDETERMINATE;
+	if (r->no_route) {
+		/* SPEC §1: not checked from here, which says nothing about the server */
+		dp_snprintf(sum, sumsz, "%s not checked from here: %s", subj, r->error);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (!r->answered) {
 		dp_snprintf(sum, sumsz, "%s: no answer for %s A (%s)", subj, qname,
 		            r->error[0] ? r->error : "timeout");

@@ -42,7 +42,8 @@ t_silent() {
 	is "$DP_RC" 3 "-t 2 against a silent server: exit 3 (UNKNOWN)"
 	awk -v e="$ELAPSED" 'BEGIN { exit !(e < 2.5) }' && _tap ok "-t 2 ends the process within 2.5 s (took $ELAPSED s)" ||
 		_tap fail "-t 2 ends the process within 2.5 s" "took $ELAPSED s"
-	awk -v e="$ELAPSED" 'BEGIN { exit !(e >= 1.9) }' && _tap ok "-t 2 uses its budget ($ELAPSED s)" ||
+	# The watchdog fires 0.25 s before the budget so the report is out in time: at least 1.7 s.
+	awk -v e="$ELAPSED" 'BEGIN { exit !(e >= 1.7) }' && _tap ok "-t 2 uses its budget ($ELAPSED s)" ||
 		_tap fail "-t 2 uses its budget" "took $ELAPSED s"
 	first=$(head -1 "$DP_TMP/run.out")
 	like "$first" '^DNSPROBE UNKNOWN - glitter\.kr: .*not checked: budget exhausted \(-t 2\)' \
