@@ -706,39 +706,23 @@ tally_json(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct
 }
 
 /* Send the queries q[0..n) and put each reply at rep[slot[k]]; truncated UDP answers are asked
- * again over TCP (RFC 7766 §5). */
+ * again over TCP (RFC 7766 §5) by each query itself, in parallel and inside its own budget. */
 static int
 send_mapped(struct dp_query *q, const size_t *slot, size_t n, struct dp_reply *rep,
             struct dp_err *err)
 {
 	struct dp_reply *tmp = calloc(n + 1, sizeof(*tmp));
-	size_t ntc = 0;
 	int rc;
 
 	if (tmp == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++)
+		q[k].tc_retry = true;
 	rc = dp_query_send_many(q, tmp, n, err);
-	for (size_t k = 0; k < n; k++) {
-		if (rc == 0 && tmp[k].answered && tmp[k].tc && q[k].transport == DP_TRANSPORT_UDP)
-			ntc++;
+	for (size_t k = 0; k < n; k++)
 		rep[slot[k]] = tmp[k];
-	}
 	free(tmp);
-	if (rc != 0 || ntc == 0)
-		return rc;
-	for (size_t k = 0; k < n; k++) {
-		struct dp_reply r;
-
-		if (!rep[slot[k]].tc || q[k].transport != DP_TRANSPORT_UDP)
-			continue;
-		q[k].transport = DP_TRANSPORT_TCP;
-		rc = dp_query_send(&q[k], &r, err);
-		if (rc != 0)
-			return rc;
-		dp_reply_clear(&rep[slot[k]]);
-		rep[slot[k]] = r;
-	}
-	return 0;
+	return rc;
 }
 
 /* Ask every question of every target with an address, all at once; rep[i * nq + j] answers

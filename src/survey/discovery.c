@@ -350,7 +350,8 @@ parent_delegation(struct disc_run *x, struct dp_err *err)
 			struct dp_query q = {.qname = d->domain, .qtype = DP_RR_NS,
 					     .server = &d->parent_servers[s].addrs[a],
 					     .transport = DP_TRANSPORT_UDP,
-					     .timeout_ms = x->o->step_timeout_ms};
+					     .timeout_ms = x->o->step_timeout_ms,
+					     .tc_retry = true};
 			struct dp_reply rep;
 			char **names = NULL;
 			size_t n = 0;
@@ -358,13 +359,6 @@ parent_delegation(struct disc_run *x, struct dp_err *err)
 
 			if (rc != 0)
 				return rc;
-			if (rep.answered && rep.tc) {
-				dp_reply_clear(&rep);
-				q.transport = DP_TRANSPORT_TCP;
-				rc = dp_query_send(&q, &rep, err);
-				if (rc != 0)
-					return rc;
-			}
 			if (rep.answered && rep.rcode == 0) {
 				rc = collect_names(rep.reply, rep.aa ? "answer" : "authority",
 						   d->domain, DP_RR_NS, "nsdname", &names, &n);
