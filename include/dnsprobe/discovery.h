@@ -42,6 +42,7 @@ struct dp_discovery {
 	char *parent; /* the parent zone ("kr"; "" for the root) */
 	enum dp_sec apex_sec; /* security of the apex SOA */
 	int apex_rcode;
+	bool apex_havedata; /* the validating resolver had the apex SOA */
 	char *apex_why_bogus;
 
 	struct dp_host *parent_servers; /* the parent zone's nameservers */

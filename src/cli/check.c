@@ -83,6 +83,12 @@ dp_check_main(int argc, char **argv)
 	status = (int)dp_report_status(rep);
 out:
 	fflush(stdout);
+	/* `check` exits when its report is out (SPEC §1: -t is a wall-clock limit of the process):
+	 * threads still waiting on a silent server are not waited for. */
+	if (dp_engine_live(&eng) > 0) {
+		fflush(stderr);
+		_exit(status);
+	}
 	dp_report_free(rep);
 	dp_engine_clear(&eng);
 	dp_cli_clear(&cli);

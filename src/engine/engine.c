@@ -10,7 +10,9 @@
 
 #include "engine/engine.h"
 
-/* Seconds a check may run past its deadline before the report goes out without it. */
+/* A check's deadline ends this long before the run's, so that it can still write its results
+ * before the report goes out at the run's deadline (-t is a wall-clock limit of the process). */
+#define DP_REPORT_MARGIN 0.3
 
 static size_t
 probe_count(void)
@@ -128,6 +130,17 @@ live_add(struct dp_engine *e, int delta)
 	pthread_mutex_unlock(&live_lock);
 }
 
+size_t
+dp_engine_live(struct dp_engine *e)
+{
+	size_t n;
+
+	pthread_mutex_lock(&live_lock);
+	n = e->live;
+	pthread_mutex_unlock(&live_lock);
+	return n;
+}
+
 void
 dp_engine_clear(struct dp_engine *e)
 {
@@ -148,6 +161,10 @@ struct run {
 	int refs;
 	size_t pending;
 	struct dp_discovery *disc;
+	bool disc_done;	 /* the discovery thread has ended (disc_rc, disc_err set) */
+	int disc_rc;
+	struct dp_err disc_err;
+	unsigned needs;
 	struct dp_check_opts opts; /* a copy: a late thread may outlive the caller's opts */
 	struct job *jobs;
 	size_t njobs;
@@ -223,8 +240,9 @@ static double
 job_deadline(const struct dp_probe *p, double overall)
 {
 	double own = dp_now_mono() + (p->timeout_ms > 0 ? p->timeout_ms / 1000.0 : 60.0);
+	double cap = overall - DP_REPORT_MARGIN;
 
-	return own < overall ? own : overall;
+	return own < cap ? own : cap;
 }
 
 struct engine_args {
@@ -277,13 +295,12 @@ start_jobs(struct engine_args *a)
 	}
 }
 
-/* Wait for every job, or until the overall deadline plus a grace period. */
+/* Wait on r->cond (r->lock held) while busy(r) holds, at most until the deadline. */
 static void
-wait_jobs(struct run *r, double deadline)
+wait_until(struct run *r, bool (*busy)(const struct run *), double deadline)
 {
-	pthread_mutex_lock(&r->lock);
-	while (r->pending > 0) {
-		double left = deadline + DP_OVERRUN_GRACE - dp_now_mono();
+	while (busy(r)) {
+		double left = deadline - dp_now_mono();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -297,7 +314,76 @@ wait_jobs(struct run *r, double deadline)
 		}
 		(void)pthread_cond_timedwait(&r->cond, &r->lock, &ts);
 	}
+}
+
+static bool
+jobs_busy(const struct run *r)
+{
+	return r->pending > 0;
+}
+
+static bool
+disc_busy(const struct run *r)
+{
+	return !r->disc_done;
+}
+
+/* Wait for every job, or until the overall deadline: the report goes out then. */
+static void
+wait_jobs(struct run *r, double deadline)
+{
+	pthread_mutex_lock(&r->lock);
+	wait_until(r, jobs_busy, deadline);
 	pthread_mutex_unlock(&r->lock);
+}
+
+static void *
+disc_thread(void *arg)
+{
+	struct run *r = arg;
+	struct dp_engine *e = r->eng;
+	struct dp_discovery *d = NULL;
+	struct dp_err err = {0};
+	int rc = dp_discovery_run(e->resolver, &r->opts, r->needs, &d, &err);
+
+	pthread_mutex_lock(&r->lock);
+	r->disc = d;
+	r->disc_rc = rc;
+	r->disc_err = err;
+	r->disc_done = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	run_unref(r);
+	live_add(e, -1);
+	return NULL;
+}
+
+/* Discovery in its own thread, waited for until the deadline (then no verdict: the budget was
+ * spent before any check could start). */
+static int
+discover(struct dp_engine *e, struct run *r, double deadline, struct dp_err *err)
+{
+	pthread_t th;
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	r->refs++;
+	pthread_mutex_unlock(&r->lock);
+	live_add(e, 1);
+	if (pthread_create(&th, NULL, disc_thread, r) != 0)
+		(void)disc_thread(r);
+	else
+		pthread_detach(th);
+	pthread_mutex_lock(&r->lock);
+	wait_until(r, disc_busy, deadline);
+	rc = r->disc_done ? r->disc_rc : DP_ETIMEOUT;
+	if (r->disc_done && rc != 0)
+		*err = r->disc_err;
+	pthread_mutex_unlock(&r->lock);
+	if (rc == DP_ETIMEOUT && !r->disc_done)
+		return dp_err_set(err, rc, "not checked: budget exhausted during discovery of %s",
+				  r->opts.domain);
+	return rc;
 }
 
 /* Move finished jobs' results into the report; overrunning ones become UNKNOWN results. */
@@ -390,12 +476,17 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 		goto out;
 	}
 	rep->started = (int64_t)dp_now_wall();
-	rc = root_reachable(e, o, err);
+	a.run->needs = selected_needs(sel);
+	rc = discover(e, a.run, a.deadline, err);
 	if (rc != 0)
 		goto out;
-	rc = dp_discovery_run(e->resolver, o, selected_needs(sel), &a.run->disc, err);
-	if (rc != 0)
-		goto out;
+	/* Root reachability is read from the first lookup (the apex SOA): asked only when that
+	 * had no data, to tell "no path to the root" (UNKNOWN) from a broken domain. */
+	if (!a.run->disc->apex_havedata) {
+		rc = root_reachable(e, o, err);
+		if (rc != 0)
+			goto out;
+	}
 	rep->discovery = dp_discovery_to_json(a.run->disc);
 	start_jobs(&a);
 	wait_jobs(a.run, a.deadline);
