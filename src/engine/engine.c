@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "survey/obs.h"
 
 /* A check's deadline ends this long before the run's, so that it can still write its results
  * before the report goes out at the run's deadline (-t is a wall-clock limit of the process). */
@@ -160,7 +161,8 @@ struct run {
 	pthread_cond_t cond;
 	int refs;
 	size_t pending;
-	struct dp_discovery *disc;
+	struct dp_discovery *disc; /* owned by the discovery thread, then by obs */
+	struct dp_obs *obs;
 	bool disc_done;	 /* the discovery thread has ended (disc_rc, disc_err set) */
 	int disc_rc;
 	struct dp_err disc_err;
@@ -197,7 +199,10 @@ run_unref(struct run *r)
 		json_decref(r->jobs[i].state);
 	}
 	free(r->jobs);
-	dp_discovery_free(r->disc);
+	if (r->obs != NULL)
+		dp_obs_unref(r->obs); /* owns the discovery */
+	else
+		dp_discovery_free(r->disc);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -233,6 +238,11 @@ selected_needs(const struct dp_selection *sel)
 		if (sel->on[i])
 			needs |= dp_probes[i]->needs;
 	}
+	/* The survey needs the nameservers; TLS sessions the endpoints (25 on every MX host). */
+	if (needs & DP_NEED_SURVEY)
+		needs |= DP_NEED_NS_ADDRS | DP_NEED_PARENT;
+	if (needs & DP_NEED_TLS)
+		needs |= DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS;
 	return needs;
 }
 
@@ -272,6 +282,7 @@ start_jobs(struct engine_args *a)
 		j->ctx.resolver = a->e->resolver;
 		j->ctx.resolver_at = a->e->resolver_at;
 		j->ctx.disc = r->disc;
+		j->ctx.obs = r->obs;
 		j->ctx.deadline = job_deadline(j->probe, a->deadline);
 		if (a->state != NULL) {
 			j->state = json_object_get(a->state, j->probe->id);
@@ -438,6 +449,36 @@ root_reachable(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err
 	return rc;
 }
 
+static void
+obs_thread(void *arg, int delta)
+{
+	live_add(arg, delta);
+}
+
+/* The observation store takes the discovery and starts, each in its own thread, what the
+ * selected checks will read; the checks start right after and block only on what they read. */
+static int
+start_obs(struct engine_args *a, struct dp_err *err)
+{
+	struct run *r = a->run;
+	unsigned kinds = 0;
+	struct dp_discovery *d = r->disc;
+	int rc;
+
+	rc = dp_obs_new(&r->opts, d, a->e->resolver, a->e->resolver_at,
+			a->deadline - DP_REPORT_MARGIN, obs_thread, a->e, &r->obs, err);
+	if (rc != 0) {
+		r->disc = NULL;
+		return rc;
+	}
+	if (r->needs & DP_NEED_SURVEY)
+		kinds |= DP_OBS_SURVEY;
+	if (r->needs & DP_NEED_TLS)
+		kinds |= DP_OBS_TLS;
+	dp_obs_start(r->obs, kinds);
+	return 0;
+}
+
 static struct run *
 run_new(const struct dp_check_opts *o)
 {
@@ -488,6 +529,9 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 			goto out;
 	}
 	rep->discovery = dp_discovery_to_json(a.run->disc);
+	rc = start_obs(&a, err);
+	if (rc != 0)
+		goto out;
 	start_jobs(&a);
 	wait_jobs(a.run, a.deadline);
 	rc = collect(a.run, rep, err);
