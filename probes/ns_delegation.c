@@ -263,7 +263,16 @@ glue_result(const struct dp_ctx *ctx, const struct dp_ns *ns, struct dp_results 
 		return 0;
 	addrs_text(ns->glue, ns->nglue, g, sizeof(g));
 	addrs_text(ns->host.addrs, ns->host.naddrs, z, sizeof(z));
-	if (need && ns->nglue == 0) {
+	if ((ns->host.failed_a || ns->host.failed_aaaa) && ns->nglue > 0) {
+		/* A failed lookup is unknown, not a disagreement: glue is not compared. */
+		st = DP_STATUS_UNKNOWN;
+		dp_snprintf(sum, sizeof(sum), "glue for %s at %s is %s; not compared: the %s "
+			    "lookup of the name failed (%s)", ns->host.name, pz, g,
+			    ns->host.failed_a && ns->host.failed_aaaa ? "A and AAAA"
+			    : ns->host.failed_a			      ? "A"
+								      : "AAAA",
+			    ns->host.error ? ns->host.error : "no answer");
+	} else if (need && ns->nglue == 0) {
 		st = DP_STATUS_WARNING;
 		dp_snprintf(sum, sizeof(sum), "%s gives no glue for %s, which is inside the zone "
 			    "(RFC 9471); the zone says %s", pz, ns->host.name, z);

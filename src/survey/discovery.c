@@ -159,11 +159,15 @@ resolve_host(struct dp_resolver *r, struct dp_host *h)
 		struct dp_err err = {0};
 		enum dp_sec *sec = t == 0 ? &h->sec_a : &h->sec_aaaa;
 
+		bool *failed = t == 0 ? &h->failed_a : &h->failed_aaaa;
+
 		if (dp_resolver_lookup(r, h->name, types[t], &l, &err) != 0) {
 			free(h->error);
 			h->error = dp_strdup(err.msg);
+			*failed = true;
 			continue;
 		}
+		*failed = !l.havedata && l.rcode != 0 && l.rcode != 3;
 		*sec = l.havedata || l.rcode == 0 ? l.sec : DP_SEC_INDETERMINATE;
 		if (l.rcode != 0 && h->error == NULL)
 			h->error = dp_asprintf("%s %s: rcode %d%s%s", h->name,
