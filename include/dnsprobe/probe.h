@@ -55,6 +55,8 @@ struct dp_check_opts {
 	bool unsigned_ok;  /* the domain is configured as unsigned */
 	bool caa_required; /* missing CAA → WARNING */
 	bool monitor;	   /* running in the monitor (enables cross-run state) */
+	double started;	   /* dp_now_mono() when the budget began (`check`: the process's start,
+			    * so that -t bounds the process); 0: when the run starts */
 };
 
 /* What a probe's run gets. Everything is read-only except state. */

@@ -54,6 +54,7 @@ dp_check_main(int argc, char **argv)
 	struct dp_selection sel;
 	struct dp_engine eng = {0};
 	struct dp_report *rep = NULL;
+	double started = dp_now_mono(); /* -t bounds the process, its set-up included */
 	int status;
 
 	if (dp_cli_parse_check(argc, argv, &cli, &err) != 0) {
@@ -61,6 +62,7 @@ dp_check_main(int argc, char **argv)
 		dp_cli_clear(&cli);
 		return DP_STATUS_UNKNOWN;
 	}
+	cli.opts.started = started;
 	if (cli.help) {
 		dp_cli_usage(stdout);
 		dp_cli_clear(&cli);

@@ -503,12 +503,13 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	      json_t *state, struct dp_report **out, struct dp_err *err)
 {
 	double t0 = dp_now_mono();
+	double budget_t0 = o->started > 0 && o->started <= t0 ? o->started : t0;
 	struct engine_args a = {.e = e, .sel = sel, .state = state};
 	struct dp_report *rep = dp_report_new(o->domain);
 	int rc;
 
 	*out = NULL;
-	a.deadline = t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
+	a.deadline = budget_t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
 	a.run = run_new(o);
 	if (a.run != NULL)
 		a.run->eng = e;
