@@ -16,8 +16,10 @@ t_tc_silent_and_down() {
 	# Step timeout 2 s: the TC retry over TCP shares that budget instead of adding another.
 	timed_check --step-timeout 2s -t 20 glitter.kr
 	is "$DP_RC" 2 "exit 2 (CRITICAL)"
-	ok_desc "whole check within 2 step timeouts plus 3 s (took ${DP_MS} ms; was 43 s)" \
-		test "$DP_MS" -le 7000
+	# The budget that matters: rrsig_expiry's own 20 s (it took 43 s before); a loaded 2-CPU
+	# machine needs 3-4 s for a healthy check, so the bound is the budget's margin, not a bench.
+	ok_desc "whole check well inside rrsig_expiry's 20 s budget (took ${DP_MS} ms; was 43 s)" \
+		test "$DP_MS" -le 12000
 	is "$(status_of dnssec.rrsig_expiry 'ns3\.glitter\.kr/127\.0\.10\.3')" CRITICAL \
 		"rrsig_expiry: ns3 CRITICAL"
 	like "$(summaries_of dnssec.rrsig_expiry 'ns3\.glitter\.kr/127\.0\.10\.3')" \
