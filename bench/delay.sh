@@ -4,6 +4,7 @@
 # iptables sends every packet to or from a lab server to NFQUEUE and bench/delayq holds it for
 # half the round-trip time before accepting it.
 # usage (as root): bench/delay.sh [--runs N] [--manual-runs N] [--rtt "0 20 50 100"] [--warm]
+#                  [--fault-rtt MS]  (then one down + one silent nameserver at that RTT; 0: skip)
 # DNSPROBE=path/to/dnsprobe (default build/dnsprobe); DELAYQ=path/to/delayq (default
 # bench/delayq next to DNSPROBE: meson builds it when libnetfilter-queue-dev is installed);
 # BENCH_RAW=DIR keeps the raw samples and outputs. Ends with a burst check of delayq
@@ -16,6 +17,7 @@ runs=5
 manual_runs=3
 rtts="0 20 50 100"
 warm=
+fault_rtt=20
 usage() {
 	echo "usage: bench/delay.sh [--runs N] [--manual-runs N] [--rtt \"MS...\"] [--warm]" >&2
 	exit 2
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--manual-runs) manual_runs=$2; shift 2 ;;
 	--rtt) rtts=$2; shift 2 ;;
 	--warm) warm=1; shift ;;
+	--fault-rtt) fault_rtt=$2; shift 2 ;;
 	--inside) inside=1; shift ;;
 	*) usage ;;
 	esac
@@ -37,7 +40,7 @@ if [ -z "${inside:-}" ]; then
 	fi
 	export DNSPROBE DELAYQ BENCH_RAW
 	exec "$SRCDIR/fixtures/lab/run" -- "$SRCDIR/bench/delay.sh" --inside --runs "$runs" \
-		--manual-runs "$manual_runs" --rtt "$rtts" ${warm:+--warm}
+		--manual-runs "$manual_runs" --rtt "$rtts" --fault-rtt "$fault_rtt" ${warm:+--warm}
 fi
 
 # Inside the lab's private network namespace from here on: the rules below exist only there.
@@ -185,6 +188,41 @@ if [ "$first" != "$last" ]; then
 			printf "# %s: %+.2f s from %d to %d ms RTT = %.0f sequential round trips\n",
 				(s == "dp" ? "dnsprobe" : "manual script"), b - a, r0, r1, (b - a) * 1000 / (r1 - r0) }'
 	done
+fi
+# The critical path at 20 ms RTT (issue 16 targets: <= 14 round trips, <= 0.35 s, >= 7x faster
+# than the script), from the 0 and 20 ms levels when both were measured.
+if [[ " $rtts " == *" 0 "* && " $rtts " == *" 20 "* ]]; then
+	a=$(awk '{ print $1 }' "$tmp/dp_0" | median)
+	b=$(awk '{ print $1 }' "$tmp/dp_20" | median)
+	m=$(awk '{ print $1 }' "$tmp/man_20" | median)
+	awk -v a="$a" -v b="$b" -v m="$m" 'BEGIN {
+		printf "# critical path at 20 ms RTT: %.1f round trips (target <= 14); full check %.3f s (target <= 0.35 s); script %.2f s = %.1fx dnsprobe (target >= 7x)\n",
+			(b - a) * 1000 / 20, b, m, m / b }'
+fi
+case " $rtts " in *" 100 "*)
+	echo "# full check at 100 ms RTT: $(awk '{ print $1 }' "$tmp/dp_100" | median) s (target <= 1.6 s)"
+	;;
+esac
+# One down server (ns2: BIND stopped, the kernel refuses) and one silent one (ns4: every packet
+# to it dropped) at fault_rtt: the run may cost at most one step timeout (5 s) more than healthy.
+if [ "$fault_rtt" != 0 ]; then
+	delay_set "$fault_rtt"
+	for ((i = 1; i <= runs; i++)); do
+		measure "ok_f" "$tmp/ok_f.$i.json" "${dp[@]}"
+	done
+	"$LAB_DIR/fault" ns-down:ns2 >"$tmp/fault.log" 2>&1 || { echo "# fault ns-down:ns2 failed"; cat "$tmp/fault.log"; }
+	iptables -I OUTPUT 1 -d 127.0.10.4 -j DROP
+	for ((i = 1; i <= runs; i++)); do
+		measure "bad_f" "$tmp/bad_f.$i.json" "${dp[@]}"
+	done
+	iptables -D OUTPUT -d 127.0.10.4 -j DROP
+	"$LAB_DIR/fault" --clear ns-down:ns2 >>"$tmp/fault.log" 2>&1 || true
+	a=$(awk '{ print $1 }' "$tmp/ok_f" | median)
+	b=$(awk '{ print $1 }' "$tmp/bad_f" | median)
+	awk -v a="$a" -v b="$b" -v r="$fault_rtt" 'BEGIN {
+		printf "# at %d ms RTT: healthy %.3f s, one down + one silent nameserver %.3f s: %+.2f s (target <= one step timeout, 5 s)\n", r, a, b, b - a }'
+	echo "# their findings: $(jq -r '.checks[] | select(.status != "OK") | "\(.id) \(.subject)"' "$tmp/bad_f.1.json" | sort -u | paste -sd';')"
+	[ -z "${BENCH_RAW:-}" ] || cp "$tmp"/ok_f* "$tmp"/bad_f* "$BENCH_RAW"/
 fi
 # At the largest delay every dnsprobe result must still be OK (default step timeout 5 s).
 bad=$(cat "$tmp"/dp_"$last".*.json | jq -r '.checks[] | select(.status != "OK") | "\(.id) \(.status) \(.subject // "") \(.summary // .message // "")"' | sort | uniq -c)

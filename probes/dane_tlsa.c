@@ -8,6 +8,7 @@
 
 #include "dns/dnssec.h"
 #include "survey/endpoints.h"
+#include "survey/obs.h"
 #include "dnsprobe/probe.h"
 
 #define ID      "dane.tlsa"
@@ -325,7 +326,7 @@ connect_all(const struct dp_ctx *ctx, struct ep *eps, size_t neps, const struct 
 			    .deadline = ctx->deadline};
 		}
 	}
-	dp_tls_probe_many(jobs, n);
+	dp_obs_tls_take(ctx, jobs, n); /* the run's sessions, shared with tls.cert */
 	n = 0;
 	for (size_t i = 0; i < neps; i++) {
 		for (size_t a = 0; eps[i].connect && a < eps[i].e->resolved->naddrs; a++) {
@@ -343,15 +344,14 @@ connect_all(const struct dp_ctx *ctx, struct ep *eps, size_t neps, const struct 
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
-	struct dp_resolver *res = ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver;
 	struct dp_tls_endpoint *v = NULL;
-	struct dp_tls_trust *tr = NULL;
+	const struct dp_tls_trust *tr = NULL;
 	struct ep *eps = NULL;
 	size_t n = 0;
-	int rc = dp_tls_trust_new(ctx->opts->ca_file, &tr, err);
+	int rc = dp_obs_trust(ctx, &tr, err);
 
 	if (rc == 0)
-		rc = dp_tls_endpoints(ctx, &v, &n, err);
+		rc = dp_obs_endpoints(ctx, &v, &n, err);
 	if (rc != 0)
 		goto out;
 	eps = calloc(n + 1, sizeof(*eps));
@@ -362,7 +362,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	for (size_t i = 0; i < n; i++) {
 		eps[i].e = &v[i];
 		eps[i].domain = ctx->disc->domain;
-		eps[i].rc = dp_tlsa_set_fetch(res, &v[i], &eps[i].set, &eps[i].err);
+		/* The run's TLSA RRset (resolver_at with --at): eps[i].set points into it. */
+		eps[i].rc = dp_obs_tlsa(ctx, &v[i], &eps[i].set, &eps[i].err);
 		if (eps[i].rc == 0)
 			dns_verdict(&eps[i]);
 		eps[i].connect = eps[i].connect && eps[i].rc == 0 && host_has_addrs(&v[i]);
@@ -371,11 +372,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	if (rc != 0)
 		rc = dp_err_set(err, rc, "out of memory");
 out:
-	for (size_t i = 0; eps != NULL && i < n; i++)
-		dp_tlsa_set_clear(&eps[i].set);
 	free(eps);
 	free(v);
-	dp_tls_trust_free(tr);
 	dp_tls_thread_done();
 	return rc;
 }
@@ -383,7 +381,7 @@ out:
 const struct dp_probe dp_probe_dane_tlsa = {
     .id = ID,
     .title = "DANE TLSA against the live certificates",
-    .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS,
+    .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS | DP_NEED_TLS,
     .timeout_ms = 30000,
     .run = run,
 };

@@ -190,22 +190,6 @@ denial_status(const struct dp_ctx *ctx, const struct item *q, const struct proof
 /* The questions asked of each server: the random name, and the DNSKEY RRset to validate with. */
 enum { Q_DENIAL, Q_DNSKEY, NQ };
 
-/* Send the queries; answers truncated over UDP are asked again over TCP (RFC 7766 §5). */
-static int
-send_all(struct dp_query *q, struct dp_reply *rep, size_t n, struct dp_err *err)
-{
-	int rc = dp_query_send_many(q, rep, n, err);
-
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!rep[i].answered || !rep[i].tc)
-			continue;
-		dp_reply_clear(&rep[i]);
-		q[i].transport = DP_TRANSPORT_TCP;
-		rc = dp_query_send(&q[i], &rep[i], err);
-	}
-	return rc;
-}
-
 /* True when the answer section holds an RR of type at name. */
 static bool
 answers(getdns_dict *reply, const char *name, uint16_t type)
@@ -374,10 +358,14 @@ ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const char *qname, s
 			                      .transport = DP_TRANSPORT_UDP,
 			                      .dnssec_ok = true,
 			                      .cd = true,
-			                      .timeout_ms = dp_ctx_step_ms(ctx)};
+			                      .timeout_ms = dp_ctx_step_ms(ctx),
+			                      .deadline = ctx->deadline,
+			                      /* RFC 7766 §5: truncated over UDP, asked again over
+			                       * TCP, in parallel and inside the same budget */
+			                      .tc_retry = true};
 		}
 	}
-	rc = send_all(q, got, n, err);
+	rc = dp_query_send_many(q, got, n, err);
 	for (size_t k = 0; k < n; k++) {
 		if (rc == 0)
 			rep[slot[k]] = got[k];

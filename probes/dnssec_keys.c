@@ -67,20 +67,14 @@ problem(struct keys_run *x, enum dp_status st, const char *fmt, ...)
 	x->status = dp_status_worst(x->status, st);
 }
 
-/* Send the queries; answers truncated over UDP are asked again over TCP (RFC 7766 §5). */
+/* Send the queries; answers truncated over UDP are asked again over TCP (RFC 7766 §5), each
+ * query within its own budget and all in parallel. */
 static int
 send_all(struct dp_query *q, struct dp_reply *rep, size_t n, struct dp_err *err)
 {
-	int rc = dp_query_send_many(q, rep, n, err);
-
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!rep[i].answered || !rep[i].tc)
-			continue;
-		dp_reply_clear(&rep[i]);
-		q[i].transport = DP_TRANSPORT_TCP;
-		rc = dp_query_send(&q[i], &rep[i], err);
-	}
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		q[i].tc_retry = true;
+	return dp_query_send_many(q, rep, n, err);
 }
 
 /* The RR dicts of type at owner in the answer section. */

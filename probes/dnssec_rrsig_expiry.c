@@ -204,21 +204,56 @@ take_sig(const struct dp_ctx *ctx, struct tally *t, const struct dp_rrsig *s, co
 	}
 }
 
-/* True when the section holds an RRSIG over type at owner. */
-static bool
-has_sig(getdns_list *sec, const char *owner, uint16_t type)
+/* What an RRSIG covers: (owner, type covered), sorted so that a lookup is a binary search. */
+struct sigkey {
+	char owner[256];
+	uint16_t type;
+};
+
+static int
+sigkey_cmp(const void *pa, const void *pb)
 {
-	for (size_t i = 0; i < dp_list_len(sec); i++) {
+	const struct sigkey *x = pa;
+	const struct sigkey *y = pb;
+	int c = strcmp(x->owner, y->owner);
+
+	return c != 0 ? c : (x->type > y->type) - (x->type < y->type);
+}
+
+/* The (owner, covered type) of every RRSIG of the section, sorted: one pass and one sort, so
+ * that checking every RRset of a large answer costs n log n, not n² (64 KiB answers). Returns
+ * NULL (and *n 0) on no memory; the caller frees. */
+static struct sigkey *
+sigkeys(getdns_list *sec, size_t *n)
+{
+	size_t len = dp_list_len(sec);
+	struct sigkey *v = calloc(len + 1, sizeof(*v));
+
+	*n = 0;
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
 		getdns_dict *rr = dp_list_dict(sec, i);
 		uint32_t covered = 0;
-		char o[256];
 
-		if (dp_rr_type(rr) == DP_RR_RRSIG && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
-		    strcmp(o, owner) == 0 && dp_rr_rdata_int(rr, "type_covered", &covered) == 0 &&
-		    covered == type)
-			return true;
+		if (dp_rr_type(rr) != DP_RR_RRSIG ||
+		    dp_rr_owner(rr, v[*n].owner, sizeof(v[*n].owner)) != 0 ||
+		    dp_rr_rdata_int(rr, "type_covered", &covered) != 0)
+			continue;
+		v[(*n)++].type = (uint16_t)covered;
 	}
-	return false;
+	qsort(v, *n, sizeof(*v), sigkey_cmp);
+	return v;
+}
+
+/* True when the section holds an RRSIG over type at owner. */
+static bool
+has_sig(const struct sigkey *keys, size_t n, const char *owner, uint16_t type)
+{
+	struct sigkey k = {.type = type};
+
+	dp_strlcpy(k.owner, owner, sizeof(k.owner));
+	return keys != NULL && bsearch(&k, keys, n, sizeof(*keys), sigkey_cmp) != NULL;
 }
 
 /* Every RRSIG by the zone in one section; every RRset of the zone there without one. */
@@ -226,6 +261,8 @@ static void
 take_section(const struct dp_ctx *ctx, struct tally *t, getdns_list *sec)
 {
 	const char *zone = ctx->disc->domain;
+	size_t nkeys = 0;
+	struct sigkey *keys = sigkeys(sec, &nkeys);
 
 	for (size_t i = 0; i < dp_list_len(sec); i++) {
 		getdns_dict *rr = dp_list_dict(sec, i);
@@ -241,7 +278,7 @@ take_section(const struct dp_ctx *ctx, struct tally *t, getdns_list *sec)
 			/* RFC 4035 §3.1.1: with DO set, an authoritative server includes the
 			 * RRSIGs of every RRset it returns (the NS of a delegation excepted). */
 			if ((type != DP_RR_NS || strcmp(owner, zone) == 0) &&
-			    !has_sig(sec, owner, type))
+			    !has_sig(keys, nkeys, owner, type))
 				json_array_append_new(
 				    t->unsigned_rrsets,
 				    json_sprintf("%s %s", owner,
@@ -253,6 +290,7 @@ take_section(const struct dp_ctx *ctx, struct tally *t, getdns_list *sec)
 			continue;
 		take_sig(ctx, t, &s, owner);
 	}
+	free(keys);
 }
 
 static void
@@ -614,39 +652,23 @@ tally_json(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct
 }
 
 /* Send the queries q[0..n) and put each reply at rep[slot[k]]; truncated UDP answers are asked
- * again over TCP (RFC 7766 §5). */
+ * again over TCP (RFC 7766 §5) by each query itself, in parallel and inside its own budget. */
 static int
 send_mapped(struct dp_query *q, const size_t *slot, size_t n, struct dp_reply *rep,
             struct dp_err *err)
 {
 	struct dp_reply *tmp = calloc(n + 1, sizeof(*tmp));
-	size_t ntc = 0;
 	int rc;
 
 	if (tmp == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++)
+		q[k].tc_retry = true;
 	rc = dp_query_send_many(q, tmp, n, err);
-	for (size_t k = 0; k < n; k++) {
-		if (rc == 0 && tmp[k].answered && tmp[k].tc && q[k].transport == DP_TRANSPORT_UDP)
-			ntc++;
+	for (size_t k = 0; k < n; k++)
 		rep[slot[k]] = tmp[k];
-	}
 	free(tmp);
-	if (rc != 0 || ntc == 0)
-		return rc;
-	for (size_t k = 0; k < n; k++) {
-		struct dp_reply r;
-
-		if (!rep[slot[k]].tc || q[k].transport != DP_TRANSPORT_UDP)
-			continue;
-		q[k].transport = DP_TRANSPORT_TCP;
-		rc = dp_query_send(&q[k], &r, err);
-		if (rc != 0)
-			return rc;
-		dp_reply_clear(&rep[slot[k]]);
-		rep[slot[k]] = r;
-	}
-	return 0;
+	return rc;
 }
 
 /* Ask every question of every target with an address, all at once; rep[i * nq + j] answers

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "survey/endpoints.h"
+#include "survey/obs.h"
 #include "mail/https.h"
 #include "mail/mta_sts.h"
 #include "dnsprobe/probe.h"
@@ -31,7 +32,7 @@ struct sts {
 	struct dp_sts_txt txt;
 	struct dp_sts_policy pol;
 	char sha256[65];
-	struct dp_tls_trust *trust; /* for the MX certificates; NULL when it could not be had */
+	const struct dp_tls_trust *trust; /* the run's (observation store); NULL when not had */
 };
 
 static void fail(struct sts *s, enum dp_status st, const char *fmt, ...) DP_PRINTF(3, 4);
@@ -341,7 +342,7 @@ mx_certs(struct sts *s, const struct dp_mx *mx, json_t *addrs, char *why, size_t
 		                                  .step_ms = dp_ctx_step_ms(s->ctx),
 		                                  .deadline = s->ctx->deadline};
 	}
-	dp_tls_probe_many(jobs, mx->host.naddrs);
+	dp_obs_tls_take(s->ctx, jobs, mx->host.naddrs); /* one session per run */
 	for (size_t i = 0; i < mx->host.naddrs; i++) {
 		const struct dp_tls_res *r = &jobs[i].res;
 		bool done = jobs[i].rc == 0 && r->step == DP_TLS_STEP_DONE && r->leaf.present;
@@ -436,7 +437,7 @@ mx_step(struct sts *s, struct dp_results *out)
 	int rc = 0;
 
 	json_object_set_new(s->d, "mx_hosts", hosts);
-	if (d->nmx > 0 && dp_tls_trust_new(s->ctx->opts->ca_file, &s->trust, &err) != 0)
+	if (d->nmx > 0 && dp_obs_trust(s->ctx, &s->trust, &err) != 0)
 		fail(s, DP_STATUS_UNKNOWN, "MX certificates not checked: %s", err.msg);
 	if (d->nmx == 0)
 		fail(s, DP_STATUS_OK, "%s has no MX hosts to hold to the policy", s->domain);
@@ -448,7 +449,6 @@ mx_step(struct sts *s, struct dp_results *out)
 		}
 		rc = mx_step_one(s, &d->mx[i], hosts, out);
 	}
-	dp_tls_trust_free(s->trust);
 	s->trust = NULL;
 	return rc;
 }
@@ -535,7 +535,7 @@ init(void)
 const struct dp_probe dp_probe_mta_sts_policy = {
     .id = ID,
     .title = "MTA-STS policy",
-    .needs = DP_NEED_MX_HOSTS,
+    .needs = DP_NEED_MX_HOSTS | DP_NEED_TLS,
     .timeout_ms = 30000,
     .init = init,
     .run = run,

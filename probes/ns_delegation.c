@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "survey/nssurvey.h"
+#include "survey/obs.h"
+#include "probes/judges.h"
 #include "dnsprobe/probe.h"
 #include "dns/serial.h"
 
@@ -261,7 +263,16 @@ glue_result(const struct dp_ctx *ctx, const struct dp_ns *ns, struct dp_results 
 		return 0;
 	addrs_text(ns->glue, ns->nglue, g, sizeof(g));
 	addrs_text(ns->host.addrs, ns->host.naddrs, z, sizeof(z));
-	if (need && ns->nglue == 0) {
+	if ((ns->host.failed_a || ns->host.failed_aaaa) && ns->nglue > 0) {
+		/* A failed lookup is unknown, not a disagreement: glue is not compared. */
+		st = DP_STATUS_UNKNOWN;
+		dp_snprintf(sum, sizeof(sum), "glue for %s at %s is %s; not compared: the %s "
+			    "lookup of the name failed (%s)", ns->host.name, pz, g,
+			    ns->host.failed_a && ns->host.failed_aaaa ? "A and AAAA"
+			    : ns->host.failed_a			      ? "A"
+								      : "AAAA",
+			    ns->host.error ? ns->host.error : "no answer");
+	} else if (need && ns->nglue == 0) {
 		st = DP_STATUS_WARNING;
 		dp_snprintf(sum, sizeof(sum), "%s gives no glue for %s, which is inside the zone "
 			    "(RFC 9471); the zone says %s", pz, ns->host.name, z);
@@ -372,27 +383,36 @@ server_result(const struct dp_ns_target *t, struct dp_results *out)
 		       : DP_ENOMEM;
 }
 
+/* The judge: results over the discovery and a survey (probes/judges.h). */
+int
+dp_judge_ns_delegation(const struct dp_ctx *ctx, const struct dp_nssurvey *sv,
+		       struct dp_results *out)
+{
+	int rc = nsset_result(ctx, out);
+
+	for (size_t i = 0; rc == 0 && i < ctx->disc->nns; i++)
+		rc = glue_result(ctx, &ctx->disc->ns[i], out);
+	for (size_t i = 0; rc == 0 && i < sv->n; i++)
+		rc = server_result(&sv->v[i], out);
+	return rc;
+}
+
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
-	struct dp_nssurvey sv;
-	int rc = dp_nssurvey_run(ctx, &sv, err);
+	const struct dp_nssurvey *sv = NULL;
+	int rc = dp_obs_survey(ctx, &sv, err);
 
 	if (rc != 0)
 		return rc;
-	rc = nsset_result(ctx, out);
-	for (size_t i = 0; rc == 0 && i < ctx->disc->nns; i++)
-		rc = glue_result(ctx, &ctx->disc->ns[i], out);
-	for (size_t i = 0; rc == 0 && i < sv.n; i++)
-		rc = server_result(&sv.v[i], out);
-	dp_nssurvey_clear(&sv);
+	rc = dp_judge_ns_delegation(ctx, sv, out);
 	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
 }
 
 const struct dp_probe dp_probe_ns_delegation = {
 	.id = ID,
 	.title = "Delegation and lame servers",
-	.needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT,
+	.needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT | DP_NEED_SURVEY,
 	.timeout_ms = 20000,
 	.run = run,
 };

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "survey/nssurvey.h"
+#include "survey/obs.h"
+#include "probes/judges.h"
 #include "dnsprobe/probe.h"
 #include "dns/serial.h"
 
@@ -324,40 +326,50 @@ zone_result(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct
 										      : DP_ENOMEM;
 }
 
-static int
-run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+/* The judge: results over a survey (probes/judges.h). */
+int
+dp_judge_ns_soa_serial(const struct dp_ctx *ctx, const struct dp_nssurvey *sv,
+		       struct dp_results *out)
 {
-	struct dp_nssurvey sv;
 	struct dp_results mine;
 	struct verdict v;
 	enum dp_status zworst;
-	int rc = dp_nssurvey_run(ctx, &sv, err);
+	int rc;
 
-	if (rc != 0)
-		return rc;
 	dp_results_init(&mine);
-	summarise(ctx, &sv, &v);
+	summarise(ctx, sv, &v);
 	track_grace(ctx, &v);
-	rc = target_results(ctx, &sv, &v, &mine);
+	rc = target_results(ctx, sv, &v, &mine);
 	/* The only UNKNOWN a target gets is "not checked from here": the agreement of the
 	 * others stands on its own. */
 	zworst = dp_results_worst(&mine);
 	if (zworst == DP_STATUS_UNKNOWN)
 		zworst = DP_STATUS_OK;
 	if (rc == 0)
-		rc = zone_result(ctx, &sv, &v,
-				 sv.n == 0 || v.sum.n == 0 ? DP_STATUS_CRITICAL : zworst, out);
+		rc = zone_result(ctx, sv, &v,
+				 sv->n == 0 || v.sum.n == 0 ? DP_STATUS_CRITICAL : zworst, out);
 	if (rc == 0)
 		rc = dp_results_take(out, &mine);
 	dp_results_clear(&mine);
-	dp_nssurvey_clear(&sv);
+	return rc;
+}
+
+static int
+run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+{
+	const struct dp_nssurvey *sv = NULL;
+	int rc = dp_obs_survey(ctx, &sv, err);
+
+	if (rc != 0)
+		return rc;
+	rc = dp_judge_ns_soa_serial(ctx, sv, out);
 	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
 }
 
 const struct dp_probe dp_probe_ns_soa_serial = {
 	.id = ID,
 	.title = "SOA serial agreement",
-	.needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT,
+	.needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT | DP_NEED_SURVEY,
 	.timeout_ms = 20000,
 	.run = run,
 };

@@ -320,14 +320,10 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 			                                  .dnssec_ok = true,
 			                                  .timeout_ms = dp_ctx_step_ms(ctx)};
 	}
+	/* RFC 7766 §5: a truncated answer is asked again over TCP, within each query's budget. */
+	for (size_t i = 0; i < nr * nq; i++)
+		q[i].tc_retry = true;
 	rc = dp_query_send_many(q, rep, nr * nq, err);
-	for (size_t i = 0; rc == 0 && i < nr * nq; i++) {
-		if (!rep[i].answered || !rep[i].tc)
-			continue;
-		dp_reply_clear(&rep[i]); /* RFC 7766 §5: truncated, ask again over TCP */
-		q[i].transport = DP_TRANSPORT_TCP;
-		rc = dp_query_send(&q[i], &rep[i], err);
-	}
 	for (size_t i = 0; rc == 0 && i < nr; i++) {
 		rc = resolver_result(ctx, addrs[i].text, refs, nq, &rep[i * nq], out);
 		if (rc != 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "survey/endpoints.h"
+#include "survey/obs.h"
 #include "dnsprobe/probe.h"
 
 #define ID      "tls.cert"
@@ -181,7 +182,7 @@ check_all(const struct dp_ctx *ctx, const struct dp_tls_endpoint *v, size_t nv,
 			                                    .deadline = ctx->deadline};
 		}
 	}
-	dp_tls_probe_many(jobs, n);
+	dp_obs_tls_take(ctx, jobs, n); /* the run's sessions, shared with dane.tlsa */
 	n = 0;
 	for (size_t i = 0; i < nv; i++) {
 		if (rc == 0 && naddrs(&v[i]) == 0)
@@ -200,16 +201,15 @@ static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
 	struct dp_tls_endpoint *v = NULL;
-	struct dp_tls_trust *tr = NULL;
+	const struct dp_tls_trust *tr = NULL;
 	size_t n = 0;
-	int rc = dp_tls_trust_new(ctx->opts->ca_file, &tr, err);
+	int rc = dp_obs_trust(ctx, &tr, err);
 
 	if (rc == 0)
-		rc = dp_tls_endpoints(ctx, &v, &n, err);
+		rc = dp_obs_endpoints(ctx, &v, &n, err);
 	if (rc == 0 && check_all(ctx, v, n, tr, out) != 0)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 	free(v);
-	dp_tls_trust_free(tr);
 	dp_tls_thread_done();
 	return rc;
 }
@@ -217,7 +217,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 const struct dp_probe dp_probe_tls_cert = {
     .id = ID,
     .title = "TLS certificates",
-    .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS,
+    .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS | DP_NEED_TLS,
     .timeout_ms = 30000,
     .run = run,
 };

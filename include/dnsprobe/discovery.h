@@ -12,6 +12,9 @@ struct dp_host {
 	size_t naddrs;
 	enum dp_sec sec_a, sec_aaaa; /* DNSSEC security of the A and AAAA RRsets */
 	char *error;		     /* NULL, or why the addresses could not be had */
+	/* The A / AAAA lookup failed (timeout, SERVFAIL): that family is unknown, which is not
+	 * the same as "no such record" — a failed lookup is never evidence about the zone. */
+	bool failed_a, failed_aaaa;
 };
 
 /* A nameserver of the domain: from the union of the parent's and the child's NS sets. */
@@ -42,6 +45,7 @@ struct dp_discovery {
 	char *parent; /* the parent zone ("kr"; "" for the root) */
 	enum dp_sec apex_sec; /* security of the apex SOA */
 	int apex_rcode;
+	bool apex_havedata; /* the validating resolver had the apex SOA */
 	char *apex_why_bogus;
 
 	struct dp_host *parent_servers; /* the parent zone's nameservers */

@@ -16,7 +16,13 @@ enum dp_need {
 	DP_NEED_PARENT = 1u << 2,    /* the parent zone, its servers, its NS set and glue */
 	DP_NEED_MX_HOSTS = 1u << 3,  /* MX hosts with their addresses */
 	DP_NEED_ENDPOINTS = 1u << 4, /* TLS endpoints (25 on each MX + configured) resolved */
+	/* Observations the engine starts eagerly for the probe (see struct dp_obs). */
+	DP_NEED_SURVEY = 1u << 5, /* the nameserver survey */
+	DP_NEED_TLS = 1u << 6,	  /* TLSA RRsets and one TLS session per endpoint × address */
 };
+
+/* The run's observations, made once and shared by every check (src/survey/obs.h). */
+struct dp_obs;
 
 /* A TLS endpoint given with --tlsa PORT:HOST or in the config. */
 struct dp_endpoint_spec {
@@ -50,6 +56,10 @@ struct dp_check_opts {
 	bool unsigned_ok;  /* the domain is configured as unsigned */
 	bool caa_required; /* missing CAA → WARNING */
 	bool monitor;	   /* running in the monitor (enables cross-run state) */
+	double started;	   /* dp_now_mono() when the budget began (`check`: the process's start,
+			    * so that -t bounds the process); 0: when the run starts */
+	double report_margin; /* the report is due this many seconds before started + timeout_s
+			       * (`check`: before its -t watchdog fires); 0: at that time */
 };
 
 /* What a probe's run gets. Everything is read-only except state. */
@@ -58,6 +68,7 @@ struct dp_ctx {
 	struct dp_resolver *resolver;	 /* validates as of now */
 	struct dp_resolver *resolver_at; /* validates as of opts->at; NULL without --at */
 	const struct dp_discovery *disc;
+	struct dp_obs *obs; /* the run's observation store; probes read it through survey/obs.h */
 	double deadline; /* dp_now_mono() value after which the probe must stop and report */
 	/* Monitor only (NULL in `check`): this probe's own JSON object kept from run to run of
 	 * this domain, for state such as "since when" or an MTA-STS body hash per policy id. */

@@ -143,7 +143,11 @@ struct dp_query {
 	bool rd;	 /* recursion desired (false for authoritative checks) */
 	bool dnssec_ok;	 /* DO bit */
 	bool cd;	 /* checking disabled */
-	int timeout_ms;
+	int timeout_ms;	 /* the whole exchange, a TCP retry included */
+	double deadline; /* dp_now_mono() value no step may pass; 0: none */
+	/* RFC 7766 §5: a truncated UDP answer is asked again over TCP within the same budget
+	 * (the reply is then the TCP one; tc_retried says so). */
+	bool tc_retry;
 };
 
 /* A direct answer. reply is the getdns reply dict ("header", "answer", "authority",
@@ -155,6 +159,7 @@ struct dp_reply {
 	int rcode;
 	bool aa, tc, ad, ra;
 	bool edns;	   /* the reply carried an OPT RR */
+	bool tc_retried;   /* UDP was truncated and this is the TCP retry's outcome */
 	double rtt;	   /* seconds */
 	getdns_dict *reply; /* owned; NULL when !answered */
 };
@@ -164,8 +169,10 @@ void dp_reply_clear(struct dp_reply *r);
  * nothing; false (errno text in why) when it says ENETUNREACH/EHOSTUNREACH (e.g. no IPv6 route). */
 bool dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz);
 
-/* Send one query; a server that does not answer is reported in out (answered=false), not as an
- * error. Thread-safe (one getdns context per call). */
+/* Send one query over our own socket (no library context): a server that does not answer is
+ * reported in out (answered=false, error "timeout", "connection refused", "no route to host"…),
+ * not as an error. "Connection refused" and "no route" end the exchange at once; silence costs
+ * at most timeout_ms (and never passes deadline). Thread-safe. */
 int dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err) DP_WUR;
 
 /* Send n queries concurrently (one thread each, bounded); out[i] answers q[i]. */

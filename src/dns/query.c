@@ -1,15 +1,16 @@
-/* Direct queries to one server address with the getdns stub resolver (RD, DO, CD, UDP or TCP). */
+/* Direct queries to one server address (RD, DO, CD, UDP or TCP) over our own sockets, under a
+ * deadline at every step; getdns only parses the wire reply (dp_msg_parse). */
 #include "config.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <getdns/getdns_extra.h>
 
 #include "dns/dns.h"
 #include "base/parallel.h"
@@ -17,72 +18,275 @@
 /* At most this many queries in flight in one dp_query_send_many call. */
 #define DP_QUERY_MAX_PARALLEL 32
 
+/* The largest message we take (TCP's two-octet length); EDNS UDP payload we offer. */
+#define DP_QUERY_MAX_MSG 65535
+#define DP_QUERY_UDP_PAYLOAD 1232
+
+/* The query message in wire form (RFC 1035 §4.1, RFC 6891 §6.1.2 OPT with DO) into buf. */
 static int
-set_upstream(getdns_context *ctx, const struct dp_query *q, struct dp_err *err)
+build_query(const struct dp_query *q, uint16_t id, uint8_t *buf, size_t cap, size_t *len)
 {
-	getdns_dict *up = getdns_dict_create();
-	getdns_list *ups = getdns_list_create();
-	getdns_bindata type = {4, (uint8_t *)(q->server->family == AF_INET ? "IPv4" : "IPv6")};
-	getdns_bindata data;
-	int rc = 0;
+	const char *name = q->qname;
+	size_t n = 12;
 
-	data.size = q->server->family == AF_INET ? 4 : 16;
-	data.data = (uint8_t *)&q->server->u;
-	if (up == NULL || ups == NULL ||
-	    getdns_dict_set_bindata(up, "address_type", &type) != GETDNS_RETURN_GOOD ||
-	    getdns_dict_set_bindata(up, "address_data", &data) != GETDNS_RETURN_GOOD ||
-	    getdns_dict_set_int(up, "port", q->port != 0 ? q->port : 53) != GETDNS_RETURN_GOOD ||
-	    getdns_list_set_dict(ups, 0, up) != GETDNS_RETURN_GOOD ||
-	    getdns_context_set_upstream_recursive_servers(ctx, ups) != GETDNS_RETURN_GOOD)
-		rc = dp_err_set(err, DP_ELIB, "getdns: cannot set upstream %s", q->server->text);
-	getdns_dict_destroy(up);
-	getdns_list_destroy(ups);
-	return rc;
-}
+	if (cap < 12 + 256 + 4 + 11)
+		return DP_EINVAL;
+	memset(buf, 0, 12);
+	buf[0] = (uint8_t)(id >> 8);
+	buf[1] = (uint8_t)id;
+	buf[2] = q->rd ? 0x01 : 0x00;
+	buf[3] = q->cd ? 0x10 : 0x00;
+	buf[5] = 1;  /* QDCOUNT */
+	buf[11] = 1; /* ARCOUNT: the OPT RR */
+	while (*name != '\0') {
+		const char *dot = strchr(name, '.');
+		size_t l = dot != NULL ? (size_t)(dot - name) : strlen(name);
 
-static int
-make_context(const struct dp_query *q, getdns_context **out, struct dp_err *err)
-{
-	getdns_context *ctx = NULL;
-	getdns_transport_t t = q->transport == DP_TRANSPORT_TCP ? GETDNS_TRANSPORT_TCP_ONLY
-								 : GETDNS_TRANSPORT_UDP_ONLY;
-	int rc;
-
-	*out = NULL;
-	/* set_from_os = 0: no resolv.conf, no hosts file; the one upstream is all we ask. */
-	if (getdns_context_create(&ctx, 0) != GETDNS_RETURN_GOOD)
-		return dp_err_set(err, DP_ELIB, "getdns: cannot create a context");
-	rc = set_upstream(ctx, q, err);
-	if (rc == 0 &&
-	    (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) != GETDNS_RETURN_GOOD ||
-	     getdns_context_set_dns_transport(ctx, t) != GETDNS_RETURN_GOOD ||
-	     getdns_context_set_timeout(ctx, (uint64_t)(q->timeout_ms > 0 ? q->timeout_ms : 5000)) !=
-		     GETDNS_RETURN_GOOD ||
-	     getdns_context_set_edns_maximum_udp_payload_size(ctx, 1232) != GETDNS_RETURN_GOOD))
-		rc = dp_err_set(err, DP_ELIB, "getdns: cannot configure the context");
-	if (rc != 0) {
-		getdns_context_destroy(ctx);
-		return rc;
+		if (l == 0 || l > 63 || n + 1 + l > 12 + 254)
+			return DP_EINVAL;
+		buf[n++] = (uint8_t)l;
+		memcpy(buf + n, name, l);
+		n += l;
+		name += l;
+		if (*name == '.')
+			name++;
 	}
-	*out = ctx;
+	buf[n++] = 0;
+	buf[n++] = (uint8_t)(q->qtype >> 8);
+	buf[n++] = (uint8_t)q->qtype;
+	buf[n++] = 0;
+	buf[n++] = 1; /* IN */
+	/* OPT: root owner, type 41, class = UDP payload, TTL = ext-rcode/version/DO, no rdata. */
+	memset(buf + n, 0, 11);
+	buf[n + 2] = 41;
+	buf[n + 3] = (uint8_t)(DP_QUERY_UDP_PAYLOAD >> 8);
+	buf[n + 4] = (uint8_t)(DP_QUERY_UDP_PAYLOAD & 0xff);
+	buf[n + 7] = q->dnssec_ok ? 0x80 : 0x00;
+	*len = n + 11;
 	return 0;
 }
 
-static getdns_dict *
-make_extensions(const struct dp_query *q)
+/* Is reply an answer to our query (same id, QR set, same question, names case-insensitive)? */
+static bool
+answers(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
 {
-	getdns_dict *ext = getdns_dict_create();
+	size_t qend = qlen - 11; /* the question ends where our OPT starts */
 
-	if (ext == NULL)
-		return NULL;
-	if (getdns_dict_set_int(ext, "/header/rd", q->rd ? 1 : 0) != GETDNS_RETURN_GOOD ||
-	    getdns_dict_set_int(ext, "/header/cd", q->cd ? 1 : 0) != GETDNS_RETURN_GOOD ||
-	    getdns_dict_set_int(ext, "/add_opt_parameters/do_bit", q->dnssec_ok ? 1 : 0) !=
-		    GETDNS_RETURN_GOOD) {
-		getdns_dict_destroy(ext);
-		return NULL;
+	if (rlen < qend || reply[0] != query[0] || reply[1] != query[1] || (reply[2] & 0x80) == 0)
+		return false;
+	if (reply[4] != 0 || reply[5] != 1) /* QDCOUNT 1 */
+		return false;
+	for (size_t i = 12; i < qend; i++) {
+		uint8_t a = query[i];
+		uint8_t b = reply[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (uint8_t)(a + 32);
+		if (b >= 'A' && b <= 'Z')
+			b = (uint8_t)(b + 32);
+		if (a != b)
+			return false;
 	}
-	return ext;
+	return true;
+}
+
+/* Milliseconds left until the absolute time end (at least 0). */
+static int
+ms_left(double end)
+{
+	double left = (end - dp_now_mono()) * 1000.0;
+
+	return left <= 0 ? 0 : (left > 3600000.0 ? 3600000 : (int)left + 1);
+}
+
+/* The human phrase for a socket error: what operators read in a finding. */
+static void
+sock_error(char *buf, size_t bufsz, int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		dp_snprintf(buf, bufsz, "connection refused");
+		break;
+	case EHOSTUNREACH:
+		dp_snprintf(buf, bufsz, "no route to host");
+		break;
+	case ENETUNREACH:
+		dp_snprintf(buf, bufsz, "network unreachable");
+		break;
+	case ECONNRESET:
+		dp_snprintf(buf, bufsz, "connection reset");
+		break;
+	default:
+		dp_snprintf(buf, bufsz, "%s", strerror(e));
+		break;
+	}
+}
+
+static socklen_t
+make_sockaddr(const struct dp_query *q, struct sockaddr_storage *ss)
+{
+	uint16_t port = htons(q->port != 0 ? q->port : 53);
+
+	memset(ss, 0, sizeof(*ss));
+	if (q->server->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = port;
+		s4->sin_addr = q->server->u.v4;
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = port;
+	s6->sin6_addr = q->server->u.v6;
+	return sizeof(*s6);
+}
+
+/* Wait for ev on fd until end; 1 ready, 0 timeout, -errno on a socket error. */
+static int
+wait_fd(int fd, short ev, double end)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = ev};
+		int ms = ms_left(end);
+		int r;
+
+		if (ms == 0)
+			return 0;
+		r = poll(&p, 1, ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			continue; /* re-check the clock */
+		if ((p.revents & (POLLERR | POLLHUP)) != 0 && (p.revents & ev) == 0) {
+			int e = 0;
+			socklen_t el = sizeof(e);
+
+			(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			return -(e != 0 ? e : ECONNRESET);
+		}
+		return 1;
+	}
+}
+
+/* One exchange over UDP on a connected socket (so ICMP errors reach us: refused ends at once).
+ * Replies that do not answer our query are ignored. */
+static int
+exchange_udp(const struct dp_query *q, const uint8_t *msg, size_t len, double end, uint8_t *buf,
+	     size_t *rlen, char *error, size_t errsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = make_sockaddr(q, &ss);
+	int fd = socket(q->server->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int rc = -1;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0 || send(fd, msg, len, 0) < 0) {
+		sock_error(error, errsz, errno);
+		goto out;
+	}
+	for (;;) {
+		int w = wait_fd(fd, POLLIN, end);
+		ssize_t r;
+
+		if (w <= 0) {
+			if (w == 0)
+				dp_snprintf(error, errsz, "timeout");
+			else
+				sock_error(error, errsz, -w);
+			goto out;
+		}
+		r = recv(fd, buf, DP_QUERY_MAX_MSG, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r < 0) {
+			sock_error(error, errsz, errno);
+			goto out;
+		}
+		if (answers(msg, len, buf, (size_t)r)) {
+			*rlen = (size_t)r;
+			rc = 0;
+			goto out;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Write or read exactly n octets on a non-blocking stream socket before end. */
+static int
+stream_io(int fd, uint8_t *p, size_t n, bool wr, double end, char *error, size_t errsz)
+{
+	while (n > 0) {
+		int w = wait_fd(fd, wr ? POLLOUT : POLLIN, end);
+		ssize_t r;
+
+		if (w <= 0) {
+			if (w == 0)
+				dp_snprintf(error, errsz, "timeout");
+			else
+				sock_error(error, errsz, -w);
+			return -1;
+		}
+		r = wr ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				dp_snprintf(error, errsz, "connection closed");
+			else
+				sock_error(error, errsz, errno);
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* One exchange over TCP (RFC 1035 §4.2.2: two-octet length prefix), every step before end. */
+static int
+exchange_tcp(const struct dp_query *q, const uint8_t *msg, size_t len, double end, uint8_t *buf,
+	     size_t *rlen, char *error, size_t errsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = make_sockaddr(q, &ss);
+	int fd = socket(q->server->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	uint8_t out[2 + 12 + 256 + 4 + 11];
+	uint8_t hdr[2];
+	size_t n;
+	int rc = -1;
+
+	if (fd < 0 || (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS)) {
+		sock_error(error, errsz, errno);
+		goto out;
+	}
+	out[0] = (uint8_t)(len >> 8);
+	out[1] = (uint8_t)len;
+	memcpy(out + 2, msg, len);
+	if (stream_io(fd, out, len + 2, true, end, error, errsz) != 0)
+		goto out;
+	for (;;) {
+		if (stream_io(fd, hdr, 2, false, end, error, errsz) != 0)
+			goto out;
+		n = (size_t)hdr[0] << 8 | hdr[1];
+		if (stream_io(fd, buf, n, false, end, error, errsz) != 0)
+			goto out;
+		if (answers(msg, len, buf, n)) {
+			*rlen = n;
+			rc = 0;
+			goto out;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static bool
@@ -114,29 +318,17 @@ has_opt(getdns_dict *reply)
 	return false;
 }
 
-/* Take the first reply of a getdns response into out, re-parsed from its wire form so that it
- * is independent of the response and shaped like the resolver's messages. */
-static int
-take_reply(getdns_dict *resp, struct dp_reply *out)
+/* Parse the reply's wire form into out (the same dict shape as the resolver's messages). */
+static void
+take_reply(const uint8_t *wire, size_t len, struct dp_reply *out)
 {
-	getdns_list *full = NULL;
-	getdns_bindata *wire = NULL;
 	getdns_dict *h = NULL;
 	uint32_t rcode = 0;
-	uint32_t status = 0;
 
-	(void)getdns_dict_get_int(resp, "status", &status);
-	if (getdns_dict_get_list(resp, "replies_full", &full) != GETDNS_RETURN_GOOD ||
-	    getdns_list_get_bindata(full, 0, &wire) != GETDNS_RETURN_GOOD) {
-		dp_snprintf(out->error, sizeof(out->error), "%s",
-			    status == GETDNS_RESPSTATUS_ALL_TIMEOUT ? "timeout" : "no reply");
-		return 0;
-	}
-	if (dp_msg_parse(wire->data, wire->size, &out->reply) != 0) {
+	if (dp_msg_parse(wire, len, &out->reply) != 0) {
 		out->reply = NULL;
-		dp_snprintf(out->error, sizeof(out->error), "malformed reply (%zu octets)",
-			    wire->size);
-		return 0;
+		dp_snprintf(out->error, sizeof(out->error), "malformed reply (%zu octets)", len);
+		return;
 	}
 	if (getdns_dict_get_dict(out->reply, "header", &h) == GETDNS_RETURN_GOOD)
 		(void)getdns_dict_get_int(h, "rcode", &rcode);
@@ -147,7 +339,23 @@ take_reply(getdns_dict *resp, struct dp_reply *out)
 	out->ad = header_flag(out->reply, "ad");
 	out->ra = header_flag(out->reply, "ra");
 	out->edns = has_opt(out->reply);
-	return 0;
+}
+
+/* One exchange over transport t, ending by end; the reply (or why none) into out. */
+static void
+exchange(const struct dp_query *q, enum dp_transport t, const uint8_t *msg, size_t len,
+	 double end, uint8_t *buf, struct dp_reply *out)
+{
+	double t0 = dp_now_mono();
+	size_t rlen = 0;
+	int r = t == DP_TRANSPORT_TCP
+			? exchange_tcp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error))
+			: exchange_udp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error));
+
+	if (r != 0)
+		return;
+	out->rtt = dp_now_mono() - t0;
+	take_reply(buf, rlen, out);
 }
 
 bool
@@ -192,11 +400,11 @@ dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz)
 int
 dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err)
 {
-	getdns_context *ctx = NULL;
-	getdns_dict *ext = NULL;
-	getdns_dict *resp = NULL;
-	double t0;
-	int rc;
+	uint8_t msg[12 + 256 + 4 + 11];
+	uint8_t *buf = NULL;
+	uint16_t id = 0;
+	size_t len = 0;
+	double end = dp_now_mono() + (q->timeout_ms > 0 ? q->timeout_ms : 5000) / 1000.0;
 
 	memset(out, 0, sizeof(*out));
 	/* Not a server that is down: this host cannot send there at all (SPEC §1, -4/-6). */
@@ -204,32 +412,31 @@ dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err
 		out->no_route = true;
 		return 0;
 	}
-	rc = make_context(q, &ctx, err);
-	if (rc != 0)
-		return rc;
-	ext = make_extensions(q);
-	if (ext == NULL) {
-		rc = dp_err_set(err, DP_ENOMEM, "getdns: cannot build extensions");
-		goto out;
+	if (q->deadline > 0 && q->deadline < end)
+		end = q->deadline;
+	if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
+		id = (uint16_t)(dp_now_mono() * 1e6);
+	if (build_query(q, id, msg, sizeof(msg), &len) != 0)
+		return dp_err_set(err, DP_EINVAL, "cannot ask for '%s': not a domain name", q->qname);
+	buf = malloc(DP_QUERY_MAX_MSG);
+	if (buf == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	exchange(q, q->transport, msg, len, end, buf, out);
+	/* RFC 7766 §5: truncated over UDP, ask again over TCP — inside the same budget. */
+	if (q->tc_retry && q->transport == DP_TRANSPORT_UDP && out->answered && out->tc) {
+		dp_reply_clear(out);
+		exchange(q, DP_TRANSPORT_TCP, msg, len, end, buf, out);
+		out->tc_retried = true;
+		if (!out->answered) {
+			char why[sizeof(out->error)];
+
+			dp_strlcpy(why, out->error, sizeof(why));
+			dp_snprintf(out->error, sizeof(out->error), "truncated over UDP, then %s over TCP",
+				    why);
+		}
 	}
-	t0 = dp_now_mono();
-	if (getdns_general_sync(ctx, q->qname[0] != '\0' ? q->qname : ".", q->qtype, ext, &resp) !=
-	    GETDNS_RETURN_GOOD) {
-		dp_snprintf(out->error, sizeof(out->error), "query failed");
-		goto out;
-	}
-	out->rtt = dp_now_mono() - t0;
-	rc = take_reply(resp, out);
-	if (rc != 0)
-		rc = dp_err_set(err, rc, "out of memory");
-out:
-	if (resp != NULL)
-		getdns_dict_destroy(resp);
-	if (ext != NULL)
-		getdns_dict_destroy(ext);
-	if (ctx != NULL)
-		getdns_context_destroy(ctx);
-	return rc;
+	free(buf);
+	return 0;
 }
 
 void

@@ -10,8 +10,11 @@
 
 #include "engine/engine.h"
 #include "mail/tls.h"
+#include "survey/obs.h"
 
-/* Seconds a check may run past its deadline before the report goes out without it. */
+/* A check's deadline ends this long before the run's, so that it can still write its results
+ * before the report goes out at the run's deadline (-t is a wall-clock limit of the process). */
+#define DP_REPORT_MARGIN 0.3
 
 static size_t
 probe_count(void)
@@ -142,6 +145,17 @@ live_add(struct dp_engine *e, int delta)
 	pthread_mutex_unlock(&live_lock);
 }
 
+size_t
+dp_engine_live(struct dp_engine *e)
+{
+	size_t n;
+
+	pthread_mutex_lock(&live_lock);
+	n = e->live;
+	pthread_mutex_unlock(&live_lock);
+	return n;
+}
+
 void
 dp_engine_clear(struct dp_engine *e)
 {
@@ -161,7 +175,12 @@ struct run {
 	pthread_cond_t cond;
 	int refs;
 	size_t pending;
-	struct dp_discovery *disc;
+	struct dp_discovery *disc; /* owned by the discovery thread, then by obs */
+	struct dp_obs *obs;
+	bool disc_done;	 /* the discovery thread has ended (disc_rc, disc_err set) */
+	int disc_rc;
+	struct dp_err disc_err;
+	unsigned needs;
 	struct dp_check_opts opts; /* a copy: a late thread may outlive the caller's opts */
 	struct job *jobs;
 	size_t njobs;
@@ -194,7 +213,10 @@ run_unref(struct run *r)
 		json_decref(r->jobs[i].state);
 	}
 	free(r->jobs);
-	dp_discovery_free(r->disc);
+	if (r->obs != NULL)
+		dp_obs_unref(r->obs); /* owns the discovery */
+	else
+		dp_discovery_free(r->disc);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -230,6 +252,11 @@ selected_needs(const struct dp_selection *sel)
 		if (sel->on[i])
 			needs |= dp_probes[i]->needs;
 	}
+	/* The survey needs the nameservers; TLS sessions the endpoints (25 on every MX host). */
+	if (needs & DP_NEED_SURVEY)
+		needs |= DP_NEED_NS_ADDRS | DP_NEED_PARENT;
+	if (needs & DP_NEED_TLS)
+		needs |= DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS;
 	return needs;
 }
 
@@ -237,8 +264,9 @@ static double
 job_deadline(const struct dp_probe *p, double overall)
 {
 	double own = dp_now_mono() + (p->timeout_ms > 0 ? p->timeout_ms / 1000.0 : 60.0);
+	double cap = overall - DP_REPORT_MARGIN;
 
-	return own < overall ? own : overall;
+	return own < cap ? own : cap;
 }
 
 struct engine_args {
@@ -268,6 +296,7 @@ start_jobs(struct engine_args *a)
 		j->ctx.resolver = a->e->resolver;
 		j->ctx.resolver_at = a->e->resolver_at;
 		j->ctx.disc = r->disc;
+		j->ctx.obs = r->obs;
 		j->ctx.deadline = job_deadline(j->probe, a->deadline);
 		if (a->state != NULL) {
 			j->state = json_object_get(a->state, j->probe->id);
@@ -291,13 +320,12 @@ start_jobs(struct engine_args *a)
 	}
 }
 
-/* Wait for every job, or until the overall deadline plus a grace period. */
+/* Wait on r->cond (r->lock held) while busy(r) holds, at most until the deadline. */
 static void
-wait_jobs(struct run *r, double deadline)
+wait_until(struct run *r, bool (*busy)(const struct run *), double deadline)
 {
-	pthread_mutex_lock(&r->lock);
-	while (r->pending > 0) {
-		double left = deadline + DP_OVERRUN_GRACE - dp_now_mono();
+	while (busy(r)) {
+		double left = deadline - dp_now_mono();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -311,7 +339,76 @@ wait_jobs(struct run *r, double deadline)
 		}
 		(void)pthread_cond_timedwait(&r->cond, &r->lock, &ts);
 	}
+}
+
+static bool
+jobs_busy(const struct run *r)
+{
+	return r->pending > 0;
+}
+
+static bool
+disc_busy(const struct run *r)
+{
+	return !r->disc_done;
+}
+
+/* Wait for every job, or until the overall deadline: the report goes out then. */
+static void
+wait_jobs(struct run *r, double deadline)
+{
+	pthread_mutex_lock(&r->lock);
+	wait_until(r, jobs_busy, deadline);
 	pthread_mutex_unlock(&r->lock);
+}
+
+static void *
+disc_thread(void *arg)
+{
+	struct run *r = arg;
+	struct dp_engine *e = r->eng;
+	struct dp_discovery *d = NULL;
+	struct dp_err err = {0};
+	int rc = dp_discovery_run(e->resolver, &r->opts, r->needs, &d, &err);
+
+	pthread_mutex_lock(&r->lock);
+	r->disc = d;
+	r->disc_rc = rc;
+	r->disc_err = err;
+	r->disc_done = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	run_unref(r);
+	live_add(e, -1);
+	return NULL;
+}
+
+/* Discovery in its own thread, waited for until the deadline (then no verdict: the budget was
+ * spent before any check could start). */
+static int
+discover(struct dp_engine *e, struct run *r, double deadline, struct dp_err *err)
+{
+	pthread_t th;
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	r->refs++;
+	pthread_mutex_unlock(&r->lock);
+	live_add(e, 1);
+	if (pthread_create(&th, NULL, disc_thread, r) != 0)
+		(void)disc_thread(r);
+	else
+		pthread_detach(th);
+	pthread_mutex_lock(&r->lock);
+	wait_until(r, disc_busy, deadline);
+	rc = r->disc_done ? r->disc_rc : DP_ETIMEOUT;
+	if (r->disc_done && rc != 0)
+		*err = r->disc_err;
+	pthread_mutex_unlock(&r->lock);
+	if (rc == DP_ETIMEOUT && !r->disc_done)
+		return dp_err_set(err, rc, "not checked: budget exhausted during discovery of %s",
+				  r->opts.domain);
+	return rc;
 }
 
 /* Move finished jobs' results into the report; overrunning ones become UNKNOWN results. */
@@ -372,6 +469,36 @@ anchor_proven(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err 
 	return rc;
 }
 
+static void
+obs_thread(void *arg, int delta)
+{
+	live_add(arg, delta);
+}
+
+/* The observation store takes the discovery and starts, each in its own thread, what the
+ * selected checks will read; the checks start right after and block only on what they read. */
+static int
+start_obs(struct engine_args *a, struct dp_err *err)
+{
+	struct run *r = a->run;
+	unsigned kinds = 0;
+	struct dp_discovery *d = r->disc;
+	int rc;
+
+	rc = dp_obs_new(&r->opts, d, a->e->resolver, a->e->resolver_at,
+			a->deadline - DP_REPORT_MARGIN, obs_thread, a->e, &r->obs, err);
+	if (rc != 0) {
+		r->disc = NULL;
+		return rc;
+	}
+	if (r->needs & DP_NEED_SURVEY)
+		kinds |= DP_OBS_SURVEY;
+	if (r->needs & DP_NEED_TLS)
+		kinds |= DP_OBS_TLS;
+	dp_obs_start(r->obs, kinds);
+	return 0;
+}
+
 static struct run *
 run_new(const struct dp_check_opts *o)
 {
@@ -396,12 +523,15 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	      json_t *state, struct dp_report **out, struct dp_err *err)
 {
 	double t0 = dp_now_mono();
+	double budget_t0 = o->started > 0 && o->started <= t0 ? o->started : t0;
 	struct engine_args a = {.e = e, .sel = sel, .state = state};
 	struct dp_report *rep = dp_report_new(o->domain);
 	int rc;
 
 	*out = NULL;
-	a.deadline = t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
+	a.deadline = budget_t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
+	if (o->report_margin > 0 && o->report_margin < (o->timeout_s > 0 ? o->timeout_s : 60))
+		a.deadline -= o->report_margin;
 	a.run = run_new(o);
 	if (a.run != NULL)
 		a.run->eng = e;
@@ -410,13 +540,20 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 		goto out;
 	}
 	rep->started = (int64_t)dp_now_wall();
+	a.run->needs = selected_needs(sel);
+	rc = discover(e, a.run, a.deadline, err);
+	if (rc != 0)
+		goto out;
+	/* The trust anchor must validate the root's DNSKEY RRset (and the root must answer), or
+	 * there is no verdict. Asked after discovery, whose validation has fetched that RRset
+	 * already: no round trip on the critical path of a healthy run. */
 	rc = anchor_proven(e, o, err);
 	if (rc != 0)
 		goto out;
-	rc = dp_discovery_run(e->resolver, o, selected_needs(sel), &a.run->disc, err);
+	rep->discovery = dp_discovery_to_json(a.run->disc);
+	rc = start_obs(&a, err);
 	if (rc != 0)
 		goto out;
-	rep->discovery = dp_discovery_to_json(a.run->disc);
 	start_jobs(&a);
 	wait_jobs(a.run, a.deadline);
 	rc = collect(a.run, rep, err);

@@ -445,7 +445,7 @@ dp_monitor_probe(struct dp_monitor *m, const char *target, const struct dp_selec
 	}
 	dp_config_domain_opts(g->cfg, cd, target, &o);
 	limits_of(g->cfg, cd, lim);
-	/* The run must end before the scraper gives up: its budget, less the engine's grace for
+	/* The run must end before the scraper gives up: its budget, less the engine's grace (none) for
 	 * overrunning checks, bounds the run (at least 1 s). */
 	if (budget > 0 && budget - DP_OVERRUN_GRACE < o.timeout_s)
 		o.timeout_s = budget - DP_OVERRUN_GRACE >= 1 ? (int)(budget - DP_OVERRUN_GRACE) : 1;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ struct disc_run {
 	struct dp_discovery *d;
 };
 
+static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 note(struct dp_discovery *d, const char *fmt, ...) DP_PRINTF(2, 3);
 
@@ -31,7 +34,10 @@ note(struct dp_discovery *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* The branches of discovery run at once; notes are their one shared field. */
+	pthread_mutex_lock(&notes_lock);
 	json_array_append_new(d->notes, json_string(buf));
+	pthread_mutex_unlock(&notes_lock);
 }
 
 static void
@@ -153,11 +159,15 @@ resolve_host(struct dp_resolver *r, struct dp_host *h)
 		struct dp_err err = {0};
 		enum dp_sec *sec = t == 0 ? &h->sec_a : &h->sec_aaaa;
 
+		bool *failed = t == 0 ? &h->failed_a : &h->failed_aaaa;
+
 		if (dp_resolver_lookup(r, h->name, types[t], &l, &err) != 0) {
 			free(h->error);
 			h->error = dp_strdup(err.msg);
+			*failed = true;
 			continue;
 		}
+		*failed = !l.havedata && l.rcode != 0 && l.rcode != 3;
 		*sec = l.havedata || l.rcode == 0 ? l.sec : DP_SEC_INDETERMINATE;
 		if (l.rcode != 0 && h->error == NULL)
 			h->error = dp_asprintf("%s %s: rcode %d%s%s", h->name,
@@ -210,26 +220,36 @@ parent_of(const char *name)
 	return dot != NULL ? dot + 1 : "";
 }
 
-/* The apex: SOA security, and the zone the domain's delegation lives in. */
+/* The apex SOA: its security (and so whether the root is reachable at all). */
 static int
-find_apex_and_parent(struct disc_run *x, struct dp_err *err)
+find_apex(struct disc_run *x, struct dp_err *err)
+{
+	struct dp_discovery *d = x->d;
+	struct dp_lookup l;
+	int rc = lookup(x, d->domain, DP_RR_SOA, &l, err);
+
+	if (rc != 0)
+		return rc;
+	d->apex_sec = l.sec;
+	d->apex_rcode = l.rcode;
+	d->apex_havedata = l.havedata;
+	if (l.why_bogus != NULL)
+		d->apex_why_bogus = dp_strdup(l.why_bogus);
+	if (!l.havedata)
+		note(d, "%s SOA: no data (rcode %d, %s)", d->domain, l.rcode, dp_sec_str(l.sec));
+	dp_lookup_clear(&l);
+	return 0;
+}
+
+/* The zone the domain's delegation lives in: the nearest enclosing name that owns an SOA. */
+static int
+find_parent(struct disc_run *x, struct dp_err *err)
 {
 	struct dp_discovery *d = x->d;
 	struct dp_lookup l;
 	const char *cand;
 	int rc;
 
-	rc = lookup(x, d->domain, DP_RR_SOA, &l, err);
-	if (rc != 0)
-		return rc;
-	d->apex_sec = l.sec;
-	d->apex_rcode = l.rcode;
-	if (l.why_bogus != NULL)
-		d->apex_why_bogus = dp_strdup(l.why_bogus);
-	if (!l.havedata)
-		note(d, "%s SOA: no data (rcode %d, %s)", d->domain, l.rcode, dp_sec_str(l.sec));
-	dp_lookup_clear(&l);
-	/* The parent zone is the nearest enclosing name that owns an SOA. */
 	for (cand = parent_of(d->domain); cand[0] != '\0'; cand = parent_of(cand)) {
 		char **owners = NULL;
 		size_t n = 0;
@@ -350,7 +370,8 @@ parent_delegation(struct disc_run *x, struct dp_err *err)
 			struct dp_query q = {.qname = d->domain, .qtype = DP_RR_NS,
 					     .server = &d->parent_servers[s].addrs[a],
 					     .transport = DP_TRANSPORT_UDP,
-					     .timeout_ms = x->o->step_timeout_ms};
+					     .timeout_ms = x->o->step_timeout_ms,
+					     .tc_retry = true};
 			struct dp_reply rep;
 			char **names = NULL;
 			size_t n = 0;
@@ -358,13 +379,6 @@ parent_delegation(struct disc_run *x, struct dp_err *err)
 
 			if (rc != 0)
 				return rc;
-			if (rep.answered && rep.tc) {
-				dp_reply_clear(&rep);
-				q.transport = DP_TRANSPORT_TCP;
-				rc = dp_query_send(&q, &rep, err);
-				if (rc != 0)
-					return rc;
-			}
 			if (rep.answered && rep.rcode == 0) {
 				rc = collect_names(rep.reply, rep.aa ? "answer" : "authority",
 						   d->domain, DP_RR_NS, "nsdname", &names, &n);
@@ -563,32 +577,45 @@ endpoints(struct disc_run *x)
 	return 0;
 }
 
+/* The nameserver branch: parent zone, its servers, the delegation, the child's NS set, every
+ * name's addresses. */
 static int
-run_steps(struct disc_run *x, unsigned needs, struct dp_err *err)
+ns_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
 {
-	int rc = find_apex_and_parent(x, err);
+	int rc = find_parent(x, err);
 
-	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
-		rc = find_parent_servers(x, err);
-	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
+	if (rc != 0 || !(needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
+		return rc;
+	rc = find_parent_servers(x, err);
+	if (rc == 0)
 		rc = parent_delegation(x, err);
-	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
+	if (rc == 0)
 		rc = child_ns(x, err);
 	if (rc == 0 && (needs & DP_NEED_NS_ADDRS) && resolve_ns(x) != 0)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
-	if (rc == 0 && (needs & (DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS)))
-		rc = mx_hosts(x, err);
-	if (rc == 0 && (needs & (DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS))) {
-		struct dp_host **hp = calloc(x->d->nmx + 1, sizeof(*hp));
+	return rc;
+}
 
-		if (hp == NULL)
-			return dp_err_set(err, DP_ENOMEM, "out of memory");
-		for (size_t i = 0; i < x->d->nmx; i++)
-			hp[i] = &x->d->mx[i].host;
-		(void)resolve_hosts(x->r, hp, x->d->nmx);
-		free(hp);
-	}
-	if (rc == 0 && (needs & DP_NEED_ENDPOINTS) && endpoints(x) != 0)
+/* The mail branch: MX hosts and their addresses, then the TLS endpoints. */
+static int
+mx_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
+{
+	struct dp_host **hp;
+	int rc;
+
+	if (!(needs & (DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS)))
+		return 0;
+	rc = mx_hosts(x, err);
+	if (rc != 0)
+		return rc;
+	hp = calloc(x->d->nmx + 1, sizeof(*hp));
+	if (hp == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->d->nmx; i++)
+		hp[i] = &x->d->mx[i].host;
+	(void)resolve_hosts(x->r, hp, x->d->nmx);
+	free(hp);
+	if ((needs & DP_NEED_ENDPOINTS) && endpoints(x) != 0)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 	return rc;
 }
@@ -622,6 +649,11 @@ keep_families(struct dp_discovery *d, unsigned fam)
 	for (size_t i = 0; i < d->nns; i++) {
 		gone += keep_family(d->ns[i].host.addrs, &d->ns[i].host.naddrs, f);
 		gone += keep_family(d->ns[i].glue, &d->ns[i].nglue, f);
+		/* A failed lookup of the family left out is not asked about either. */
+		if (f == AF_INET)
+			d->ns[i].host.failed_aaaa = false;
+		else
+			d->ns[i].host.failed_a = false;
 	}
 	for (size_t i = 0; i < d->nmx; i++)
 		gone += keep_family(d->mx[i].host.addrs, &d->mx[i].host.naddrs, f);
@@ -632,6 +664,43 @@ keep_families(struct dp_discovery *d, unsigned fam)
 	if (gone > 0)
 		note(d, "%zu %s address%s left out (%s)", gone, fam == DP_IPV4 ? "IPv6" : "IPv4",
 		     gone == 1 ? "" : "es", fam == DP_IPV4 ? "-4" : "-6");
+}
+
+struct branches {
+	struct disc_run *x;
+	unsigned needs;
+	int rc[3];
+	struct dp_err err[3];
+};
+
+static void
+branch_job(void *arg, size_t i)
+{
+	struct branches *b = arg;
+
+	if (i == 0)
+		b->rc[0] = find_apex(b->x, &b->err[0]);
+	else if (i == 1)
+		b->rc[1] = ns_branch(b->x, b->needs, &b->err[1]);
+	else
+		b->rc[2] = mx_branch(b->x, b->needs, &b->err[2]);
+}
+
+/* Dataflow, not stages: the apex, the nameserver branch and the mail branch need nothing from
+ * each other, so they run at once (they write disjoint fields of the discovery). */
+static int
+run_steps(struct disc_run *x, unsigned needs, struct dp_err *err)
+{
+	struct branches b = {.x = x, .needs = needs};
+
+	dp_parallel_for(3, 3, branch_job, &b);
+	for (size_t i = 0; i < 3; i++) {
+		if (b.rc[i] != 0) {
+			*err = b.err[i];
+			return b.rc[i];
+		}
+	}
+	return 0;
 }
 
 int
