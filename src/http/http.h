@@ -7,6 +7,9 @@
  * optional check id. Returns 0 or DP_EINVAL with a reason for the 400 body. */
 int dp_http_probe_args(const char *target, const char *check, char *out, size_t outsz,
                        struct dp_selection *sel, struct dp_err *err) DP_WUR;
+/* True when an Accept-Encoding value (RFC 9110 §12.5.3) accepts gzip: a "gzip" or "x-gzip"
+ * coding whose q is not 0. NULL: false. */
+bool dp_http_accepts_gzip(const char *v);
 struct MHD_Daemon;
 int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
                   struct dp_err *err) DP_WUR;

@@ -30,6 +30,35 @@ dp_sched_offset(const char *name, int64_t interval)
 	return (double)(dp_sched_hash(name) % ms) / 1000.0;
 }
 
+unsigned
+dp_sched_shard(const char *name, unsigned n)
+{
+	/* FNV-1a of the name as configured names are kept: lower case, no final dot. */
+	uint64_t key = 0xcbf29ce484222325ULL;
+	int64_t b = -1;
+	int64_t j = 0;
+	size_t len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		key ^= c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+		key *= 0x100000001b3ULL;
+	}
+	if (n <= 1)
+		return 0;
+	/* Jump consistent hash (Lamping and Veach, 2014): going from n to n + 1 shards moves
+	 * 1/(n + 1) of the names, all to the new shard. */
+	while (j < (int64_t)n) {
+		b = j;
+		key = key * 2862933555777941757ULL + 1;
+		j = (int64_t)((double)(b + 1) * ((double)(1LL << 31) / (double)((key >> 33) + 1)));
+	}
+	return (unsigned)b;
+}
+
 double
 dp_sched_next(double due, double now, int64_t interval)
 {
@@ -56,6 +85,7 @@ dp_snap_unref(struct dp_snap *s)
 	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
 	dp_report_free(s->rep);
+	dp_metrics_part_free(s->part);
 	free(s->since);
 	free(s);
 }
@@ -110,30 +140,21 @@ find_pair(const struct dp_snap *prev, const struct dp_result *r, size_t *at)
 	return NULL;
 }
 
-/* Keep only what /metrics and the status page read: the discovery data and most details go
- * (they are what a snapshot's memory was made of). */
+/* Keep only what the status page reads (statuses, subjects, summaries): the discovery data
+ * and the details go (they are what a snapshot's memory was made of); the exposition is
+ * rendered from the results' samples (dp_snap_render). */
 static void
 prune(struct dp_report *rep)
 {
 	json_decref(rep->discovery);
 	rep->discovery = NULL;
 	for (size_t i = 0; i < rep->results.n; i++) {
-		json_t *d = rep->results.v[i].details;
-		json_t *kept = json_object();
-		const char *k;
-		json_t *v;
+		json_t *empty = json_object();
 
-		if (d == NULL || kept == NULL) {
-			json_decref(kept);
+		if (empty == NULL)
 			continue;
-		}
-		json_object_foreach(d, k, v)
-		{
-			if (dp_metrics_detail_used(k))
-				json_object_set(kept, k, v);
-		}
-		json_decref(d);
-		rep->results.v[i].details = kept;
+		json_decref(rep->results.v[i].details);
+		rep->results.v[i].details = empty;
 	}
 }
 
@@ -168,4 +189,22 @@ dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now, bool 
 			log_change(rep->domain, r, "NONE");
 	}
 	return s;
+}
+
+int
+dp_snap_render(struct dp_snap *s, const struct dp_metric *const *metrics)
+{
+	struct dp_metrics_domain d = {
+	    .domain = s->rep->domain,
+	    .rep = s->rep,
+	    .since = s->since,
+	    .finished = s->finished,
+	    .runs = s->runs,
+	    .errors = s->errors,
+	};
+	int rc = dp_metrics_part_new(&d, metrics, &s->part);
+
+	/* The samples live on in the part's text. */
+	dp_results_drop_samples(&s->rep->results);
+	return rc;
 }
