@@ -82,7 +82,10 @@ YML
 	is "$(grep -c 'level=error' "$d/prom/log")" 0 "Prometheus logged no error"
 	kill "$prom" "$pid0" "$pid1" 2>/dev/null
 	wait "$prom" "$pid0" "$pid1" 2>/dev/null
-	is "$(cat "$d/s0.log" "$d/s1.log" | grep -c 'level=error')" 0 "the monitors logged no error"
+	# State changes to CRITICAL are logged at level=error (group=state): findings about the
+	# lab under load (a slow policy fetch), not failures of the monitor.
+	is "$(cat "$d/s0.log" "$d/s1.log" | grep 'level=error' | grep -vc 'group=state')" 0 \
+		"the monitors logged no error besides state changes"
 }
 
 scenario t_shard --extra-domains "$NEXTRA"
