@@ -140,21 +140,46 @@ find_pair(const struct dp_snap *prev, const struct dp_result *r, size_t *at)
 	return NULL;
 }
 
-/* Keep only what the status page reads (statuses, subjects, summaries): the discovery data
- * and the details go (they are what a snapshot's memory was made of); the exposition is
- * rendered from the results' samples (dp_snap_render). */
+/* The detail keys a snapshot keeps for the domain page (/domain/NAME): the facts behind the
+ * gauges (which the exposition now takes from the samples); the rest — every server's
+ * transport results, the chain, the handshake facts — goes, with the discovery data (they are
+ * what a snapshot's memory was made of; the page links to a debug run for all of it). */
+static bool
+detail_kept(const char *key)
+{
+	static const char *const kept[] = {
+	    "server", "address",    "endpoint",  "soa_serial",   "rrsig_expiry", "dnssec_secure",
+	    "secure", "tlsa_match", "not_after", "policy_valid", "mode",         NULL};
+
+	for (size_t i = 0; kept[i] != NULL; i++) {
+		if (strcmp(kept[i], key) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 prune(struct dp_report *rep)
 {
 	json_decref(rep->discovery);
 	rep->discovery = NULL;
 	for (size_t i = 0; i < rep->results.n; i++) {
-		json_t *empty = json_object();
+		json_t *d = rep->results.v[i].details;
+		json_t *kept = json_object();
+		const char *k;
+		json_t *v;
 
-		if (empty == NULL)
+		if (d == NULL || kept == NULL) {
+			json_decref(kept);
 			continue;
-		json_decref(rep->results.v[i].details);
-		rep->results.v[i].details = empty;
+		}
+		json_object_foreach(d, k, v)
+		{
+			if (detail_kept(k))
+				json_object_set(kept, k, v);
+		}
+		json_decref(d);
+		rep->results.v[i].details = kept;
 	}
 }
 
