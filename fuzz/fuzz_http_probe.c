@@ -1,5 +1,6 @@
 /* Fuzz target: /probe's query validation (target and check), then the label and HTML escaping
- * of what a hostile target would put on the page. Input: TARGET, optionally NUL then CHECK. */
+ * of what a hostile target would put on the page, and the whole input as an Accept-Encoding
+ * header. Input: TARGET, optionally NUL then CHECK. */
 #include "config.h"
 
 #include <stddef.h>
@@ -32,6 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dp_http_probe_args(buf, check, name, sizeof(name), &sel, &err) == 0 &&
 	    strpbrk(name, "<>\"'& \\") != NULL)
 		abort(); /* an accepted target is a plain host name */
+	/* A value without "gzip" in it never accepts gzip. */
+	if (dp_http_accepts_gzip(buf) && strcasestr(buf, "gzip") == NULL)
+		abort();
 	dp_sbuf_init(&b, 65536);
 	dp_metrics_escape_label(&b, buf);
 	dp_html_escape(&b, buf);

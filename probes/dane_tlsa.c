@@ -226,6 +226,12 @@ address_verdict(const struct ep *p, const struct dp_tls_job *j, char *sum, size_
 	return DP_STATUS_OK;
 }
 
+static const struct dp_metric m_match = {
+    .name = "dnsprobe_tlsa_match",
+    .help = "1 when a usable TLSA record matched the endpoint at this address.",
+    .labels = {"endpoint", "address", NULL},
+};
+
 static int
 address_result(const struct ep *p, const struct dp_tls_job *j, struct dp_results *out)
 {
@@ -235,12 +241,13 @@ address_result(const struct ep *p, const struct dp_tls_job *j, struct dp_results
 	enum dp_status st = address_verdict(p, j, sum, sizeof(sum));
 	const struct dp_tls_res *r = &j->res;
 	bool done = j->rc == 0 && r->step == DP_TLS_STEP_DONE;
+	bool match = done && p->why[0] == '\0' && r->dane_ok;
 	json_t *d;
 
 	/* SPEC §5 dnsprobe_tlsa_match{endpoint, address}: usable DANE and a match. */
 	d = json_pack("{s:s, s:s, s:b, s:s, s:s}", "endpoint",
 	              dp_tls_endpoint_name(p->e, NULL, ep, sizeof(ep)), "address", j->addr->text,
-	              "tlsa_match", done && p->why[0] == '\0' && r->dane_ok, "tlsa_name",
+	              "tlsa_match", match, "tlsa_name",
 	              p->set.name, "tlsa_security", dp_sec_str(p->set.l.sec));
 	if (d == NULL)
 		return DP_ENOMEM;
@@ -256,10 +263,11 @@ address_result(const struct ep *p, const struct dp_tls_job *j, struct dp_results
 	}
 	if (p->why[0] != '\0')
 		json_object_set_new(d, "dane_unusable", json_string(p->why));
-	return dp_results_add(out, ID, dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj)), st,
-	                      d, "%s", sum) != NULL
-	           ? 0
-	           : DP_ENOMEM;
+	return dp_result_sample(dp_results_add(out, ID,
+	                                       dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj)),
+	                                       st, d, "%s", sum),
+	                        &m_match, match, dp_tls_endpoint_name(p->e, NULL, ep, sizeof(ep)),
+	                        j->addr->text);
 }
 
 /* A result for the endpoint as a whole, when there is no address to connect to. */
@@ -383,5 +391,6 @@ const struct dp_probe dp_probe_dane_tlsa = {
     .title = "DANE TLSA against the live certificates",
     .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS | DP_NEED_TLS,
     .timeout_ms = 30000,
+    .metrics = (const struct dp_metric *const[]){&m_match, NULL},
     .run = run,
 };

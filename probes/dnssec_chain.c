@@ -185,10 +185,20 @@ chain_json(const struct dp_ctx *ctx)
 	return chain;
 }
 
+/* SPEC §5: the apex RRsets only; the MX and service hosts' A/AAAA are results of their own,
+ * with their status in dnsprobe_check_status. */
+static const struct dp_metric m_secure = {
+    .name = "dnsprobe_dnssec_secure",
+    .help = "1 when the apex RRset validated secure from the root.",
+    .labels = {"rrtype", NULL},
+};
+
 static int
 apex_result(const struct dp_ctx *ctx, struct dp_results *out)
 {
 	struct item items[NAPEX];
+	bool sec[NAPEX];
+	struct dp_result *res;
 	struct batch b = {.r = validator(ctx), .items = items};
 	json_t *rrsets = json_object();
 	json_t *secure = json_object();
@@ -207,7 +217,8 @@ apex_result(const struct dp_ctx *ctx, struct dp_results *out)
 		const char *t = dp_rrtype_name(items[i].type);
 
 		json_object_set_new(rrsets, t, item_json(&items[i]));
-		json_object_set_new(secure, t, json_integer(items[i].l.sec == DP_SEC_SECURE));
+		sec[i] = items[i].l.sec == DP_SEC_SECURE;
+		json_object_set_new(secure, t, json_integer(sec[i]));
 		if (s != DP_STATUS_OK && bad++ == 0)
 			describe(ctx, &items[i], summary, sizeof(summary));
 		worst = dp_status_worst(worst, s);
@@ -225,13 +236,16 @@ apex_result(const struct dp_ctx *ctx, struct dp_results *out)
 	}
 	for (size_t i = 0; i < NAPEX; i++)
 		dp_lookup_clear(&items[i].l);
-	if (dp_results_add(out, ID, ctx->opts->domain, worst,
-			   json_pack("{s:o, s:o, s:o, s:I}", "rrsets", rrsets, "dnssec_secure",
-				     secure, "chain", chain_json(ctx), "validated_at",
-				     (json_int_t)(ctx->opts->at ? ctx->opts->at
-								: (int64_t)dp_now_wall())),
-			   "%s", summary) == NULL)
-		return DP_ENOMEM;
+	res = dp_results_add(out, ID, ctx->opts->domain, worst,
+			     json_pack("{s:o, s:o, s:o, s:I}", "rrsets", rrsets, "dnssec_secure",
+				       secure, "chain", chain_json(ctx), "validated_at",
+				       (json_int_t)(ctx->opts->at ? ctx->opts->at
+								  : (int64_t)dp_now_wall())),
+			     "%s", summary);
+	for (size_t i = 0; i < NAPEX; i++) {
+		if (dp_result_sample(res, &m_secure, sec[i], dp_rrtype_name(apex_types[i])) != 0)
+			return DP_ENOMEM;
+	}
 	return 0;
 }
 
@@ -330,5 +344,6 @@ const struct dp_probe dp_probe_dnssec_chain = {
 	.title = "DNSSEC chain of trust",
 	.needs = DP_NEED_APEX | DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS,
 	.timeout_ms = 30000,
+	.metrics = (const struct dp_metric *const[]){&m_secure, NULL},
 	.run = run,
 };

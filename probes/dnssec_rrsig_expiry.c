@@ -606,6 +606,29 @@ verdict(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct ta
 	return dp_status_worst(st, t->problem_status);
 }
 
+static const struct dp_metric m_expiry = {
+    .name = "dnsprobe_rrsig_expiry_timestamp_seconds",
+    .help = "Earliest RRSIG expiration seen at this server address, per RRset type (Unix time).",
+    .labels = {"server", "address", "rrtype", NULL},
+};
+
+/* One sample per RRset type: the earliest expiration this server address gave. */
+static int
+tally_samples(struct dp_result *res, const struct dp_ns_target *tg, const struct tally *t)
+{
+	char tn[16];
+
+	if (res == NULL)
+		return DP_ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		if (dp_result_sample(res, &m_expiry, (double)t->v[i].expiration, tg->ns->host.name,
+		                     tg->has_addr ? tg->addr.text : "",
+		                     dp_rrtype_str(t->v[i].type, tn, sizeof(tn))) != 0)
+			return DP_ENOMEM;
+	}
+	return 0;
+}
+
 static json_t *
 tally_json(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct tally *t)
 {
@@ -764,7 +787,7 @@ target_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 		json_object_set_new(d, "validation_skipped", json_string(a->why));
 	else if (d != NULL && t.skipped[0] != '\0')
 		json_object_set_new(d, "validation_skipped", json_string(t.skipped));
-	if (dp_results_add(out, ID, subj, st, d, "%s", sum) == NULL)
+	if (tally_samples(dp_results_add(out, ID, subj, st, d, "%s", sum), tg, &t) != 0)
 		rc = DP_ENOMEM;
 	json_decref(t.problems);
 	json_decref(t.unsigned_rrsets);
@@ -823,5 +846,6 @@ const struct dp_probe dp_probe_dnssec_rrsig_expiry = {
     .title = "RRSIG expiry per server",
     .needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT | DP_NEED_ENDPOINTS,
     .timeout_ms = 20000,
+    .metrics = (const struct dp_metric *const[]){&m_expiry, NULL},
     .run = run,
 };

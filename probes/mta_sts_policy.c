@@ -483,11 +483,19 @@ summary_ok(struct sts *s)
 	            s->pol.mode == DP_STS_MODE_NONE ? " (mode none: senders apply no policy)" : "");
 }
 
+/* SPEC §5 dnsprobe_mta_sts_policy_valid{domain, mode}, when a policy is announced. */
+static const struct dp_metric m_valid = {
+    .name = "dnsprobe_mta_sts_policy_valid",
+    .help = "1 when the MTA-STS policy checks pass.",
+    .labels = {"mode", NULL},
+};
+
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
 	struct sts s = {.ctx = ctx, .domain = ctx->opts->domain, .status = DP_STATUS_OK};
 	bool deployed = false, ok = false;
+	bool valid = false;
 	int rc = 0;
 
 	s.d = json_pack("{s:[]}", "problems");
@@ -508,17 +516,24 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 			            "no MTA-STS policy: _mta-sts.%s has no v=STSv1 TXT record",
 			            s.domain);
 	} else {
-		/* SPEC §5 dnsprobe_mta_sts_policy_valid{domain, mode}. */
-		json_object_set_new(s.d, "policy_valid",
-		                    json_integer(s.policy_ok && s.status == DP_STATUS_OK));
+		valid = s.policy_ok && s.status == DP_STATUS_OK;
+		json_object_set_new(s.d, "policy_valid", json_integer(valid));
 		if (!s.policy_ok)
 			json_object_set_new(s.d, "mode", json_string("unknown"));
 		summary_ok(&s);
 	}
-	if (rc == 0 && dp_results_add(out, ID, s.domain, s.status, s.d, "%s", s.summary) == NULL)
-		rc = DP_ENOMEM;
-	else if (rc != 0)
+	if (rc == 0) {
+		const char *mode = json_string_value(json_object_get(s.d, "mode"));
+		char m[64];
+		struct dp_result *res;
+
+		(void)dp_strlcpy(m, mode != NULL && mode[0] != '\0' ? mode : "unknown", sizeof(m));
+		res = dp_results_add(out, ID, s.domain, s.status, s.d, "%s", s.summary);
+		if (res == NULL || (deployed && dp_result_sample(res, &m_valid, valid, m) != 0))
+			rc = DP_ENOMEM;
+	} else {
 		json_decref(s.d);
+	}
 	dp_sts_policy_clear(&s.pol);
 	dp_tls_thread_done(); /* libcurl and the TLS client used OpenSSL in this thread */
 	if (rc != 0)
@@ -526,17 +541,11 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	return 0;
 }
 
-static int
-init(void)
-{
-	return dp_https_global_init();
-}
-
 const struct dp_probe dp_probe_mta_sts_policy = {
     .id = ID,
     .title = "MTA-STS policy",
     .needs = DP_NEED_MX_HOSTS | DP_NEED_TLS,
     .timeout_ms = 30000,
-    .init = init,
+    .metrics = (const struct dp_metric *const[]){&m_valid, NULL},
     .run = run,
 };

@@ -176,6 +176,12 @@ track_grace(const struct dp_ctx *ctx, struct verdict *v)
 		json_object_del(ctx->state, "disagreeing_since");
 }
 
+static const struct dp_metric m_serial = {
+    .name = "dnsprobe_soa_serial",
+    .help = "SOA serial each nameserver address gave.",
+    .labels = {"server", "address", NULL},
+};
+
 static int
 target_results(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct verdict *v,
 	       struct dp_results *out)
@@ -186,9 +192,16 @@ target_results(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const str
 		char sum[768];
 		uint32_t lag = 0;
 		enum dp_status st = target_status(ctx, t, v, &lag, sum, sizeof(sum));
+		struct dp_result *r = dp_results_add(out, ID,
+						     dp_ns_target_subject(t, subj, sizeof(subj)),
+						     st, target_json(t, lag), "%s", sum);
+		uint32_t serial = 0;
 
-		if (dp_results_add(out, ID, dp_ns_target_subject(t, subj, sizeof(subj)), st,
-				   target_json(t, lag), "%s", sum) == NULL)
+		if (r == NULL)
+			return DP_ENOMEM;
+		if (t->has_addr && dp_ns_target_serial(t, &serial, NULL) &&
+		    dp_result_sample(r, &m_serial, (double)serial, t->ns->host.name,
+				     t->addr.text) != 0)
 			return DP_ENOMEM;
 	}
 	return 0;
@@ -371,5 +384,6 @@ const struct dp_probe dp_probe_ns_soa_serial = {
 	.title = "SOA serial agreement",
 	.needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT | DP_NEED_SURVEY,
 	.timeout_ms = 20000,
+	.metrics = (const struct dp_metric *const[]){&m_serial, NULL},
 	.run = run,
 };

@@ -93,9 +93,19 @@ verdict(const struct dp_ctx *ctx, const struct dp_tls_job *j, char *sum, size_t 
 	return st;
 }
 
+/* No domain label (SPEC §5): one series per (endpoint, address) even when several domains
+ * share a mail server. */
+static const struct dp_metric m_expiry = {
+    .name = "dnsprobe_tls_cert_expiry_timestamp_seconds",
+    .help = "Certificate notAfter at this endpoint and address (Unix time).",
+    .labels = {"endpoint", "address", NULL},
+    .shared = true,
+};
+
 static int
 address_result(const struct dp_ctx *ctx, const struct dp_tls_job *j, struct dp_results *out)
 {
+	struct dp_result *res;
 	const struct dp_tls_res *r = &j->res;
 	bool have = j->rc == 0 && r->step == DP_TLS_STEP_DONE && r->leaf.present;
 	int64_t at = judge_time(ctx);
@@ -105,7 +115,6 @@ address_result(const struct dp_ctx *ctx, const struct dp_tls_job *j, struct dp_r
 	enum dp_status st = verdict(ctx, j, sum, sizeof(sum));
 	json_t *d;
 
-	/* SPEC §5 dnsprobe_tls_cert_expiry_timestamp_seconds{endpoint, address} = not_after. */
 	d = json_pack("{s:s, s:s, s:b, s:o}", "endpoint",
 	              dp_tls_endpoint_name(j->ep, NULL, ep, sizeof(ep)), "address", j->addr->text,
 	              "pkix_valid", have && r->pkix_valid, "connection", dp_tls_conn_json(r));
@@ -128,10 +137,15 @@ address_result(const struct dp_ctx *ctx, const struct dp_tls_job *j, struct dp_r
 		                        ctx->opts->cert_warn, ctx->opts->cert_crit))));
 		json_object_set_new(d, "certificate", dp_cert_info_json(&r->leaf));
 	}
-	return dp_results_add(out, ID, dp_tls_endpoint_name(j->ep, j->addr, subj, sizeof(subj)), st,
-	                      d, "%s", sum) != NULL
-	           ? 0
-	           : DP_ENOMEM;
+	res = dp_results_add(out, ID, dp_tls_endpoint_name(j->ep, j->addr, subj, sizeof(subj)), st,
+	                     d, "%s", sum);
+	if (res == NULL)
+		return DP_ENOMEM;
+	/* Exported even when expired or unverified: that is when it matters. */
+	return have ? dp_result_sample(res, &m_expiry, (double)r->leaf.not_after,
+	                               dp_tls_endpoint_name(j->ep, NULL, ep, sizeof(ep)),
+	                               j->addr->text)
+	            : 0;
 }
 
 static int
@@ -219,5 +233,6 @@ const struct dp_probe dp_probe_tls_cert = {
     .title = "TLS certificates",
     .needs = DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS | DP_NEED_TLS,
     .timeout_ms = 30000,
+    .metrics = (const struct dp_metric *const[]){&m_expiry, NULL},
     .run = run,
 };

@@ -100,8 +100,9 @@ struct dp_probe {
 	const char *title; /* a few words for the text report and the status page */
 	unsigned needs;	   /* enum dp_need bits */
 	int timeout_ms;	   /* this check's own budget (capped by the overall one) */
-	int (*init)(void); /* optional, once per process */
-	void (*fini)(void);
+	/* The gauges its results carry samples of (dp_result_sample), NULL-terminated; NULL for
+	 * none. The exposition has one family per declaration, in registry order. */
+	const struct dp_metric *const *metrics;
 	/* Append results to out. Return 0, or a DP_E* code with err set when no verdict could be
 	 * reached at all (the engine then adds one UNKNOWN result carrying err's message). */
 	int (*run)(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err);

@@ -7,13 +7,37 @@
 
 #include "dnsprobe/common.h"
 
+/* At most this many labels besides "domain" on a check's gauge. */
+#define DP_METRIC_LABELS 3
+
+/* A gauge a check exports (SPEC §5), declared by the check (struct dp_probe.metrics): the
+ * exposition knows no check, only these declarations and the samples results carry. */
+struct dp_metric {
+	const char *name; /* dnsprobe_…, unique over all checks */
+	const char *help; /* the HELP text, one line */
+	/* label names after "domain" (which comes first unless shared), NULL-terminated */
+	const char *labels[DP_METRIC_LABELS + 1];
+	/* No domain label: one series per label set however many domains report it (the first
+	 * domain's value in configuration order), e.g. a certificate of a shared mail server. */
+	bool shared;
+};
+
+/* One typed value of a declared gauge, carried by the result it belongs to. */
+struct dp_sample {
+	const struct dp_metric *metric; /* static, declared by the check */
+	double value;
+	char *labels[DP_METRIC_LABELS]; /* values in metric->labels order (owned) */
+};
+
 /* One finding. All strings are owned by the result; details is an owned JSON object. */
 struct dp_result {
-	char *id;      /* check id, e.g. "dnssec.chain" */
+	char *id;      /* check id (SPEC §2), one of the registry's */
 	char *subject; /* what it is about: zone, "ns1.glitter.kr/127.0.10.1", "25:mail.glitter.kr" */
 	enum dp_status status;
 	char *summary;	/* one line naming the culprit */
 	json_t *details; /* machine-readable facts (object, never NULL) */
+	struct dp_sample *samples; /* gauge values for the exposition (owned); may be NULL */
+	size_t nsamples;
 };
 
 /* A list of results, the output of one check (and, merged, of a run). */
@@ -33,6 +57,13 @@ void dp_results_clear(struct dp_results *rs);
 struct dp_result *dp_results_add(struct dp_results *rs, const char *id, const char *subject,
 				 enum dp_status status, json_t *details, const char *fmt, ...)
 	DP_PRINTF(6, 7);
+
+/* Append a sample of metric m to r: value, then one const char * per label of m (NULL is an
+ * empty value). Returns 0, or DP_ENOMEM (also when r is NULL, so that a failed dp_results_add
+ * can be passed straight in). */
+int dp_result_sample(struct dp_result *r, const struct dp_metric *m, double value, ...) DP_WUR;
+/* Free every result's samples (once the exposition has been rendered from them). */
+void dp_results_drop_samples(struct dp_results *rs);
 
 /* The summary without a leading "SUBJECT: " copy, for lines that already start with the subject
  * (points into x->summary). */

@@ -62,6 +62,7 @@ struct raw_config {
 	char *allow_empty;
 	char *max_parallel;
 	char *probe_concurrency;
+	char *shard;
 	char *log_level;
 	struct raw_domain *domains;
 	unsigned domains_count;
@@ -127,6 +128,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING_PTR("allow_empty", OPT, struct raw_config, allow_empty, 0, SMAX),
     CYAML_FIELD_STRING_PTR("max_parallel", OPT, struct raw_config, max_parallel, 0, SMAX),
     CYAML_FIELD_STRING_PTR("probe_concurrency", OPT, struct raw_config, probe_concurrency, 0, SMAX),
+    CYAML_FIELD_STRING_PTR("shard", OPT, struct raw_config, shard, 0, SMAX),
     CYAML_FIELD_STRING_PTR("log_level", OPT, struct raw_config, log_level, 0, SMAX),
     CYAML_FIELD_SEQUENCE("domains", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_config,
                          domains, &domain_entry, 0, DP_CONFIG_MAX_DOMAINS),
@@ -459,6 +461,31 @@ get_domain(const struct ctx *c, struct dp_config *cfg, size_t i, const struct ra
 	return 0;
 }
 
+/* shard: I/N — this monitor runs the domains of shard I out of N (0 <= I < N). */
+static int
+get_shard(const struct ctx *c, const char *v, unsigned *idx, unsigned *n)
+{
+	static const char why[] =
+	    "'%s' is not I/N: two whole numbers, 1 <= N <= " DP_SHARDS_MAX_STR ", 0 <= I < N";
+	char a[24];
+	const char *slash;
+	uint64_t i, m;
+
+	if (v == NULL)
+		return 0;
+	slash = strchr(v, '/');
+	if (slash == NULL || (size_t)(slash - v) >= sizeof(a))
+		return bad(c, "shard", why, v);
+	memcpy(a, v, (size_t)(slash - v));
+	a[slash - v] = '\0';
+	if (dp_parse_u64(a, 0, DP_SHARDS_MAX - 1, &i) != 0 ||
+	    dp_parse_u64(slash + 1, 1, DP_SHARDS_MAX, &m) != 0 || i >= m)
+		return bad(c, "shard", why, v);
+	*idx = (unsigned)i;
+	*n = (unsigned)m;
+	return 0;
+}
+
 static int
 get_globals(const struct ctx *c, const struct raw_config *r, struct dp_config *cfg)
 {
@@ -490,6 +517,8 @@ get_globals(const struct ctx *c, const struct raw_config *r, struct dp_config *c
 		rc = get_uint(c, "probe_concurrency", r->probe_concurrency, 1, 64, &v);
 		cfg->probe_concurrency = (unsigned)v;
 	}
+	if (rc == 0)
+		rc = get_shard(c, r->shard, &cfg->shard_index, &cfg->shard_count);
 	if (rc == 0)
 		rc = get_thr(c, "", r->thresholds, &cfg->thr);
 	if (rc == 0)
@@ -561,6 +590,8 @@ dp_config_defaults(struct dp_config **out, struct dp_err *err)
 	c->step_timeout = DP_DEFAULT_STEP_S;
 	c->max_parallel = DP_DEFAULT_PARALLEL;
 	c->probe_concurrency = DP_DEFAULT_PROBES;
+	c->shard_index = 0;
+	c->shard_count = 1;
 	c->thr.rrsig_warn = o.rrsig_warn;
 	c->thr.rrsig_crit = o.rrsig_crit;
 	c->thr.cert_warn = o.cert_warn;

@@ -9,6 +9,9 @@
 /* Largest config file read (a config of 10,000 domains fits well within this). */
 #define DP_CONFIG_MAX_BYTES   (8u * 1024 * 1024)
 #define DP_CONFIG_MAX_DOMAINS 20000u
+/* The largest N of `shard: I/N`. */
+#define DP_SHARDS_MAX     1024
+#define DP_SHARDS_MAX_STR "1024"
 
 /* Thresholds; in a domain, `set` tells which ones the domain overrides (DP_THR_* bits). */
 struct dp_config_thresholds {
@@ -72,6 +75,8 @@ struct dp_config {
 	                   * empties the monitor by mistake) */
 	unsigned max_parallel;      /* domain runs at once */
 	unsigned probe_concurrency; /* /probe requests at once */
+	unsigned shard_index;       /* shard: I/N — run only the domains of shard I of N */
+	unsigned shard_count;       /* 1: every domain; at most DP_SHARDS_MAX */
 	char *log_level;
 	struct dp_config_domain *domains;
 	size_t ndomains;

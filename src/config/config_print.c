@@ -121,6 +121,8 @@ dp_config_print(FILE *f, const struct dp_config *c)
 	fprintf(f, "allow_empty: %s\n", c->allow_empty ? "true" : "false");
 	fprintf(f, "max_parallel: %u\n", c->max_parallel);
 	fprintf(f, "probe_concurrency: %u\n", c->probe_concurrency);
+	if (c->shard_count > 1)
+		fprintf(f, "shard: %u/%u\n", c->shard_index, c->shard_count);
 	fprintf(f, "log_level: %s\n", c->log_level ? c->log_level : "info");
 	fprintf(f, "domains:%s\n", c->ndomains == 0 ? " []" : "");
 	for (size_t i = 0; i < c->ndomains; i++)

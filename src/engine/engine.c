@@ -38,6 +38,44 @@ dp_engine_check_title(size_t i)
 	return i < probe_count() ? dp_probes[i]->title : NULL;
 }
 
+#define MAX_METRICS 64
+static const struct dp_metric *all_metrics[MAX_METRICS + 1];
+static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
+
+static void
+metrics_collect(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; dp_probes[i] != NULL; i++) {
+		for (size_t k = 0; dp_probes[i]->metrics != NULL && dp_probes[i]->metrics[k] != NULL;
+		     k++) {
+			if (n < MAX_METRICS)
+				all_metrics[n++] = dp_probes[i]->metrics[k];
+		}
+	}
+	all_metrics[n] = NULL;
+}
+
+const struct dp_metric *const *
+dp_engine_metrics(void)
+{
+	(void)pthread_once(&metrics_once, metrics_collect);
+	return all_metrics;
+}
+
+const struct dp_metric *
+dp_engine_metric_find(const char *name)
+{
+	const struct dp_metric *const *v = dp_engine_metrics();
+
+	for (size_t i = 0; v[i] != NULL; i++) {
+		if (strcmp(v[i]->name, name) == 0)
+			return v[i];
+	}
+	return NULL;
+}
+
 int
 dp_engine_check_find(const char *id)
 {

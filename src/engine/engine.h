@@ -11,6 +11,11 @@ const char *dp_engine_check_id(size_t i);
 const char *dp_engine_check_title(size_t i);
 /* Index of check id, or -1 when there is no such check. */
 int dp_engine_check_find(const char *id);
+/* Every gauge the checks declare (struct dp_probe.metrics), in registry order, NULL-terminated:
+ * what the exposition renders its check families from. */
+const struct dp_metric *const *dp_engine_metrics(void);
+/* The declared gauge called name, or NULL. */
+const struct dp_metric *dp_engine_metric_find(const char *name);
 
 /* Which probes a run includes: --only / --skip lists (comma-separated ids; NULL for none). */
 struct dp_selection {

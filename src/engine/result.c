@@ -15,8 +15,21 @@ dp_results_init(struct dp_results *rs)
 }
 
 static void
+samples_free(struct dp_result *r)
+{
+	for (size_t i = 0; i < r->nsamples; i++) {
+		for (size_t k = 0; k < DP_METRIC_LABELS; k++)
+			free(r->samples[i].labels[k]);
+	}
+	free(r->samples);
+	r->samples = NULL;
+	r->nsamples = 0;
+}
+
+static void
 result_clear(struct dp_result *r)
 {
+	samples_free(r);
 	free(r->id);
 	free(r->subject);
 	free(r->summary);
@@ -82,6 +95,43 @@ dp_results_add(struct dp_results *rs, const char *id, const char *subject, enum 
 	}
 	rs->v[rs->n] = r;
 	return &rs->v[rs->n++];
+}
+
+int
+dp_result_sample(struct dp_result *r, const struct dp_metric *m, double value, ...)
+{
+	struct dp_sample smp = {.metric = m, .value = value};
+	struct dp_sample *nv;
+	va_list ap;
+	int rc = 0;
+
+	if (r == NULL)
+		return DP_ENOMEM;
+	va_start(ap, value);
+	for (size_t k = 0; k < DP_METRIC_LABELS && m->labels[k] != NULL; k++) {
+		const char *v = va_arg(ap, const char *);
+
+		smp.labels[k] = dp_strdup(v != NULL ? v : "");
+		if (smp.labels[k] == NULL)
+			rc = DP_ENOMEM;
+	}
+	va_end(ap);
+	nv = rc == 0 ? realloc(r->samples, (r->nsamples + 1) * sizeof(*nv)) : NULL;
+	if (nv == NULL) {
+		for (size_t k = 0; k < DP_METRIC_LABELS; k++)
+			free(smp.labels[k]);
+		return DP_ENOMEM;
+	}
+	nv[r->nsamples++] = smp;
+	r->samples = nv;
+	return 0;
+}
+
+void
+dp_results_drop_samples(struct dp_results *rs)
+{
+	for (size_t i = 0; rs != NULL && i < rs->n; i++)
+		samples_free(&rs->v[i]);
 }
 
 int

@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -67,6 +69,56 @@ arg_clean(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 	return MHD_NO;
 }
 
+/* Is the parameter list p[0..n) (after a coding, from its first ';') a q of zero? */
+static bool
+q_zero(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j;
+
+		while (i < n && (p[i] == ';' || p[i] == ' ' || p[i] == '\t'))
+			i++;
+		if (i + 1 < n && (p[i] == 'q' || p[i] == 'Q') && p[i + 1] == '=') {
+			i += 2;
+			if (i >= n || p[i] != '0')
+				return false;
+			for (j = i + 1; j < n && (p[j] == '0' || p[j] == '.'); j++)
+				;
+			/* "0", "0.", "0.0"…: zero; "0.5": not. */
+			return j >= n || p[j] == ';' || p[j] == ' ' || p[j] == '\t';
+		}
+		while (i < n && p[i] != ';')
+			i++;
+	}
+	return false;
+}
+
+bool
+dp_http_accepts_gzip(const char *v)
+{
+	while (v != NULL && *v != '\0') {
+		size_t len = strcspn(v, ",");
+		size_t s = 0;
+		size_t e;
+
+		while (s < len && (v[s] == ' ' || v[s] == '\t'))
+			s++;
+		e = s;
+		while (e < len && v[e] != ';' && v[e] != ' ' && v[e] != '\t')
+			e++;
+		if (((e - s == 4 && strncasecmp(v + s, "gzip", 4) == 0) ||
+		     (e - s == 6 && strncasecmp(v + s, "x-gzip", 6) == 0)) &&
+		    !q_zero(v + e, len - e))
+			return true;
+		v += len;
+		if (*v == ',')
+			v++;
+	}
+	return false;
+}
+
 /* Queue body (taken over, may be NULL for an empty one) with a status and content type. */
 static enum MHD_Result
 reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len)
@@ -112,20 +164,67 @@ reply_sbuf(struct MHD_Connection *c, const char *type, struct dp_sbuf *b)
 	return reply(c, MHD_HTTP_OK, type, p, len);
 }
 
+/* A /metrics response: the snapshots it strings together stay referenced until it is sent. */
+struct scrape {
+	struct dp_view view;
+	struct dp_mbody body;
+};
+
+static void
+scrape_free(void *cls)
+{
+	struct scrape *s = cls;
+
+	dp_metrics_body_clear(&s->body);
+	dp_view_clear(&s->view); /* a generation let go here is freed by the monitor's reaper */
+	free(s);
+}
+
+/* /metrics: the parts every published run rendered, strung together (no copy, no rendering of
+ * results here), gzip-compressed when the client accepts it. */
 static enum MHD_Result
 h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 {
-	struct dp_view v;
-	struct dp_sbuf b;
-	int rc;
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	bool gz = dp_http_accepts_gzip(ae);
+	struct scrape *s = calloc(1, sizeof(*s));
+	struct MHD_IoVec *iov = NULL;
+	struct MHD_Response *r = NULL;
+	enum MHD_Result ret;
 
-	if (dp_monitor_view(m, &v) != 0)
+	if (s == NULL)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	dp_sbuf_init(&b, BODY_MAX);
-	rc = dp_metrics_render(&b, v.dom, v.n, &v.proc);
-	dp_view_clear(&v);
-	(void)rc; /* reply_sbuf reports a failed buffer */
-	return reply_sbuf(c, CT_METRICS, &b);
+	if (dp_monitor_view(m, &s->view) != 0) {
+		free(s);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	if (dp_metrics_body(&s->body, s->view.parts, s->view.dom, s->view.n, dp_engine_metrics(),
+	                    &s->view.proc, gz, BODY_MAX) != 0 ||
+	    s->body.niov > UINT_MAX) {
+		dp_view_clear(&s->view);
+		free(s);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	iov = calloc(s->body.niov + 1, sizeof(*iov));
+	if (iov != NULL) {
+		for (size_t i = 0; i < s->body.niov; i++)
+			iov[i] = (struct MHD_IoVec){s->body.iov[i].base, s->body.iov[i].len};
+		r = MHD_create_response_from_iovec(iov, (unsigned)s->body.niov, scrape_free, s);
+	}
+	free(iov); /* libmicrohttpd keeps its own copy */
+	if (r == NULL) {
+		scrape_free(s);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CT_METRICS);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result
@@ -264,7 +363,7 @@ probe_run(struct dp_monitor *m, struct MHD_Connection *c, const char *target,
 	d.runs = cnt.runs;
 	d.errors = cnt.errors;
 	d.no_counters = !cnt.known;
-	(void)!dp_metrics_render(&b, &d, 1, NULL);
+	(void)!dp_metrics_render(&b, &d, 1, dp_engine_metrics(), NULL);
 	st = dp_report_status(rep);
 	probe_series(&b, st == DP_STATUS_OK || st == DP_STATUS_WARNING, dp_now_mono() - t0);
 	if (debug) {

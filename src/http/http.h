@@ -10,6 +10,9 @@ int dp_http_probe_args(const char *target, const char *check, char *out, size_t 
 /* True when none of the len bytes of a decoded query key or value is a control character (NUL
  * included: "%00" must not cut a value short, issue 13). */
 bool dp_http_bytes_clean(const char *s, size_t len);
+/* True when an Accept-Encoding value (RFC 9110 §12.5.3) accepts gzip: a "gzip" or "x-gzip"
+ * coding whose q is not 0. NULL: false. */
+bool dp_http_accepts_gzip(const char *v);
 struct MHD_Daemon;
 int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
                   struct dp_err *err) DP_WUR;

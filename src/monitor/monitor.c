@@ -39,14 +39,100 @@ struct args {
 
 /* ---- generations ---- */
 
+/* Generations whose last reference went are freed by the reaper thread, never by whoever let
+ * go of them (a worker, an HTTP handler, a reload holding the monitor lock): freeing one waits
+ * for the check threads still running on it, and a hung check must stall nothing else. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct dp_gen *list; /* waiting to be freed */
+	bool started;
+	bool stop;
+	pthread_t th;
+} reaper = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void
+gen_free(struct dp_gen *g)
+{
+	dp_engine_clear(&g->eng);
+	dp_config_free(g->cfg);
+	free(g);
+}
+
 void
 dp_gen_unref(struct dp_gen *g)
 {
 	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
 		return;
-	dp_engine_clear(&g->eng);
-	dp_config_free(g->cfg);
-	free(g);
+	pthread_mutex_lock(&reaper.lock);
+	if (!reaper.started) { /* no monitor running (start-up failed, or a test) */
+		pthread_mutex_unlock(&reaper.lock);
+		gen_free(g);
+		return;
+	}
+	g->next = reaper.list;
+	reaper.list = g;
+	pthread_cond_signal(&reaper.cond);
+	pthread_mutex_unlock(&reaper.lock);
+}
+
+static void *
+reaper_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&reaper.lock);
+	for (;;) {
+		struct dp_gen *g = reaper.list;
+
+		if (g == NULL && reaper.stop)
+			break;
+		if (g == NULL) {
+			pthread_cond_wait(&reaper.cond, &reaper.lock);
+			continue;
+		}
+		reaper.list = NULL;
+		pthread_mutex_unlock(&reaper.lock);
+		while (g != NULL) {
+			struct dp_gen *next = g->next;
+
+			gen_free(g);
+			g = next;
+		}
+		pthread_mutex_lock(&reaper.lock);
+	}
+	pthread_mutex_unlock(&reaper.lock);
+	return NULL;
+}
+
+static int
+reaper_start(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&reaper.lock);
+	reaper.stop = false;
+	rc = pthread_create(&reaper.th, NULL, reaper_main, NULL);
+	reaper.started = rc == 0;
+	pthread_mutex_unlock(&reaper.lock);
+	return rc == 0 ? 0 : DP_ENOMEM;
+}
+
+/* Free what is waiting and stop the reaper; later unrefs free at once. */
+static void
+reaper_stop(void)
+{
+	pthread_mutex_lock(&reaper.lock);
+	if (!reaper.started) {
+		pthread_mutex_unlock(&reaper.lock);
+		return;
+	}
+	reaper.stop = true;
+	pthread_cond_signal(&reaper.cond);
+	pthread_mutex_unlock(&reaper.lock);
+	(void)pthread_join(reaper.th, NULL);
+	pthread_mutex_lock(&reaper.lock);
+	reaper.started = false;
+	pthread_mutex_unlock(&reaper.lock);
 }
 
 static struct dp_gen *
@@ -135,22 +221,27 @@ install_gen(struct dp_monitor *m, struct dp_gen *g)
 	const struct dp_config *c = g->cfg;
 	struct dp_mdomain *nv = calloc(c->ndomains + 1, sizeof(*nv));
 	double now = dp_now_mono();
+	size_t n = 0;
 
 	if (nv == NULL)
 		return DP_ENOMEM;
 	for (size_t i = 0; i < c->ndomains; i++) {
 		const struct dp_config_domain *cd = &c->domains[i];
-		struct dp_mdomain *old = find_dom(m->dom, m->ndom, cd->name);
+		struct dp_mdomain *old;
 
+		/* shard: I/N — the other monitors run the rest. */
+		if (c->shard_count > 1 && dp_sched_shard(cd->name, c->shard_count) != c->shard_index)
+			continue;
+		old = find_dom(m->dom, m->ndom, cd->name);
 		if (old != NULL) {
-			nv[i] = *old;
+			nv[n] = *old;
 			memset(old, 0, sizeof(*old));
 		} else {
-			dp_strlcpy(nv[i].name, cd->name, sizeof(nv[i].name));
-			nv[i].due = now + dp_sched_offset(cd->name, cd->interval);
-			nv[i].state = json_object();
+			dp_strlcpy(nv[n].name, cd->name, sizeof(nv[n].name));
+			nv[n].due = now + dp_sched_offset(cd->name, cd->interval);
+			nv[n].state = json_object();
 		}
-		nv[i].cd = cd;
+		nv[n++].cd = cd;
 	}
 	for (size_t i = 0; i < m->ndom; i++)
 		mdomain_clear(&m->dom[i]);
@@ -158,8 +249,8 @@ install_gen(struct dp_monitor *m, struct dp_gen *g)
 	if (m->ndom == 0) /* /healthz: nothing was due until now */
 		m->last_finish = now;
 	m->dom = nv;
-	m->ndom = c->ndomains;
-	dp_gen_unref(m->gen);
+	m->ndom = n;
+	dp_gen_unref(m->gen); /* freed by the reaper, not here under the lock */
 	m->gen = g;
 	return 0;
 }
@@ -235,30 +326,45 @@ pick(struct dp_monitor *m, double now, double *wait)
 	return best;
 }
 
-static void
-publish(struct dp_monitor *m, const char *name, double due, struct dp_report *rep, bool failed)
+/* The snapshot of a finished run, made outside the lock: "since" carried from prev (the
+ * domain's snapshot when the run started: one run of a domain at a time, so still its latest),
+ * and its part of /metrics rendered once here rather than on every scrape. NULL on no memory. */
+static struct dp_snap *
+snap_make(struct dp_report *rep, struct dp_snap *prev, uint64_t runs, uint64_t errors)
 {
-	struct dp_mdomain *d = find_dom(m->dom, m->ndom, name);
 	struct dp_snap *s;
 
-	if (d == NULL) { /* removed by a reload while it ran */
-		dp_report_free(rep);
-		return;
-	}
+	if (rep == NULL)
+		return NULL;
+	s = dp_snap_new(rep, prev, dp_now_wall(), true);
+	if (s == NULL)
+		return NULL;
+	s->runs = runs;
+	s->errors = errors;
+	if (dp_snap_render(s, dp_engine_metrics()) != 0)
+		dp_log(DP_LOG_ERROR, "run", "%s: no memory for its metrics", rep->domain);
+	return s;
+}
+
+/* Swap s in (under the lock); returns what the caller frees after unlocking. */
+static struct dp_snap *
+publish(struct dp_monitor *m, const char *name, double due, struct dp_snap *s, bool failed)
+{
+	struct dp_mdomain *d = find_dom(m->dom, m->ndom, name);
+	struct dp_snap *old;
+
+	if (d == NULL) /* removed by a reload while it ran */
+		return s;
 	d->running = false;
 	m->last_finish = dp_now_mono();
 	d->due = dp_sched_next(due, m->last_finish, d->cd->interval);
 	d->runs++;
 	d->errors += failed;
-	if (rep == NULL)
-		return;
-	s = dp_snap_new(rep, d->snap, dp_now_wall(), true);
 	if (s == NULL)
-		return;
-	s->runs = d->runs;
-	s->errors = d->errors;
-	dp_snap_unref(d->snap);
+		return NULL;
+	old = d->snap;
 	d->snap = s;
+	return old;
 }
 
 static void
@@ -290,6 +396,8 @@ worker(void *arg)
 		double due;
 		bool failed;
 		struct dp_report *rep;
+		struct dp_snap *prev, *s;
+		uint64_t runs, errors;
 
 		if (d == NULL) {
 			cond_wait_for(m, wait);
@@ -302,14 +410,20 @@ worker(void *arg)
 		cd = d->cd;
 		state = json_incref(d->state);
 		due = d->due;
+		prev = dp_snap_ref(d->snap);
+		runs = d->runs;
+		errors = d->errors;
 		dp_strlcpy(name, d->name, sizeof(name));
 		pthread_mutex_unlock(&m->lock);
 		rep = run_domain(g, cd, state, &failed);
+		s = snap_make(rep, prev, runs + 1, errors + failed);
+		dp_snap_unref(prev);
 		pthread_mutex_lock(&m->lock);
-		publish(m, name, due, rep, failed);
+		s = publish(m, name, due, s, failed);
 		m->active--;
 		pthread_cond_broadcast(&m->cond);
 		pthread_mutex_unlock(&m->lock);
+		dp_snap_unref(s); /* the one replaced, freed outside the lock */
 		json_decref(state);
 		dp_gen_unref(g);
 		/* A run's memory is spread over glibc's arenas; give it back after each run. */
@@ -360,7 +474,8 @@ dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
 	pthread_mutex_lock(&m->lock);
 	v->dom = calloc(m->ndom + 1, sizeof(*v->dom));
 	v->snaps = calloc(m->ndom + 1, sizeof(*v->snaps));
-	if (v->dom == NULL || v->snaps == NULL) {
+	v->parts = calloc(m->ndom + 1, sizeof(*v->parts));
+	if (v->dom == NULL || v->snaps == NULL || v->parts == NULL) {
 		pthread_mutex_unlock(&m->lock);
 		dp_view_clear(v);
 		return DP_ENOMEM;
@@ -371,6 +486,7 @@ dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
 		struct dp_snap *s = dp_snap_ref(m->dom[i].snap);
 
 		v->snaps[i] = s;
+		v->parts[i] = s != NULL ? s->part : NULL;
 		v->dom[i].domain = m->dom[i].cd->name; /* lives as long as v->gen */
 		v->dom[i].rep = s != NULL ? s->rep : NULL;
 		v->dom[i].since = s != NULL ? s->since : NULL;
@@ -399,6 +515,7 @@ dp_view_clear(struct dp_view *v)
 	for (size_t i = 0; v->snaps != NULL && i < v->n; i++)
 		dp_snap_unref(v->snaps[i]);
 	free(v->snaps);
+	free(v->parts);
 	free(v->dom);
 	dp_gen_unref(v->gen);
 	memset(v, 0, sizeof(*v));
@@ -570,8 +687,9 @@ reload(struct dp_monitor *m, struct pool *p, const struct args *a)
 		return;
 	}
 	pool_grow(m, p, g->cfg->max_parallel);
-	dp_log(DP_LOG_INFO, "config", "reloaded %s: %zu domains", a->config ? a->config : "-",
-	       g->cfg->ndomains);
+	dp_log(DP_LOG_INFO, "config", "reloaded %s: %zu domains (shard %u/%u)",
+	       a->config ? a->config : "-", g->cfg->ndomains, g->cfg->shard_index,
+	       g->cfg->shard_count);
 }
 
 static int
@@ -672,6 +790,13 @@ run_monitor(const struct args *a, struct dp_config *cfg, const struct dp_monitor
 	/* Many short-lived threads would otherwise each grow an arena of their own (RSS). */
 	(void)mallopt(M_ARENA_MAX, 4);
 	monitor_init(m);
+	if (reaper_start() != 0) {
+		dp_config_free(cfg);
+		monitor_free(m);
+		close(sfd);
+		dp_log_errno(DP_LOG_ERROR, "monitor", "cannot start the reaper thread");
+		return 3;
+	}
 	g = gen_new(cfg, &err);
 	if (g == NULL || install_gen(m, g) != 0 ||
 	    http->start(m, (const struct sockaddr *)&g->cfg->listen_addr, &httpd, &err) != 0) {
@@ -679,14 +804,15 @@ run_monitor(const struct args *a, struct dp_config *cfg, const struct dp_monitor
 		if (m->gen == NULL)
 			dp_gen_unref(g);
 		monitor_free(m);
+		reaper_stop();
 		close(sfd);
 		return 3;
 	}
 	m->reload_ok = true;
 	m->reload_success_time = dp_now_wall();
 	pool_grow(m, &pool, g->cfg->max_parallel);
-	dp_log(DP_LOG_INFO, "monitor", "listening on %s, %zu domains", g->cfg->listen,
-	       g->cfg->ndomains);
+	dp_log(DP_LOG_INFO, "monitor", "listening on %s, %zu domains (shard %u/%u: %zu)",
+	       g->cfg->listen, g->cfg->ndomains, g->cfg->shard_index, g->cfg->shard_count, m->ndom);
 	serve(m, &pool, a, sfd);
 	close(sfd);
 	pthread_mutex_lock(&m->lock);
@@ -701,6 +827,7 @@ run_monitor(const struct args *a, struct dp_config *cfg, const struct dp_monitor
 	}
 	http->stop(httpd);
 	monitor_free(m);
+	reaper_stop();
 	dp_log(DP_LOG_INFO, "monitor", "stopped");
 	return 0;
 }

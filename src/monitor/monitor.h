@@ -18,6 +18,9 @@ double dp_sched_offset(const char *name, int64_t interval);
 /* Next start after a run due at `due` ended at `now`: due + k*interval, the first one after now
  * (missed slots are skipped, the phase is kept). */
 double dp_sched_next(double due, double now, int64_t interval);
+/* The shard of n (0 … n-1) a domain name belongs to: jump consistent hash over FNV-1a of the
+ * name (case-insensitive, without a final dot); 0 when n <= 1. */
+unsigned dp_sched_shard(const char *name, unsigned n);
 
 /* ---- snapshots ---- */
 
@@ -27,6 +30,7 @@ struct dp_snap {
 	atomic_int refs;
 	struct dp_report *rep; /* never NULL */
 	double *since;         /* per result of rep: wall time since which it has this status */
+	struct dp_mpart *part; /* its lines of /metrics; NULL until rendered (or no memory) */
 	double finished;       /* wall clock */
 	uint64_t runs;
 	uint64_t errors;
@@ -38,12 +42,16 @@ void dp_snap_unref(struct dp_snap *s);
  * its status; logs one line per change. NULL on no memory (rep is then freed). */
 struct dp_snap *dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now,
                             bool log_changes);
+/* Render s's part of /metrics (runs and errors set first), before it is published; the
+ * results' samples are dropped. Returns 0 or DP_ENOMEM (s->part is then NULL). */
+int dp_snap_render(struct dp_snap *s, const struct dp_metric *const *metrics) DP_WUR;
 
 /* ---- the monitor, as the HTTP side sees it ---- */
 
 /* One configuration generation with the engine built for it; runs hold a reference. */
 struct dp_gen {
 	atomic_int refs;
+	struct dp_gen *next; /* on the reaper's list, once unreferenced */
 	struct dp_config *cfg;
 	struct dp_engine eng;
 };
@@ -82,6 +90,7 @@ struct dp_view {
 	struct dp_gen *gen;
 	struct dp_metrics_domain *dom;
 	struct dp_snap **snaps;
+	const struct dp_mpart **parts; /* each snapshot's part of /metrics (NULL: none) */
 	size_t n;
 	struct dp_metrics_process proc;
 	bool alive;      /* /healthz: runs are finishing and none is stuck */

@@ -30,6 +30,35 @@ dp_sched_offset(const char *name, int64_t interval)
 	return (double)(dp_sched_hash(name) % ms) / 1000.0;
 }
 
+unsigned
+dp_sched_shard(const char *name, unsigned n)
+{
+	/* FNV-1a of the name as configured names are kept: lower case, no final dot. */
+	uint64_t key = 0xcbf29ce484222325ULL;
+	int64_t b = -1;
+	int64_t j = 0;
+	size_t len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		key ^= c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+		key *= 0x100000001b3ULL;
+	}
+	if (n <= 1)
+		return 0;
+	/* Jump consistent hash (Lamping and Veach, 2014): going from n to n + 1 shards moves
+	 * 1/(n + 1) of the names, all to the new shard. */
+	while (j < (int64_t)n) {
+		b = j;
+		key = key * 2862933555777941757ULL + 1;
+		j = (int64_t)((double)(b + 1) * ((double)(1LL << 31) / (double)((key >> 33) + 1)));
+	}
+	return (unsigned)b;
+}
+
 double
 dp_sched_next(double due, double now, int64_t interval)
 {
@@ -56,6 +85,7 @@ dp_snap_unref(struct dp_snap *s)
 	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
 	dp_report_free(s->rep);
+	dp_metrics_part_free(s->part);
 	free(s->since);
 	free(s);
 }
@@ -110,8 +140,24 @@ find_pair(const struct dp_snap *prev, const struct dp_result *r, size_t *at)
 	return NULL;
 }
 
-/* Keep only what /metrics and the status page read: the discovery data and most details go
- * (they are what a snapshot's memory was made of). */
+/* The detail keys a snapshot keeps for the domain page (/domain/NAME): the facts behind the
+ * gauges (which the exposition now takes from the samples); the rest — every server's
+ * transport results, the chain, the handshake facts — goes, with the discovery data (they are
+ * what a snapshot's memory was made of; the page links to a debug run for all of it). */
+static bool
+detail_kept(const char *key)
+{
+	static const char *const kept[] = {
+	    "server", "address",    "endpoint",  "soa_serial",   "rrsig_expiry", "dnssec_secure",
+	    "secure", "tlsa_match", "not_after", "policy_valid", "mode",         NULL};
+
+	for (size_t i = 0; kept[i] != NULL; i++) {
+		if (strcmp(kept[i], key) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 prune(struct dp_report *rep)
 {
@@ -129,7 +175,7 @@ prune(struct dp_report *rep)
 		}
 		json_object_foreach(d, k, v)
 		{
-			if (dp_metrics_detail_used(k))
+			if (detail_kept(k))
 				json_object_set(kept, k, v);
 		}
 		json_decref(d);
@@ -168,4 +214,22 @@ dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now, bool 
 			log_change(rep->domain, r, "NONE");
 	}
 	return s;
+}
+
+int
+dp_snap_render(struct dp_snap *s, const struct dp_metric *const *metrics)
+{
+	struct dp_metrics_domain d = {
+	    .domain = s->rep->domain,
+	    .rep = s->rep,
+	    .since = s->since,
+	    .finished = s->finished,
+	    .runs = s->runs,
+	    .errors = s->errors,
+	};
+	int rc = dp_metrics_part_new(&d, metrics, &s->part);
+
+	/* The samples live on in the part's text. */
+	dp_results_drop_samples(&s->rep->results);
+	return rc;
 }

@@ -150,19 +150,6 @@ dp_html_escape(struct dp_sbuf *b, const char *s)
 	dp_sbuf_put(b, run, (size_t)(s - run));
 }
 
-bool
-dp_metrics_detail_used(const char *key)
-{
-	static const char *const used[] = {
-	    "server", "address",    "endpoint",  "soa_serial",   "rrsig_expiry", "dnssec_secure",
-	    "secure", "tlsa_match", "not_after", "policy_valid", "mode",         NULL};
-
-	for (size_t i = 0; used[i] != NULL; i++) {
-		if (strcmp(used[i], key) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* ---- samples ---- */
 
@@ -194,31 +181,6 @@ sample(struct dp_sbuf *b, const char *name, double value, const char *const *lab
 		dp_sbuf_printf(b, " %.6f\n", value);
 }
 
-static const char *
-dstr(const json_t *d, const char *key)
-{
-	const char *s = json_string_value(json_object_get(d, key));
-
-	return s != NULL ? s : "";
-}
-
-/* A detail as a number: integers, reals and booleans (1/0); false when absent or null. */
-static bool
-dnum(const json_t *d, const char *key, double *out)
-{
-	const json_t *v = json_object_get(d, key);
-
-	if (json_is_integer(v))
-		*out = (double)json_integer_value(v);
-	else if (json_is_real(v))
-		*out = json_real_value(v);
-	else if (json_is_boolean(v))
-		*out = json_is_true(v) ? 1 : 0;
-	else
-		return false;
-	return true;
-}
-
 /* Worst status and first index of results with the same (check, subject) as result i; false
  * when an earlier result had that pair (its sample is already out). */
 static bool
@@ -239,283 +201,425 @@ first_of_pair(const struct dp_results *rs, size_t i, enum dp_status *worst)
 	return true;
 }
 
-static void
-status_family(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n, bool since)
+/* ---- the families, in exposition order ---- */
+
+/* The families every domain has; the checks' declared gauges follow them (F_CHECKS + i). */
+enum {
+	F_STATUS,
+	F_SINCE,
+	F_DURATION,
+	F_LAST_RUN,
+	F_THRESHOLD, /* from the configuration: per scrape, not in the parts */
+	F_INTERVAL,
+	F_RUNS,
+	F_ERRORS,
+	F_CHECKS,
+};
+
+static const struct {
+	const char *name, *type, *help;
+} base_families[F_CHECKS] = {
+    [F_STATUS] = {"dnsprobe_check_status", "gauge",
+                  "Result status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."},
+    [F_SINCE] = {"dnsprobe_check_status_since_timestamp_seconds", "gauge",
+                 "Since when the result has had its current status (Unix time)."},
+    [F_DURATION] = {"dnsprobe_check_duration_seconds", "gauge",
+                    "Duration of the check in the last run."},
+    [F_LAST_RUN] = {"dnsprobe_last_run_timestamp_seconds", "gauge",
+                    "End of the last completed run (Unix time)."},
+    [F_THRESHOLD] = {"dnsprobe_threshold_seconds", "gauge",
+                     "Threshold the domain's checks use: rrsig_warn, rrsig_crit, cert_warn, "
+                     "cert_crit."},
+    [F_INTERVAL] = {"dnsprobe_interval_seconds", "gauge", "How often the domain's checks run."},
+    [F_RUNS] = {"dnsprobe_check_runs_total", "counter", "Runs of the domain's checks finished."},
+    [F_ERRORS] = {"dnsprobe_run_errors_total", "counter",
+                  "Runs that reached no verdict at all (no path to the root, no memory)."},
+};
+
+/* The families made from the configuration at each scrape (a reload changes them at once; a
+ * run's part does not hold them). */
+static bool
+per_scrape(size_t f)
 {
-	const char *name =
-	    since ? "dnsprobe_check_status_since_timestamp_seconds" : "dnsprobe_check_status";
+	return f == F_THRESHOLD || f == F_INTERVAL;
+}
 
-	if (since)
-		family(b, name, "gauge",
-		       "Since when the result has had its current status (Unix time).");
+static size_t
+metric_count(const struct dp_metric *const *metrics)
+{
+	size_t n = 0;
+
+	while (metrics != NULL && metrics[n] != NULL)
+		n++;
+	return n;
+}
+
+static void
+family_header(struct dp_sbuf *b, const struct dp_metric *const *metrics, size_t f)
+{
+	if (f < F_CHECKS)
+		family(b, base_families[f].name, base_families[f].type, base_families[f].help);
 	else
-		family(b, name, "gauge", "Result status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
-	for (size_t k = 0; k < n; k++) {
-		const struct dp_results *rs = v[k].rep != NULL ? &v[k].rep->results : NULL;
+		family(b, metrics[f - F_CHECKS]->name, "gauge", metrics[f - F_CHECKS]->help);
+}
 
+/* The samples of declared gauge m in one domain's report. */
+static void
+check_family(struct dp_sbuf *b, const struct dp_metrics_domain *d, const struct dp_metric *m)
+{
+	const struct dp_results *rs = &d->rep->results;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		for (size_t j = 0; j < rs->v[i].nsamples; j++) {
+			const struct dp_sample *x = &rs->v[i].samples[j];
+			const char *l[2 * (DP_METRIC_LABELS + 1) + 1];
+			size_t nl = 0;
+
+			if (x->metric != m)
+				continue;
+			if (!m->shared) {
+				l[nl++] = "domain";
+				l[nl++] = d->domain;
+			}
+			for (size_t k = 0; k < DP_METRIC_LABELS && m->labels[k] != NULL; k++) {
+				l[nl++] = m->labels[k];
+				l[nl++] = x->labels[k];
+			}
+			l[nl] = NULL;
+			sample(b, m->name, x->value, l);
+		}
+	}
+}
+
+/* Family f's sample lines of one domain. */
+static void
+domain_family(struct dp_sbuf *b, const struct dp_metrics_domain *d,
+              const struct dp_metric *const *metrics, size_t f)
+{
+	const struct dp_results *rs = d->rep != NULL ? &d->rep->results : NULL;
+	const char *dl[] = {"domain", d->domain, NULL};
+
+	switch (f) {
+	case F_STATUS:
+	case F_SINCE:
 		for (size_t i = 0; rs != NULL && i < rs->n; i++) {
-			const char *l[] = {"domain",  v[k].domain,      "check", rs->v[i].id,
+			const char *l[] = {"domain",  d->domain,        "check", rs->v[i].id,
 			                   "subject", rs->v[i].subject, NULL};
 			enum dp_status worst;
 
-			if (!first_of_pair(rs, i, &worst) || (since && v[k].since == NULL))
+			if (!first_of_pair(rs, i, &worst) || (f == F_SINCE && d->since == NULL))
 				continue;
-			sample(b, name, since ? v[k].since[i] : (double)worst, l);
+			sample(b, base_families[f].name,
+			       f == F_SINCE ? d->since[i] : (double)worst, l);
 		}
-	}
-}
-
-static void
-run_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
-{
-	family(b, "dnsprobe_check_duration_seconds", "gauge",
-	       "Duration of the check in the last run.");
-	for (size_t k = 0; k < n; k++) {
-		for (size_t i = 0; v[k].rep != NULL && i < v[k].rep->ntimings; i++) {
-			const struct dp_check_timing *t = &v[k].rep->timings[i];
-			const char *l[] = {"domain", v[k].domain, "check", t->id, NULL};
+		return;
+	case F_DURATION:
+		for (size_t i = 0; d->rep != NULL && i < d->rep->ntimings; i++) {
+			const struct dp_check_timing *t = &d->rep->timings[i];
+			const char *l[] = {"domain", d->domain, "check", t->id, NULL};
 
 			if (t->seconds >= 0)
-				sample(b, "dnsprobe_check_duration_seconds", t->seconds, l);
+				sample(b, base_families[f].name, t->seconds, l);
 		}
-	}
-	family(b, "dnsprobe_last_run_timestamp_seconds", "gauge",
-	       "End of the last completed run (Unix time).");
-	for (size_t k = 0; k < n; k++) {
-		const char *l[] = {"domain", v[k].domain, NULL};
-
-		if (v[k].finished > 0)
-			sample(b, "dnsprobe_last_run_timestamp_seconds", v[k].finished, l);
-	}
-}
-
-/* The thresholds the checks judged with (SPEC §1 defaults or the config's per-domain values). */
-static void
-limit_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
-{
-	family(b, "dnsprobe_threshold_seconds", "gauge",
-	       "Threshold the domain's checks use: rrsig_warn, rrsig_crit, cert_warn, cert_crit.");
-	for (size_t k = 0; k < n; k++) {
-		const struct dp_metrics_limits *t = &v[k].limits;
+		return;
+	case F_LAST_RUN:
+		if (d->finished > 0)
+			sample(b, base_families[f].name, d->finished, dl);
+		return;
+	case F_THRESHOLD: {
+		const struct dp_metrics_limits *t = &d->limits;
 		const char *kinds[] = {"rrsig_warn", "rrsig_crit", "cert_warn", "cert_crit"};
 		const int64_t vals[] = {t->rrsig_warn, t->rrsig_crit, t->cert_warn, t->cert_crit};
 
 		for (size_t i = 0; t->set && i < 4; i++) {
-			const char *l[] = {"domain", v[k].domain, "kind", kinds[i], NULL};
+			const char *l[] = {"domain", d->domain, "kind", kinds[i], NULL};
 
-			sample(b, "dnsprobe_threshold_seconds", (double)vals[i], l);
+			sample(b, base_families[f].name, (double)vals[i], l);
 		}
-	}
-	family(b, "dnsprobe_interval_seconds", "gauge", "How often the domain's checks run.");
-	for (size_t k = 0; k < n; k++) {
-		const char *l[] = {"domain", v[k].domain, NULL};
-
-		if (v[k].limits.set && v[k].limits.interval > 0)
-			sample(b, "dnsprobe_interval_seconds", (double)v[k].limits.interval, l);
-	}
-}
-
-static void
-counter_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
-{
-	family(b, "dnsprobe_check_runs_total", "counter", "Runs of the domain's checks finished.");
-	for (size_t k = 0; k < n; k++) {
-		const char *l[] = {"domain", v[k].domain, NULL};
-
-		if (!v[k].no_counters)
-			sample(b, "dnsprobe_check_runs_total", (double)v[k].runs, l);
-	}
-	family(b, "dnsprobe_run_errors_total", "counter",
-	       "Runs that reached no verdict at all (no path to the root, no memory).");
-	for (size_t k = 0; k < n; k++) {
-		const char *l[] = {"domain", v[k].domain, NULL};
-
-		if (!v[k].no_counters)
-			sample(b, "dnsprobe_run_errors_total", (double)v[k].errors, l);
-	}
-}
-
-/* Every result of check id in every domain: fn(b, domain, result, its details). */
-typedef void (*detail_fn)(struct dp_sbuf *b, const char *domain, const struct dp_result *r,
-                          const json_t *d, void *arg);
-
-static void
-each_detail(const struct dp_metrics_domain *v, size_t n, const char *id, detail_fn fn,
-            struct dp_sbuf *b, void *arg)
-{
-	for (size_t k = 0; k < n; k++) {
-		const struct dp_results *rs = v[k].rep != NULL ? &v[k].rep->results : NULL;
-
-		for (size_t i = 0; rs != NULL && i < rs->n; i++) {
-			if (strcmp(rs->v[i].id, id) == 0 && rs->v[i].details != NULL)
-				fn(b, v[k].domain, &rs->v[i], rs->v[i].details, arg);
-		}
-	}
-}
-
-static void
-rrsig_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
-          void *arg)
-{
-	const json_t *exp = json_object_get(d, "rrsig_expiry");
-	const char *type;
-	const json_t *t;
-
-	(void)r;
-	(void)arg;
-	json_object_foreach((json_t *)exp, type, t)
-	{
-		const char *l[] = {"domain",          domain,    "server",
-		                   dstr(d, "server"), "address", dstr(d, "address"),
-		                   "rrtype",          type,      NULL};
-
-		if (json_is_integer(t))
-			sample(b, "dnsprobe_rrsig_expiry_timestamp_seconds",
-			       (double)json_integer_value(t), l);
-	}
-}
-
-static void
-serial_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
-           void *arg)
-{
-	const char *l[] = {"domain",           domain, "server", dstr(d, "server"), "address",
-	                   dstr(d, "address"), NULL};
-	double v;
-
-	(void)r;
-	(void)arg;
-	if (json_object_get(d, "server") != NULL && dnum(d, "soa_serial", &v))
-		sample(b, "dnsprobe_soa_serial", v, l);
-}
-
-static void
-secure_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
-           void *arg)
-{
-	const json_t *sec = json_object_get(d, "dnssec_secure");
-	const char *type;
-	const json_t *t;
-
-	(void)arg;
-	/* The apex RRsets only (SPEC §5: domain, rrtype); the MX and service hosts' A/AAAA are
-	 * results of their own, with their status in dnsprobe_check_status. */
-	if (strcmp(r->subject, domain) != 0)
 		return;
-	if (sec == NULL)
-		sec = json_object_get(d, "secure");
-	json_object_foreach((json_t *)sec, type, t)
-	{
-		const char *l[] = {"domain", domain, "rrtype", type, NULL};
-
-		if (json_is_integer(t) || json_is_boolean(t))
-			sample(b, "dnsprobe_dnssec_secure",
-			       json_is_integer(t) ? (json_integer_value(t) != 0) : json_is_true(t),
-			       l);
+	}
+	case F_INTERVAL:
+		if (d->limits.set && d->limits.interval > 0)
+			sample(b, base_families[f].name, (double)d->limits.interval, dl);
+		return;
+	case F_RUNS:
+		if (!d->no_counters)
+			sample(b, base_families[f].name, (double)d->runs, dl);
+		return;
+	case F_ERRORS:
+		if (!d->no_counters)
+			sample(b, base_families[f].name, (double)d->errors, dl);
+		return;
+	default:
+		if (d->rep != NULL)
+			check_family(b, d, metrics[f - F_CHECKS]);
+		return;
 	}
 }
 
-static void
-tlsa_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
-         void *arg)
-{
-	const char *l[] = {"domain",           domain, "endpoint", dstr(d, "endpoint"), "address",
-	                   dstr(d, "address"), NULL};
-	double v;
+/* ---- one domain's part, rendered once per published run ---- */
 
-	(void)r;
-	(void)arg;
-	if (json_object_get(d, "address") != NULL && dnum(d, "tlsa_match", &v))
-		sample(b, "dnsprobe_tlsa_match", v != 0, l);
+struct dp_mpart {
+	size_t nfam;
+	struct dp_sbuf text;  /* family f's lines: text.p[off[f] .. off[f + 1]) */
+	size_t *off;          /* nfam + 1 */
+	unsigned char *z;     /* family f as raw deflate, full-flushed: z[zoff[f] .. zoff[f + 1]) */
+	size_t *zoff;         /* nfam + 1 */
+	uint32_t *crc;        /* crc32 of each family's text */
+};
+
+void
+dp_metrics_part_free(struct dp_mpart *p)
+{
+	if (p == NULL)
+		return;
+	dp_sbuf_clear(&p->text);
+	free(p->off);
+	free(p->z);
+	free(p->zoff);
+	free(p->crc);
+	free(p);
 }
 
-/* Certificates have no domain label (SPEC §5): one sample per (endpoint, address) even when
- * several domains share a mail server. */
-struct seen {
-	char **v;
-	size_t n, cap;
+size_t
+dp_metrics_part_bytes(const struct dp_mpart *p)
+{
+	return p != NULL ? p->text.len + p->zoff[p->nfam] : 0;
+}
+
+/* Compress in[0..n) as a self-contained stretch of raw deflate ending on a byte boundary (a
+ * full flush: nothing after it refers back), appended to *z. */
+static int
+deflate_piece(z_stream *zs, const char *in, size_t n, unsigned char **z, size_t *zlen,
+              size_t *zcap)
+{
+	size_t need = deflateBound(zs, (uLong)n) + 16;
+	unsigned char *nz;
+
+	if (*zlen + need > *zcap) {
+		size_t ncap = *zcap ? *zcap : 1024;
+
+		while (ncap < *zlen + need)
+			ncap *= 2;
+		nz = realloc(*z, ncap);
+		if (nz == NULL)
+			return DP_ENOMEM;
+		*z = nz;
+		*zcap = ncap;
+	}
+	zs->next_in = (Bytef *)(uintptr_t)in;
+	zs->avail_in = (uInt)n;
+	zs->next_out = *z + *zlen;
+	zs->avail_out = (uInt)(*zcap - *zlen);
+	if (deflate(zs, Z_FULL_FLUSH) != Z_OK || zs->avail_in != 0 || zs->avail_out == 0)
+		return DP_ELIB;
+	*zlen = *zcap - zs->avail_out;
+	return 0;
+}
+
+int
+dp_metrics_part_new(const struct dp_metrics_domain *d, const struct dp_metric *const *metrics,
+                    struct dp_mpart **out)
+{
+	struct dp_mpart *p = calloc(1, sizeof(*p));
+	size_t zcap = 0;
+	size_t zlen = 0;
+	z_stream zs;
+	bool zinit = false;
+	int rc = DP_ENOMEM;
+
+	*out = NULL;
+	if (p == NULL)
+		return DP_ENOMEM;
+	p->nfam = F_CHECKS + metric_count(metrics);
+	dp_sbuf_init(&p->text, DP_METRICS_PART_MAX);
+	p->off = calloc(p->nfam + 1, sizeof(*p->off));
+	p->zoff = calloc(p->nfam + 1, sizeof(*p->zoff));
+	p->crc = calloc(p->nfam, sizeof(*p->crc));
+	if (p->off == NULL || p->zoff == NULL || p->crc == NULL)
+		goto out;
+	for (size_t f = 0; f < p->nfam; f++) {
+		p->off[f] = p->text.len;
+		if (!per_scrape(f))
+			domain_family(&p->text, d, metrics, f);
+	}
+	p->off[p->nfam] = p->text.len;
+	if (p->text.failed)
+		goto out;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		goto out;
+	zinit = true;
+	for (size_t f = 0; f < p->nfam; f++) {
+		size_t n = p->off[f + 1] - p->off[f];
+
+		p->zoff[f] = zlen;
+		p->crc[f] = (uint32_t)crc32(0L, (const Bytef *)p->text.p + p->off[f], (uInt)n);
+		if (n > 0) {
+			rc = deflate_piece(&zs, p->text.p + p->off[f], n, &p->z, &zlen, &zcap);
+			if (rc != 0)
+				goto out;
+		}
+	}
+	p->zoff[p->nfam] = zlen;
+	rc = 0;
+out:
+	if (zinit)
+		(void)deflateEnd(&zs);
+	if (rc != 0) {
+		dp_metrics_part_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* ---- a response body: the parts' pieces, in family order, and what is made per scrape ---- */
+
+/* A stretch of the body: its text (for plain responses and the CRC) and its raw deflate. A NULL
+ * pointer means an offset into the body's own buffers (they may move while it is built). */
+struct dp_mseg {
+	const char *text;
+	size_t toff, tlen;
+	const unsigned char *z;
+	size_t zoff, zlen;
+	uint32_t crc; /* of the text, when known (pre-rendered pieces) */
+	bool has_crc;
 };
 
 static bool
-seen_add(struct seen *s, const char *key)
+seg_add(struct dp_mbody *b, const struct dp_mseg *s)
 {
-	char **nv;
+	if (s->tlen == 0)
+		return true;
+	if (b->nseg == b->capseg) {
+		size_t ncap = b->capseg ? 2 * b->capseg : 256;
+		struct dp_mseg *nv = realloc(b->seg, ncap * sizeof(*nv));
 
-	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(s->v[i], key) == 0)
-			return false;
-	}
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 16;
-		nv = realloc(s->v, s->cap * sizeof(*nv));
 		if (nv == NULL)
 			return false;
-		s->v = nv;
+		b->seg = nv;
+		b->capseg = ncap;
 	}
-	s->v[s->n] = dp_asprintf("%s", key);
-	if (s->v[s->n] == NULL)
-		return false;
-	s->n++;
+	b->seg[b->nseg++] = *s;
 	return true;
 }
 
-static void
-cert_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
-         void *arg)
+/* The text made since dyn_mark as one segment (compressed now when gzip is wanted). */
+static bool
+dyn_flush(struct dp_mbody *b)
 {
-	const char *l[] = {"endpoint", dstr(d, "endpoint"), "address", dstr(d, "address"), NULL};
-	char key[600];
-	double v;
+	struct dp_mseg s = {.toff = b->dyn_mark, .tlen = b->dyn.len - b->dyn_mark};
+	size_t zlen = b->zlen;
 
-	(void)r;
-	(void)domain;
-	if (!dnum(d, "not_after", &v))
-		return;
-	dp_snprintf(key, sizeof(key), "%s\n%s", l[1], l[3]);
-	if (seen_add(arg, key))
-		sample(b, "dnsprobe_tls_cert_expiry_timestamp_seconds", v, l);
+	if (b->dyn.failed)
+		return false;
+	if (s.tlen == 0)
+		return true;
+	b->dyn_mark = b->dyn.len;
+	if (b->gzip) {
+		s.zoff = b->zlen;
+		if (deflate_piece(&b->zs, b->dyn.p + s.toff, s.tlen, &b->zdyn, &zlen, &b->zcap) !=
+		    0)
+			return false;
+		s.zlen = zlen - b->zlen;
+		b->zlen = zlen;
+	}
+	return seg_add(b, &s);
 }
 
-static void
-sts_one(struct dp_sbuf *b, const char *domain, const struct dp_result *r, const json_t *d,
-        void *arg)
+static bool
+part_piece(struct dp_mbody *b, const struct dp_mpart *p, size_t f)
 {
-	const char *mode = dstr(d, "mode");
-	const char *l[] = {"domain", domain, "mode", mode[0] ? mode : "unknown", NULL};
-	double v;
+	struct dp_mseg s = {
+	    .text = p->text.p + p->off[f],
+	    .tlen = p->off[f + 1] - p->off[f],
+	    .z = p->z + p->zoff[f],
+	    .zlen = p->zoff[f + 1] - p->zoff[f],
+	    .crc = p->crc[f],
+	    .has_crc = true,
+	};
 
-	(void)r;
-	(void)arg;
-	if (dnum(d, "policy_valid", &v))
-		sample(b, "dnsprobe_mta_sts_policy_valid", v != 0, l);
+	return dyn_flush(b) && seg_add(b, &s);
 }
 
-static void
-detail_families(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n)
-{
-	struct seen seen = {0};
+/* A set of sample lines already out (their series, the line up to the value). */
+struct lineset {
+	struct {
+		const char *p;
+		size_t len;
+	} *v;
+	size_t cap; /* a power of two */
+};
 
-	family(
-	    b, "dnsprobe_rrsig_expiry_timestamp_seconds", "gauge",
-	    "Earliest RRSIG expiration seen at this server address, per RRset type (Unix time).");
-	each_detail(v, n, "dnssec.rrsig_expiry", rrsig_one, b, NULL);
-	family(b, "dnsprobe_soa_serial", "gauge", "SOA serial each nameserver address gave.");
-	each_detail(v, n, "ns.soa_serial", serial_one, b, NULL);
-	family(b, "dnsprobe_dnssec_secure", "gauge",
-	       "1 when the apex RRset validated secure from the root.");
-	each_detail(v, n, "dnssec.chain", secure_one, b, NULL);
-	family(b, "dnsprobe_tlsa_match", "gauge",
-	       "1 when a usable TLSA record matched the endpoint at this address.");
-	each_detail(v, n, "dane.tlsa", tlsa_one, b, NULL);
-	family(b, "dnsprobe_tls_cert_expiry_timestamp_seconds", "gauge",
-	       "Certificate notAfter at this endpoint and address (Unix time).");
-	each_detail(v, n, "tls.cert", cert_one, b, &seen);
-	family(b, "dnsprobe_mta_sts_policy_valid", "gauge",
-	       "1 when the MTA-STS policy checks pass.");
-	each_detail(v, n, "mta_sts.policy", sts_one, b, NULL);
-	for (size_t i = 0; i < seen.n; i++)
-		free(seen.v[i]);
-	free(seen.v);
+static uint64_t
+fnv(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* True when the series was not in the set (it is now); false when it was, or no memory. */
+static bool
+lineset_add(struct lineset *ls, const char *p, size_t len)
+{
+	size_t i = (size_t)fnv(p, len) & (ls->cap - 1);
+
+	while (ls->v[i].p != NULL) {
+		if (ls->v[i].len == len && memcmp(ls->v[i].p, p, len) == 0)
+			return false;
+		i = (i + 1) & (ls->cap - 1);
+	}
+	ls->v[i].p = p;
+	ls->v[i].len = len;
+	return true;
+}
+
+/* A shared family (no domain label): every domain's lines, each series once (the first). */
+static bool
+shared_family(struct dp_mbody *b, const struct dp_mpart *const *parts, size_t n, size_t f)
+{
+	struct lineset ls = {0};
+	size_t lines = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct dp_mpart *p = parts[k];
+
+		for (size_t i = p != NULL ? p->off[f] : 0; p != NULL && i < p->off[f + 1]; i++)
+			lines += p->text.p[i] == '\n';
+	}
+	ls.cap = 16;
+	while (ls.cap < 2 * lines)
+		ls.cap *= 2;
+	ls.v = calloc(ls.cap, sizeof(*ls.v));
+	if (ls.v == NULL)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		const struct dp_mpart *p = parts[k];
+		const char *q = p != NULL ? p->text.p + p->off[f] : NULL;
+		const char *end = p != NULL ? p->text.p + p->off[f + 1] : NULL;
+
+		while (q != NULL && q < end) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			const char *sp;
+			size_t len = nl != NULL ? (size_t)(nl + 1 - q) : (size_t)(end - q);
+
+			/* The series is everything before the last space (the value follows it). */
+			for (sp = q + len - 1; sp > q && *sp != ' '; sp--)
+				;
+			if (lineset_add(&ls, q, (size_t)(sp - q)))
+				dp_sbuf_put(&b->dyn, q, len);
+			q += len;
+		}
+	}
+	free(ls.v);
+	return !b->dyn.failed;
 }
 
 static void
@@ -537,21 +641,153 @@ process_families(struct dp_sbuf *b, const struct dp_metrics_process *g)
 	sample(b, "process_start_time_seconds", g->start_time, NULL);
 }
 
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* Resolve the segments into the iovec list: the plain text, or one gzip member (RFC 1952)
+ * whose deflate data is the segments' full-flushed stretches and an empty final block. */
+static bool
+finish(struct dp_mbody *b)
+{
+	static const unsigned char gz_header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+	static const unsigned char final_block[2] = {0x03, 0x00};
+	size_t niov = b->nseg + (b->gzip ? 3 : 0);
+	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	size_t k = 0;
+
+	b->iov = calloc(niov + 1, sizeof(*b->iov));
+	if (b->iov == NULL)
+		return false;
+	if (b->gzip)
+		b->iov[k++] = (struct dp_iov){gz_header, sizeof(gz_header)};
+	for (size_t i = 0; i < b->nseg; i++) {
+		const struct dp_mseg *s = &b->seg[i];
+		const char *t = s->text != NULL ? s->text : b->dyn.p + s->toff;
+
+		total += s->tlen;
+		if (!b->gzip) {
+			b->iov[k++] = (struct dp_iov){t, s->tlen};
+			continue;
+		}
+		b->iov[k++] =
+		    (struct dp_iov){s->z != NULL ? s->z : b->zdyn + s->zoff, s->zlen};
+		/* Combining costs about as much as hashing a few hundred bytes. */
+		if (s->has_crc && s->tlen > 512)
+			crc = (uint32_t)crc32_combine(crc, s->crc, (z_off_t)s->tlen);
+		else
+			crc = (uint32_t)crc32(crc, (const Bytef *)t, (uInt)s->tlen);
+	}
+	if (b->gzip) {
+		b->iov[k++] = (struct dp_iov){final_block, sizeof(final_block)};
+		put_le32(b->trailer, crc);
+		put_le32(b->trailer + 4, (uint32_t)total);
+		b->iov[k++] = (struct dp_iov){b->trailer, sizeof(b->trailer)};
+	}
+	b->niov = k;
+	b->len = 0;
+	for (size_t i = 0; i < k; i++)
+		b->len += b->iov[i].len;
+	return b->len <= b->max;
+}
+
+void
+dp_metrics_body_clear(struct dp_mbody *b)
+{
+	if (b->zinit)
+		(void)deflateEnd(&b->zs);
+	dp_sbuf_clear(&b->dyn);
+	free(b->zdyn);
+	free(b->seg);
+	free(b->iov);
+	memset(b, 0, sizeof(*b));
+}
+
+int
+dp_metrics_body(struct dp_mbody *b, const struct dp_mpart *const *parts,
+                const struct dp_metrics_domain *v, size_t n,
+                const struct dp_metric *const *metrics, const struct dp_metrics_process *g,
+                bool gzip, size_t max)
+{
+	size_t nfam = F_CHECKS + metric_count(metrics);
+	const char *bl[] = {"version", DP_VERSION, NULL};
+	bool ok = true;
+
+	memset(b, 0, sizeof(*b));
+	b->gzip = gzip;
+	b->max = max;
+	dp_sbuf_init(&b->dyn, max);
+	if (gzip) {
+		if (deflateInit2(&b->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 6,
+		                 Z_DEFAULT_STRATEGY) != Z_OK)
+			return DP_ENOMEM;
+		b->zinit = true;
+	}
+	for (size_t f = 0; ok && f < nfam; f++) {
+		family_header(&b->dyn, metrics, f);
+		if (f >= F_CHECKS && metrics[f - F_CHECKS]->shared) {
+			ok = shared_family(b, parts, n, f);
+			continue;
+		}
+		for (size_t k = 0; ok && k < n; k++) {
+			if (per_scrape(f))
+				domain_family(&b->dyn, &v[k], metrics, f);
+			/* A domain without a published run: its counters only. */
+			else if (parts[k] == NULL)
+				domain_family(&b->dyn, &(struct dp_metrics_domain){.domain = v[k].domain,
+				                                                   .runs = v[k].runs,
+				                                                   .errors = v[k].errors,
+				                                                   .no_counters =
+				                                                       v[k].no_counters},
+				              metrics, f);
+			else if (parts[k]->nfam == nfam)
+				ok = part_piece(b, parts[k], f);
+		}
+	}
+	if (ok) {
+		family(&b->dyn, "dnsprobe_build_info", "gauge", "Always 1; the version as a label.");
+		sample(&b->dyn, "dnsprobe_build_info", 1, bl);
+		if (g != NULL)
+			process_families(&b->dyn, g);
+		ok = dyn_flush(b) && finish(b);
+	}
+	if (!ok) {
+		dp_metrics_body_clear(b);
+		return DP_ENOMEM;
+	}
+	return 0;
+}
+
 int
 dp_metrics_render(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n,
-                  const struct dp_metrics_process *g)
+                  const struct dp_metric *const *metrics, const struct dp_metrics_process *g)
 {
-	const char *bl[] = {"version", DP_VERSION, NULL};
+	struct dp_mpart **parts = calloc(n + 1, sizeof(*parts));
+	struct dp_mbody body;
+	int rc = parts != NULL ? 0 : DP_ENOMEM;
 
-	status_family(b, v, n, false);
-	status_family(b, v, n, true);
-	run_families(b, v, n);
-	limit_families(b, v, n);
-	counter_families(b, v, n);
-	detail_families(b, v, n);
-	family(b, "dnsprobe_build_info", "gauge", "Always 1; the version as a label.");
-	sample(b, "dnsprobe_build_info", 1, bl);
-	if (g != NULL)
-		process_families(b, g);
-	return b->failed ? DP_ENOMEM : 0;
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		if (v[k].rep != NULL)
+			rc = dp_metrics_part_new(&v[k], metrics, &parts[k]);
+	}
+	if (rc == 0)
+		rc = dp_metrics_body(&body, (const struct dp_mpart *const *)parts, v, n, metrics, g,
+		                     false, b->max);
+	if (rc == 0) {
+		for (size_t i = 0; i < body.niov; i++)
+			dp_sbuf_put(b, body.iov[i].base, body.iov[i].len);
+		dp_metrics_body_clear(&body);
+	}
+	for (size_t k = 0; parts != NULL && k < n; k++)
+		dp_metrics_part_free(parts[k]);
+	free(parts);
+	if (rc == 0 && b->failed)
+		rc = DP_ENOMEM;
+	return rc;
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <zlib.h>
+
 #include "dnsprobe/result.h"
 
 /* A growable text buffer with a cap fixed at creation; once it fails, it stays failed. */
@@ -26,10 +28,6 @@ void dp_sbuf_printf(struct dp_sbuf *b, const char *fmt, ...) DP_PRINTF(2, 3);
 void dp_metrics_escape_label(struct dp_sbuf *b, const char *s);
 /* HTML text and attribute escaping: & < > " ' (for the status page). */
 void dp_html_escape(struct dp_sbuf *b, const char *s);
-
-/* True for the detail keys the renderer reads; the monitor keeps only those in its snapshots
- * (a full report's details are ten times larger). */
-bool dp_metrics_detail_used(const char *key);
 
 /* A domain's configured thresholds and interval in seconds, exported as dnsprobe_threshold_seconds
  * and dnsprobe_interval_seconds so that alert rules compare with the domain's own values. */
@@ -60,7 +58,58 @@ struct dp_metrics_process {
 	uint64_t probe_rejected; /* /probe requests refused for lack of a slot */
 };
 
-/* Render every family (HELP, TYPE, samples) over the n domains. Returns 0, or DP_ENOMEM when
- * the buffer's cap was reached. */
+/* The exposition (SPEC §5) is made of families in a fixed order: the status, duration and
+ * run families of every domain, then one family per gauge the checks declare (metrics, from
+ * dp_engine_metrics(), passed in since renderers do not know the checks), then build and
+ * process series. A family's lines are grouped, so each domain's lines of each family are
+ * rendered once per published run (a part) and a response only strings the parts together. */
+
+/* One domain's lines of every family, as text and as raw deflate (each family full-flushed,
+ * so that gzip responses are built without compressing again). Immutable once made. */
+struct dp_mpart;
+#define DP_METRICS_PART_MAX (16u * 1024 * 1024)
+int dp_metrics_part_new(const struct dp_metrics_domain *d, const struct dp_metric *const *metrics,
+                        struct dp_mpart **out) DP_WUR;
+void dp_metrics_part_free(struct dp_mpart *p);
+/* Bytes held (text and compressed). */
+size_t dp_metrics_part_bytes(const struct dp_mpart *p);
+
+struct dp_iov {
+	const void *base;
+	size_t len;
+};
+
+/* A response body: iov[0..niov) borrows from the parts (which must outlive it) and from its
+ * own buffers. With gzip, one gzip member (RFC 1952). */
+struct dp_mbody {
+	struct dp_iov *iov;
+	size_t niov;
+	size_t len; /* bytes in all */
+	/* private */
+	bool gzip;
+	size_t max;
+	struct dp_sbuf dyn; /* text made for this response (headers, shared families, process) */
+	size_t dyn_mark;
+	unsigned char *zdyn; /* dyn's stretches compressed */
+	size_t zlen, zcap;
+	z_stream zs;
+	bool zinit;
+	struct dp_mseg *seg;
+	size_t nseg, capseg;
+	unsigned char trailer[8];
+};
+
+/* The body over n domains: parts[k] is v[k]'s part, or NULL when v[k] has no run yet (then its
+ * counters are rendered from v[k]). g NULL: no process series (/probe). Returns 0, or DP_ENOMEM
+ * (also when the body would exceed max bytes). */
+int dp_metrics_body(struct dp_mbody *b, const struct dp_mpart *const *parts,
+                    const struct dp_metrics_domain *v, size_t n,
+                    const struct dp_metric *const *metrics, const struct dp_metrics_process *g,
+                    bool gzip, size_t max) DP_WUR;
+void dp_metrics_body_clear(struct dp_mbody *b);
+
+/* The whole exposition over n domains into b (parts made and dropped on the way): /probe and
+ * the tests. Returns 0, or DP_ENOMEM when the buffer's cap was reached. */
 int dp_metrics_render(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n,
-                      const struct dp_metrics_process *g) DP_WUR;
+                      const struct dp_metric *const *metrics, const struct dp_metrics_process *g)
+	DP_WUR;

@@ -115,7 +115,7 @@ else
 fi
 
 # 4. Metric names: what the dashboard and the rules query must exist.
-code=$(grep -ho '"dnsprobe_[a-z_]*' src/*/*.c 2>/dev/null | tr -d '"' | sort -u)
+code=$(grep -ho '"dnsprobe_[a-z_]*' src/*/*.c probes/*.c 2>/dev/null | tr -d '"' | sort -u)
 documented=$(awk '/^\.SH METRICS/ { m = 1; next } /^\.SH/ { m = 0 } m && prev == ".TP" { print $2 } { prev = $0 }' \
 	packaging/dnsprobe.1 | sort -u)
 used=$( (cat "$tmp/exprs"; sed -n 's/^ *expr: //p' "$rules") | grep -o 'dnsprobe_[a-z_]*' | sort -u)

@@ -26,7 +26,7 @@ wants() { # DOC KIND: whether DOC must name every KIND (ids, opts, metrics, keys
 ids=$(grep -ho '#define ID[[:space:]]*"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u)
 opts=$(sed -n '/long_opts\[\] = {/,/^};/p' src/cli/cli.c src/monitor/monitor.c 2>/dev/null |
 	grep -o '{"[a-z-]*"' | tr -d '{"' | sort -u)
-metrics=$(grep -ho '"dnsprobe_[a-z_]*' src/*/*.c 2>/dev/null | tr -d '"' | sort -u)
+metrics=$(grep -ho '"dnsprobe_[a-z_]*' src/*/*.c probes/*.c 2>/dev/null | tr -d '"' | sort -u)
 keys=$(grep -ho 'CYAML_FIELD_[A-Z_]*("[a-z_]*"' src/config/config.c 2>/dev/null |
 	sed 's/.*("\(.*\)"/\1/' | sort -u)
 
@@ -47,7 +47,7 @@ done
 for m in $(grep -o 'dnsprobe_[a-z_]*' README.md | sort -u); do
 	[ -z "$metrics" ] && break
 	case "$m" in dnsprobe_yml | dnsprobe_core) continue ;; esac
-	grep -q "\"$m" src/*/*.c && ok "metric $m in README exists" || nok "metric $m in README exists"
+	grep -q "\"$m" src/*/*.c probes/*.c && ok "metric $m in README exists" || nok "metric $m in README exists"
 done
 for o in $(grep -o -- '--[a-z][a-z-]*' README.md | sort -u); do
 	case "$o" in --build | --fault | --list-faults | --extra-domains | --suite | --clear | --tlsa-*) continue ;; esac

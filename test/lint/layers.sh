@@ -85,5 +85,23 @@ else
 	ok "only the engine reads the probe registry"
 fi
 
+# Nothing outside probes/ names a check id (SPEC §2): the checks declare their metrics, titles
+# and needs; the layers above learn of them from the engine's catalogue. A check id is a string
+# literal "word.word" whose first word is one of the ids' prefixes.
+ids=$(grep -ho '#define ID[[:space:]]*"[a-z_.]*"' probes/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u)
+named=""
+for id in $ids; do
+	hit=$(grep -nF "\"$id\"" $(printf '%s\n' $files | grep -v '^probes/') 2>/dev/null || true)
+	[ -z "$hit" ] || named="$named$hit
+"
+done
+if [ -z "$ids" ]; then
+	nok "the check ids are found in probes/" "no #define ID in probes/*.c"
+elif [ -n "$named" ]; then
+	nok "nothing outside probes/ names a check id" "$named"
+else
+	ok "nothing outside probes/ names a check id"
+fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ]

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
+#include "engine/engine.h"
 #include "out/metrics.h"
 
 static void
@@ -47,48 +49,57 @@ test_cap(void **state)
 	dp_sbuf_clear(&b);
 }
 
+/* The gauge a check declares under name (the tests read the same declarations as /metrics). */
+static const struct dp_metric *
+metric(const char *name)
+{
+	const struct dp_metric *m = dp_engine_metric_find(name);
+
+	assert_non_null(m);
+	return m;
+}
+
 /* A report like the checks make, with a hostile subject. */
 static struct dp_report *
 sample_report(void)
 {
 	struct dp_report *r = dp_report_new("glitter.kr");
+	struct dp_result *x;
 
 	assert_non_null(r);
-	assert_non_null(
-	    dp_results_add(&r->results, "dnssec.chain", "glitter.kr", DP_STATUS_OK,
-	                   json_pack("{s:{s:i, s:i}}", "dnssec_secure", "SOA", 1, "MX", 0), "ok"));
-	/* A host's A/AAAA result of dnssec.chain: not an apex RRset, no dnssec_secure sample. */
-	assert_non_null(
-	    dp_results_add(&r->results, "dnssec.chain", "mail.glitter.kr", DP_STATUS_OK,
-	                   json_pack("{s:{s:i, s:i}}", "dnssec_secure", "A", 1, "AAAA", 1), "ok"));
-	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns1.glitter.kr/127.0.10.1",
-	                               DP_STATUS_OK,
-	                               json_pack("{s:s, s:s, s:i}", "server", "ns1.glitter.kr",
-	                                         "address", "127.0.10.1", "soa_serial", 2026120101),
-	                               "ok"));
+	x = dp_results_add(&r->results, "dnssec.chain", "glitter.kr", DP_STATUS_OK, NULL, "ok");
+	assert_int_equal(dp_result_sample(x, metric("dnsprobe_dnssec_secure"), 1, "SOA"), 0);
+	assert_int_equal(dp_result_sample(x, metric("dnsprobe_dnssec_secure"), 0, "MX"), 0);
+	/* A host's A/AAAA result of dnssec.chain carries no sample. */
+	assert_non_null(dp_results_add(&r->results, "dnssec.chain", "mail.glitter.kr",
+	                               DP_STATUS_OK, NULL, "ok"));
+	x = dp_results_add(&r->results, "ns.soa_serial", "ns1.glitter.kr/127.0.10.1", DP_STATUS_OK,
+	                   NULL, "ok");
+	assert_int_equal(dp_result_sample(x, metric("dnsprobe_soa_serial"), 2026120101,
+	                                  "ns1.glitter.kr", "127.0.10.1"),
+	                 0);
+	/* A server that gave no serial has no sample. */
 	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns\"4\\\n/127.0.10.4",
-	                               DP_STATUS_CRITICAL,
-	                               json_pack("{s:s, s:s, s:n}", "server", "ns\"4\\\n",
-	                                         "address", "127.0.10.4", "soa_serial"),
-	                               "unreachable"));
-	assert_non_null(dp_results_add(
-	    &r->results, "dnssec.rrsig_expiry", "ns1.glitter.kr/127.0.10.1", DP_STATUS_WARNING,
-	    json_pack("{s:s, s:s, s:{s:I}}", "server", "ns1.glitter.kr", "address", "127.0.10.1",
-	              "rrsig_expiry", "SOA", (json_int_t)1800000000),
-	    "soon"));
-	assert_non_null(
-	    dp_results_add(&r->results, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1", DP_STATUS_OK,
-	                   json_pack("{s:s, s:s, s:b}", "endpoint", "25:mail.glitter.kr", "address",
-	                             "127.0.20.1", "tlsa_match", 1),
-	                   "match"));
-	assert_non_null(
-	    dp_results_add(&r->results, "tls.cert", "25:mail.glitter.kr/127.0.20.1", DP_STATUS_OK,
-	                   json_pack("{s:s, s:s, s:I}", "endpoint", "25:mail.glitter.kr", "address",
-	                             "127.0.20.1", "not_after", (json_int_t)1900000000),
-	                   "cert"));
-	assert_non_null(dp_results_add(
-	    &r->results, "mta_sts.policy", "glitter.kr", DP_STATUS_OK,
-	    json_pack("{s:i, s:s}", "policy_valid", 1, "mode", "enforce"), "policy"));
+	                               DP_STATUS_CRITICAL, NULL, "unreachable"));
+	x = dp_results_add(&r->results, "dnssec.rrsig_expiry", "ns1.glitter.kr/127.0.10.1",
+	                   DP_STATUS_WARNING, NULL, "soon");
+	assert_int_equal(dp_result_sample(x, metric("dnsprobe_rrsig_expiry_timestamp_seconds"),
+	                                  1800000000, "ns1.glitter.kr", "127.0.10.1", "SOA"),
+	                 0);
+	x = dp_results_add(&r->results, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1", DP_STATUS_OK,
+	                   NULL, "match");
+	assert_int_equal(dp_result_sample(x, metric("dnsprobe_tlsa_match"), 1,
+	                                  "25:mail.glitter.kr", "127.0.20.1"),
+	                 0);
+	x = dp_results_add(&r->results, "tls.cert", "25:mail.glitter.kr/127.0.20.1", DP_STATUS_OK,
+	                   NULL, "cert");
+	assert_int_equal(dp_result_sample(x, metric("dnsprobe_tls_cert_expiry_timestamp_seconds"),
+	                                  1900000000, "25:mail.glitter.kr", "127.0.20.1"),
+	                 0);
+	x = dp_results_add(&r->results, "mta_sts.policy", "glitter.kr", DP_STATUS_OK, NULL,
+	                   "policy");
+	assert_int_equal(
+	    dp_result_sample(x, metric("dnsprobe_mta_sts_policy_valid"), 1, "enforce"), 0);
 	assert_int_equal(dp_report_add_timing(r, "dnssec.chain", 0.25, DP_STATUS_OK), 0);
 	return r;
 }
@@ -113,7 +124,7 @@ render(struct dp_report *r, size_t ndom)
 	char *out;
 
 	dp_sbuf_init(&b, 1 << 20);
-	assert_int_equal(dp_metrics_render(&b, d, ndom, &g), 0);
+	assert_int_equal(dp_metrics_render(&b, d, ndom, dp_engine_metrics(), &g), 0);
 	out = b.p;
 	return out;
 }
@@ -229,6 +240,86 @@ test_promtool(void **state)
 	dp_report_free(r);
 }
 
+/* The same body gzip-compressed (pre-compressed parts strung together) inflates to the plain
+ * one, byte for byte, with a valid CRC and length (zlib checks both). */
+static void
+test_gzip(void **state)
+{
+	struct dp_report *r = sample_report();
+	struct dp_metrics_domain d[3] = {
+	    {.domain = "glitter.kr", .rep = r, .finished = 1796000000.5, .runs = 3},
+	    {.domain = "norun.kr", .runs = 0},
+	    {.domain = "other.kr", .rep = r, .finished = 1796000001, .runs = 1},
+	};
+	struct dp_metrics_process g = {.start_time = 1796000000, .reload_ok = true};
+	const struct dp_mpart *parts[3] = {NULL, NULL, NULL};
+	struct dp_mpart *p0, *p2;
+	struct dp_mbody plain, gz;
+	struct dp_sbuf a, z;
+	unsigned char *out;
+	z_stream zs;
+
+	(void)state;
+	assert_int_equal(dp_metrics_part_new(&d[0], dp_engine_metrics(), &p0), 0);
+	assert_int_equal(dp_metrics_part_new(&d[2], dp_engine_metrics(), &p2), 0);
+	parts[0] = p0;
+	parts[2] = p2;
+	assert_int_equal(
+	    dp_metrics_body(&plain, parts, d, 3, dp_engine_metrics(), &g, false, 1 << 20), 0);
+	assert_int_equal(dp_metrics_body(&gz, parts, d, 3, dp_engine_metrics(), &g, true, 1 << 20),
+	                 0);
+	dp_sbuf_init(&a, 1 << 20);
+	dp_sbuf_init(&z, 1 << 20);
+	for (size_t i = 0; i < plain.niov; i++)
+		dp_sbuf_put(&a, plain.iov[i].base, plain.iov[i].len);
+	for (size_t i = 0; i < gz.niov; i++)
+		dp_sbuf_put(&z, gz.iov[i].base, gz.iov[i].len);
+	assert_int_equal(a.len, plain.len);
+	assert_int_equal(z.len, gz.len);
+	assert_true(z.len < a.len);
+	/* The domain without a run has its counters, nothing else. */
+	assert_non_null(strstr(a.p, "dnsprobe_check_runs_total{domain=\"norun.kr\"} 0\n"));
+	assert_null(strstr(a.p, "dnsprobe_last_run_timestamp_seconds{domain=\"norun.kr\""));
+	out = malloc(a.len + 16);
+	assert_non_null(out);
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(inflateInit2(&zs, 16 + 15), Z_OK); /* gzip wrapper only */
+	zs.next_in = (Bytef *)z.p;
+	zs.avail_in = (uInt)z.len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)(a.len + 16);
+	assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(zs.avail_in, 0);
+	assert_int_equal(zs.total_out, a.len);
+	assert_memory_equal(out, a.p, a.len);
+	(void)inflateEnd(&zs);
+	free(out);
+	dp_sbuf_clear(&a);
+	dp_sbuf_clear(&z);
+	dp_metrics_body_clear(&plain);
+	dp_metrics_body_clear(&gz);
+	dp_metrics_part_free(p0);
+	dp_metrics_part_free(p2);
+	dp_report_free(r);
+}
+
+/* Every declared gauge is a SPEC §5 name, once. */
+static void
+test_declared(void **state)
+{
+	const struct dp_metric *const *v = dp_engine_metrics();
+	size_t n = 0;
+
+	(void)state;
+	for (; v[n] != NULL; n++) {
+		assert_int_equal(strncmp(v[n]->name, "dnsprobe_", 9), 0);
+		assert_ptr_equal(dp_engine_metric_find(v[n]->name), v[n]);
+		for (size_t k = 0; k < n; k++)
+			assert_string_not_equal(v[k]->name, v[n]->name);
+	}
+	assert_int_equal(n, 6);
+}
+
 int
 main(void)
 {
@@ -236,6 +327,7 @@ main(void)
 	    cmocka_unit_test(test_escape),   cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_render),   cmocka_unit_test(test_cert_dedup),
 	    cmocka_unit_test(test_promtool), cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_gzip), cmocka_unit_test(test_declared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,6 +102,7 @@ test_prune(void **state)
 	s = dp_snap_new(r, NULL, 1000, false);
 	assert_non_null(s);
 	assert_null(s->rep->discovery);
+	/* The facts behind the gauges stay for the domain page; the rest goes. */
 	d = s->rep->results.v[0].details;
 	assert_int_equal(json_integer_value(json_object_get(d, "soa_serial")), 7);
 	assert_string_equal(json_string_value(json_object_get(d, "server")), "ns1.a.kr");
@@ -154,6 +155,37 @@ test_query_bytes(void **state)
 	assert_true(dp_http_bytes_clean("\xed\x95\x9c.kr", 6)); /* UTF-8 is not control */
 }
 
+/* shard: I/N — every name in exactly one shard, about evenly, and going from 2 to 3 shards
+ * moves only names to the new shard (about a third). */
+static void
+test_shard(void **state)
+{
+	unsigned count[3] = {0, 0, 0};
+	unsigned moved = 0;
+	char name[32];
+
+	(void)state;
+	assert_int_equal(dp_sched_shard("glitter.kr", 1), 0);
+	assert_int_equal(dp_sched_shard("glitter.kr", 0), 0);
+	assert_int_equal(dp_sched_shard("Glitter.KR.", 7), dp_sched_shard("glitter.kr", 7));
+	for (unsigned i = 0; i < 3000; i++) {
+		unsigned a, b;
+
+		assert_true(dp_snprintf(name, sizeof(name), "b%04u.kr", i));
+		a = dp_sched_shard(name, 2);
+		b = dp_sched_shard(name, 3);
+		assert_true(a < 2);
+		assert_true(b < 3);
+		count[a]++;
+		if (a != b) {
+			assert_int_equal(b, 2);
+			moved++;
+		}
+	}
+	assert_true(count[0] > 1350 && count[1] > 1350);
+	assert_true(moved > 850 && moved < 1150);
+}
+
 int
 main(void)
 {
@@ -164,6 +196,7 @@ main(void)
 	    cmocka_unit_test(test_prune),
 	    cmocka_unit_test(test_health),
 	    cmocka_unit_test(test_query_bytes),
+	    cmocka_unit_test(test_shard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
