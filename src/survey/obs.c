@@ -233,13 +233,12 @@ endpoint_main(struct dp_obs *o, void *x)
 	for (size_t a = 0; jobs != NULL && a < na; a++) {
 		jobs[a].ep = &p->e;
 		jobs[a].addr = &p->e.resolved->addrs[a];
-		/* RFC 7671 §7 (as dane.tlsa): SNI and the primary reference identifier are the
-		 * TLSA base domain; the original name stays a reference identifier beside it. */
-		bool alias = rc == 0 && p->set.base[0] != '\0' && strcmp(p->set.base, p->e.host) != 0;
-
+		/* SNI is the endpoint's own name (tls.cert judges the certificate for it); dane.tlsa
+		 * of an alias asks with the TLSA base domain instead (RFC 7671 §7), so it finds no
+		 * session here by that name and makes its own. */
 		jobs[a].req = (struct dp_tls_req){
-		    .host = alias ? p->set.base : p->e.host,
-		    .alt_name = alias ? p->e.host : p->e.from_mx ? o->disc->domain : NULL,
+		    .host = p->e.host,
+		    .alt_name = p->e.from_mx ? o->disc->domain : NULL,
 		    .port = p->e.port,
 		    .trust = o->trust,
 		    .tlsa = dane ? p->set.v : NULL,
@@ -556,8 +555,8 @@ res_copy(const struct dp_tls_res *from, struct dp_tls_res *to)
 static bool
 take_one(struct dp_obs *o, const struct dp_ctx *ctx, struct dp_tls_job *j)
 {
-	/* By endpoint (dane.tlsa's SNI may be the TLSA base domain, not the endpoint's name). */
-	struct obs_ep *p = find_ep(o, j->req.port, j->ep != NULL ? j->ep->host : j->req.host);
+	/* By the name asked for (SNI): a session made for another name is not this one. */
+	struct obs_ep *p = find_ep(o, j->req.port, j->req.host);
 
 	if (p == NULL)
 		return false;
