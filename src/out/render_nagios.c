@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnsprobe/result.h"
@@ -77,7 +78,7 @@ checks_with_results(const struct dp_report *r)
 }
 
 /* Index of the worst-ranked result of check id (the first of them), and how many of its results
- * are not OK. */
+ * are not OK; results that follow from a cause are left to their cause's entry (SPEC §2). */
 static size_t
 check_worst(const struct dp_report *r, const char *id, size_t *bad)
 {
@@ -87,7 +88,8 @@ check_worst(const struct dp_report *r, const char *id, size_t *bad)
 	for (size_t i = 0; i < r->results.n; i++) {
 		const struct dp_result *x = &r->results.v[i];
 
-		if (strcmp(x->id, id) != 0 || x->status == DP_STATUS_OK)
+		if (strcmp(x->id, id) != 0 || x->status == DP_STATUS_OK ||
+		    dp_results_cause_of(&r->results, x) != NULL)
 			continue;
 		(*bad)++;
 		if (best == SIZE_MAX ||
@@ -105,11 +107,14 @@ put_status_line(FILE *f, const struct dp_report *r)
 	enum dp_status s = dp_report_status(r);
 	size_t shown = 0;
 	size_t failing = 0;
+	char dom[600];
 
-	fprintf(f, "DNSPROBE %s - %s: ", dp_status_str(s), r->domain);
+	fprintf(f, "DNSPROBE %s - %s: ", dp_status_str(s),
+		dp_report_domain_display(r, dom, sizeof(dom)));
 	for (int rank = 3; rank >= 1; rank--) {
 		for (size_t t = 0; t < r->ntimings; t++) {
 			size_t bad;
+			size_t deps;
 			size_t w = check_worst(r, r->timings[t].id, &bad);
 			const struct dp_result *x;
 
@@ -123,6 +128,10 @@ put_status_line(FILE *f, const struct dp_report *r)
 				fputs("; ", f);
 			fprintf(f, "%s %s: ", x->id, x->subject);
 			put_safe(f, dp_result_summary_rest(x));
+			deps = dp_results_dependents(&r->results, x);
+			if (deps > 0)
+				fprintf(f, " (+%zu result%s following from it)", deps,
+					deps == 1 ? "" : "s");
 			if (bad > 1)
 				fprintf(f, " (+%zu more)", bad - 1);
 		}
@@ -139,18 +148,26 @@ put_status_line(FILE *f, const struct dp_report *r)
 int
 dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_opts *o)
 {
-	(void)o;
-	put_status_line(f, r);
-	for (int rank = 3; rank >= 0; rank--) {
-		for (size_t i = 0; i < r->results.n; i++) {
-			const struct dp_result *x = &r->results.v[i];
+	size_t *order = calloc(r->results.n + 1, sizeof(*order));
 
-			if (dp_status_rank(x->status) != rank)
-				continue;
-			fprintf(f, "[%s] %s %s: ", dp_status_str(x->status), x->id, x->subject);
-			put_safe(f, dp_result_summary_rest(x));
-			fputc('\n', f);
+	(void)o;
+	if (order == NULL)
+		return DP_ENOMEM;
+	put_status_line(f, r);
+	/* Worst first; within a status, causes before what follows from them. */
+	dp_results_order(&r->results, order);
+	for (size_t k = 0; k < r->results.n; k++) {
+		const struct dp_result *x = &r->results.v[order[k]];
+
+		fprintf(f, "[%s] %s %s: ", dp_status_str(x->status), x->id, x->subject);
+		put_safe(f, dp_result_summary_rest(x));
+		if (dp_results_cause_of(&r->results, x) != NULL) {
+			fprintf(f, " (follows from %s ", x->cause_id);
+			put_safe(f, x->cause_subject);
+			fputc(')', f);
 		}
+		fputc('\n', f);
 	}
+	free(order);
 	return ferror(f) ? DP_EIO : 0;
 }
