@@ -7,6 +7,7 @@
 #include "dns/dnssec.h"
 #include "base/parallel.h"
 #include "dnsprobe/probe.h"
+#include "causes.h"
 
 #define ID "dnssec.denial"
 
@@ -144,6 +145,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	char sum[768];
 	char why[600];
 	enum dp_status st;
+	struct dp_result *res;
 	json_t *d;
 	int rc;
 
@@ -181,7 +183,10 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		            pr.opt_out ? "; opt-out in use" : "");
 		st = dp_status_worst(st, s3);
 	}
-	rc = dp_results_add(out, ID, ctx->disc->domain, st, d, "%s", sum) != NULL ? 0 : DP_ENOMEM;
+	res = dp_results_add(out, ID, ctx->disc->domain, st, d, "%s", sum);
+	rc = res != NULL ? 0 : DP_ENOMEM;
+	if (rc == 0 && items[0].l.sec == DP_SEC_INSECURE && ctx->disc->apex_sec == DP_SEC_INSECURE)
+		rc = dp_cause_insecure_apex(ctx, res);
 	if (rc != 0)
 		dp_err_set(err, rc, "out of memory");
 out:

@@ -14,6 +14,7 @@
 #include "dns/dnssec.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
+#include "causes.h"
 
 #define ID            "dnssec.rrsig_expiry"
 #define SUBJ          320
@@ -65,6 +66,7 @@ struct tally {
 	size_t n;
 	size_t nsigs;
 	size_t answered;
+	size_t ncut; /* questions left unanswered when the budget ran out */
 	enum dp_rrsig_state worst; /* of the signatures judged */
 	struct earliest worst_sig; /* the signature behind worst */
 	int64_t min_remaining;
@@ -271,6 +273,11 @@ take_reply(const struct dp_ctx *ctx, struct tally *t, const struct question *q,
 	char rc[16];
 
 	dp_rrtype_str(q->type, tn, sizeof(tn));
+	if (dp_reply_cut(r)) {
+		t->ncut++;
+		problem(t, DP_STATUS_UNKNOWN, "%s %s: " DP_BUDGET_EXHAUSTED, q->name, tn);
+		return;
+	}
 	if (!r->answered) {
 		problem(t, DP_STATUS_CRITICAL, "%s %s: no answer (%s)", q->name, tn,
 		        r->error[0] ? r->error : "timeout");
@@ -625,6 +632,11 @@ verdict(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct ta
 		            tg->ns->host.error ? tg->ns->host.error : "no A or AAAA record");
 		return DP_STATUS_CRITICAL;
 	}
+	if (t->answered == 0 && t->ncut > 0) {
+		dp_snprintf(sum, sumsz, "%s " DP_BUDGET_EXHAUSTED " (no answer before the -t deadline)",
+		            subj);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (t->answered == 0) {
 		dp_snprintf(sum, sumsz, "%s unreachable: %s", subj,
 		            json_string_value(json_array_get(t->problems, 0)));
@@ -771,6 +783,8 @@ ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct questio
 		}
 	}
 	rc = send_mapped(q, slot, n, rep, err);
+	if (rc == 0)
+		(void)dp_ctx_mark_cut(ctx, rep, sv->n * nq);
 	free(q);
 	free(slot);
 	return rc;
@@ -818,6 +832,7 @@ target_result(const struct dp_ctx *ctx, const struct anchor *a, const struct dp_
 	char subj[SUBJ];
 	char sum[1024];
 	enum dp_status st;
+	struct dp_result *res;
 	json_t *d;
 	int rc = 0;
 
@@ -834,8 +849,12 @@ target_result(const struct dp_ctx *ctx, const struct anchor *a, const struct dp_
 		json_object_set_new(d, "validation_skipped", json_string(a->why));
 	else if (d != NULL && t.skipped[0] != '\0')
 		json_object_set_new(d, "validation_skipped", json_string(t.skipped));
-	if (dp_results_add(out, ID, subj, st, d, "%s", sum) == NULL)
+	res = dp_results_add(out, ID, subj, st, d, "%s", sum);
+	if (res == NULL)
 		rc = DP_ENOMEM;
+	else if (tg->has_addr && t.answered > 0 && t.nsigs == 0 &&
+	         ctx->disc->apex_sec == DP_SEC_INSECURE)
+		rc = dp_cause_insecure_apex(ctx, res); /* unsigned: no signature to expire */
 	json_decref(t.problems);
 	json_decref(t.unsigned_rrsets);
 	json_decref(t.validation);
