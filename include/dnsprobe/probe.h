@@ -83,11 +83,24 @@ dp_ctx_expired(const struct dp_ctx *ctx)
 	return dp_now_mono() >= ctx->deadline;
 }
 
+/* SPEC §1: what the -t budget left undone is UNKNOWN with this summary phrase, never a finding
+ * about a server. */
+#define DP_BUDGET_EXHAUSTED "not checked: budget exhausted"
+/* True when the deadline is (all but) reached: a step that timed out just now was cut short by
+ * the budget rather than by its own step timeout, and proves nothing about the server. */
+bool dp_ctx_cut(const struct dp_ctx *ctx);
+/* Right after a batch of queries: when dp_ctx_cut, every reply of rep[0..n) that did not come
+ * gets DP_BUDGET_EXHAUSTED as its error. Returns how many were marked. */
+size_t dp_ctx_mark_cut(const struct dp_ctx *ctx, struct dp_reply *rep, size_t n);
+/* Is this an answer that was never had because the budget ran out (marked as above)? */
+bool dp_reply_cut(const struct dp_reply *r);
+
 struct dp_probe {
 	const char *id;	   /* SPEC §2 check id */
 	const char *title; /* a few words for the text report and the status page */
 	unsigned needs;	   /* enum dp_need bits */
 	int timeout_ms;	   /* this check's own budget (capped by the overall one) */
+	bool judges_apex;  /* reports a domain that does not exist or is not a zone apex (one) */
 	int (*init)(void); /* optional, once per process */
 	void (*fini)(void);
 	/* Append results to out. Return 0, or a DP_E* code with err set when no verdict could be

@@ -315,7 +315,8 @@ collect(struct run *r, struct dp_report *rep, struct dp_err *err)
 		dp_results_init(&tmp);
 		if (!j->done)
 			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
-				       "%s did not finish within its time budget", id);
+				       DP_BUDGET_EXHAUSTED " (%s did not finish within its time budget)",
+				       id);
 		else if (j->rc != 0)
 			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
 				       "%s could not reach a verdict: %s", id,
@@ -378,6 +379,7 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	double t0 = dp_now_mono();
 	struct engine_args a = {.e = e, .sel = sel, .state = state};
 	struct dp_report *rep = dp_report_new(o->domain);
+	char ulabel[1024];
 	int rc;
 
 	*out = NULL;
@@ -385,6 +387,12 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	a.run = run_new(o);
 	if (a.run != NULL)
 		a.run->eng = e;
+	/* SPEC §1: an IDN is shown as A-label and U-label. */
+	if (rep != NULL && dp_name_unicode(o->domain, ulabel, sizeof(ulabel)) &&
+	    dp_report_set_unicode(rep, ulabel) != 0) {
+		dp_report_free(rep);
+		rep = NULL;
+	}
 	if (rep == NULL || a.run == NULL) {
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;
@@ -397,9 +405,17 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	if (rc != 0)
 		goto out;
 	rep->discovery = dp_discovery_to_json(a.run->disc);
-	start_jobs(&a);
-	wait_jobs(a.run, a.deadline);
-	rc = collect(a.run, rep, err);
+	if (a.run->disc->apex_state != DP_APEX_EXISTS) {
+		rc = dp_engine_gate(a.run->disc, sel, rep);
+		if (rc != 0)
+			rc = dp_err_set(err, rc, "out of memory");
+	} else {
+		start_jobs(&a);
+		wait_jobs(a.run, a.deadline);
+		rc = collect(a.run, rep, err);
+	}
+	/* SPEC §2: one cause, one headline — resolve the checks' cause claims. */
+	dp_results_link_causes(&rep->results);
 	rep->duration = dp_now_mono() - t0;
 out:
 	if (a.run != NULL)

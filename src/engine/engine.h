@@ -36,6 +36,12 @@ int dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp
  * and config a run was given must stay valid until then. */
 void dp_engine_clear(struct dp_engine *e);
 
+/* A domain that does not exist or a name that is not a zone apex (d->apex_state): one CRITICAL
+ * saying so from the check that judges the apex, and an UNKNOWN "not checked" that follows from
+ * it for every other selected check (gate.c). */
+int dp_engine_gate(const struct dp_discovery *d, const struct dp_selection *sel,
+		   struct dp_report *rep) DP_WUR;
+
 /* Per-probe state kept across runs by the monitor: an object keyed by check id (NULL in
  * `check`). */
 int dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o,

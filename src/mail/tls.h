@@ -76,6 +76,7 @@ const char *dp_tlsa_state_str(enum dp_tlsa_state s);
 struct dp_tls_res {
 	enum dp_tls_step step; /* the step that failed; DP_TLS_STEP_DONE after a handshake */
 	bool timed_out;        /* that step ran out of time */
+	bool cut;              /* ...at the request's deadline: the budget ended it, no verdict */
 	char error[512];       /* what went wrong at that step, "" when done */
 	char greeting[DP_SMTP_TEXT_MAX]; /* SMTP: the greeting's first line */
 	bool starttls_offered;

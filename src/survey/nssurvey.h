@@ -7,6 +7,7 @@
 /* What one server address said over one transport. */
 struct dp_ns_answer {
 	bool answered;	  /* false: timeout or network error (error says which) */
+	bool cut;	  /* not answered because the run's budget ran out: no verdict */
 	char error[256];
 	int rcode;
 	bool aa, tc, edns;
@@ -49,6 +50,9 @@ bool dp_nssurvey_soa(getdns_dict *reply, const char *zone, uint32_t *serial, uin
 
 /* "ns3.glitter.kr/127.0.10.3", or the bare name for a target without address, into buf. */
 const char *dp_ns_target_subject(const struct dp_ns_target *t, char *buf, size_t bufsz);
+
+/* A transport of t went unanswered because the budget ran out (SPEC §1: not checked). */
+bool dp_ns_target_cut(const struct dp_ns_target *t);
 
 /* The serial a target gave authoritatively (AA): over UDP if it did, else over TCP. False when
  * neither transport had one. */
