@@ -179,7 +179,9 @@ cause_root(const struct dp_results *rs, size_t self)
 		if (x->cause_id == NULL)
 			return at == self ? rs->n : at;
 		next = find_result(rs, x->cause_id, x->cause_subject);
-		if (next == rs->n || next == self || rs->v[next].status == DP_STATUS_OK)
+		if (next == self)
+			return rs->n; /* a cycle: nobody in it is the cause */
+		if (next == rs->n || rs->v[next].status == DP_STATUS_OK)
 			return at == self ? rs->n : at;
 		at = next;
 	}
