@@ -2,6 +2,8 @@
  * probes/registry.c. Probes read the context and append results; they keep no globals. */
 #pragma once
 
+#include <string.h>
+
 #include <jansson.h>
 
 #include "dnsprobe/common.h"
@@ -86,14 +88,42 @@ dp_ctx_expired(const struct dp_ctx *ctx)
 /* SPEC §1: what the -t budget left undone is UNKNOWN with this summary phrase, never a finding
  * about a server. */
 #define DP_BUDGET_EXHAUSTED "not checked: budget exhausted"
+/* Margin under which the deadline counts as reached: poll() and getdns wake a little early. */
+#define DP_CUT_SLACK 0.05
+
 /* True when the deadline is (all but) reached: a step that timed out just now was cut short by
- * the budget rather than by its own step timeout, and proves nothing about the server. */
-bool dp_ctx_cut(const struct dp_ctx *ctx);
+ * the budget rather than by its own step timeout, and proves nothing about the server. Static
+ * inline, like the other deadline helpers, so that the layers below the engine can use it. */
+static inline bool
+dp_ctx_cut(const struct dp_ctx *ctx)
+{
+	return dp_now_mono() >= ctx->deadline - DP_CUT_SLACK;
+}
+
 /* Right after a batch of queries: when dp_ctx_cut, every reply of rep[0..n) that did not come
  * gets DP_BUDGET_EXHAUSTED as its error. Returns how many were marked. */
-size_t dp_ctx_mark_cut(const struct dp_ctx *ctx, struct dp_reply *rep, size_t n);
+static inline size_t
+dp_ctx_mark_cut(const struct dp_ctx *ctx, struct dp_reply *rep, size_t n)
+{
+	size_t k = 0;
+
+	if (!dp_ctx_cut(ctx))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rep[i].answered)
+			continue;
+		(void)dp_strlcpy(rep[i].error, DP_BUDGET_EXHAUSTED, sizeof(rep[i].error));
+		k++;
+	}
+	return k;
+}
+
 /* Is this an answer that was never had because the budget ran out (marked as above)? */
-bool dp_reply_cut(const struct dp_reply *r);
+static inline bool
+dp_reply_cut(const struct dp_reply *r)
+{
+	return !r->answered && strcmp(r->error, DP_BUDGET_EXHAUSTED) == 0;
+}
 
 struct dp_probe {
 	const char *id;	   /* SPEC §2 check id */

@@ -1,5 +1,5 @@
-/* Verdicts about the run as a whole (SPEC §1, §2): a name that is not a zone apex (one CRITICAL,
- * the other checks "not checked"), and steps cut short by the -t budget. */
+/* The apex gate (SPEC §2): a name that does not exist or is not a zone apex gets one CRITICAL
+ * and every other selected check a "not checked" that follows from it. */
 #include "config.h"
 
 #include <string.h>
@@ -59,35 +59,4 @@ dp_engine_gate(const struct dp_discovery *d, const struct dp_selection *sel,
 			return DP_ENOMEM;
 	}
 	return 0;
-}
-
-/* Margin under which the deadline counts as reached: poll() and getdns wake a little early. */
-#define DP_CUT_SLACK 0.05
-
-bool
-dp_ctx_cut(const struct dp_ctx *ctx)
-{
-	return dp_now_mono() >= ctx->deadline - DP_CUT_SLACK;
-}
-
-size_t
-dp_ctx_mark_cut(const struct dp_ctx *ctx, struct dp_reply *rep, size_t n)
-{
-	size_t k = 0;
-
-	if (!dp_ctx_cut(ctx))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (rep[i].answered)
-			continue;
-		dp_strlcpy(rep[i].error, DP_BUDGET_EXHAUSTED, sizeof(rep[i].error));
-		k++;
-	}
-	return k;
-}
-
-bool
-dp_reply_cut(const struct dp_reply *r)
-{
-	return !r->answered && strcmp(r->error, DP_BUDGET_EXHAUSTED) == 0;
 }
