@@ -44,7 +44,7 @@ dp_engine_gate(const struct dp_discovery *d, const struct dp_selection *sel,
 		return 0;
 	if (dp_results_add(&rep->results, judge->id, d->domain, DP_STATUS_CRITICAL,
 			   gate_details(d), "%s", d->apex_verdict) == NULL ||
-	    dp_report_add_timing(rep, judge->id, 0, DP_STATUS_CRITICAL) != 0)
+	    dp_report_add_check(rep, judge->id, judge->title, 0, DP_STATUS_CRITICAL) != 0)
 		return DP_ENOMEM;
 	for (size_t i = 0; dp_probes[i] != NULL; i++) {
 		const char *id = dp_probes[i]->id;
@@ -55,7 +55,7 @@ dp_engine_gate(const struct dp_discovery *d, const struct dp_selection *sel,
 				   json_pack("{s:b}", "checked", 0), "not checked: %s",
 				   d->apex_verdict);
 		if (x == NULL || dp_result_set_cause(x, judge->id, d->domain) != 0 ||
-		    dp_report_add_timing(rep, id, 0, DP_STATUS_UNKNOWN) != 0)
+		    dp_report_add_check(rep, id, dp_probes[i]->title, 0, DP_STATUS_UNKNOWN) != 0)
 			return DP_ENOMEM;
 	}
 	return 0;
