@@ -9,7 +9,7 @@
 #include "dns/dnssec.h"
 #include "survey/endpoints.h"
 #include "dnsprobe/probe.h"
-#include "causes.h"
+#include "probes/causes.h"
 
 #define ID      "dane.tlsa"
 #define SUBJ    320

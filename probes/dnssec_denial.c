@@ -7,7 +7,7 @@
 #include "dns/dnssec.h"
 #include "base/parallel.h"
 #include "dnsprobe/probe.h"
-#include "causes.h"
+#include "probes/causes.h"
 
 #define ID "dnssec.denial"
 

@@ -10,7 +10,7 @@
 #include "dns/dnssec.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
-#include "causes.h"
+#include "probes/causes.h"
 
 #define ID       "dnssec.keys"
 #define MAX_KEYS 32

@@ -14,7 +14,7 @@
 #include "dns/dnssec.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
-#include "causes.h"
+#include "probes/causes.h"
 
 #define ID            "dnssec.rrsig_expiry"
 #define SUBJ          320
