@@ -367,10 +367,18 @@ unsigned_sample(void)
 	add_c(&r->results, "dane.tlsa", "25:mail/127.0.20.1", DP_STATUS_CRITICAL, "dnssec.chain",
 	      "xn--bj0bj5t93s.kr");
 	add_c(&r->results, "dnssec.chain", "xn--bj0bj5t93s.kr", DP_STATUS_CRITICAL, NULL, NULL);
-	assert_int_equal(dp_report_add_timing(r, "dnssec.denial", 0.1, DP_STATUS_CRITICAL), 0);
-	assert_int_equal(dp_report_add_timing(r, "ns.soa_serial", 0.1, DP_STATUS_OK), 0);
-	assert_int_equal(dp_report_add_timing(r, "dane.tlsa", 0.1, DP_STATUS_CRITICAL), 0);
-	assert_int_equal(dp_report_add_timing(r, "dnssec.chain", 0.1, DP_STATUS_CRITICAL), 0);
+	assert_int_equal(dp_report_add_check(r, "dnssec.denial", "DNSSEC denial of existence", 0.1,
+					     DP_STATUS_CRITICAL),
+			 0);
+	assert_int_equal(dp_report_add_check(r, "ns.soa_serial", "SOA serial agreement", 0.1,
+					     DP_STATUS_OK),
+			 0);
+	assert_int_equal(dp_report_add_check(r, "dane.tlsa", "DANE TLSA", 0.1,
+					     DP_STATUS_CRITICAL),
+			 0);
+	assert_int_equal(dp_report_add_check(r, "dnssec.chain", "DNSSEC chain of trust", 0.1,
+					     DP_STATUS_CRITICAL),
+			 0);
 	dp_results_link_causes(&r->results);
 	return r;
 }
@@ -393,7 +401,9 @@ test_cause_render(void **state)
 	first = strstr(text, "\ncause:\n  [CRIT] dnssec.chain xn--bj0bj5t93s.kr: dnssec.chain "
 			     "xn--bj0bj5t93s.kr — 2 results follow from it\n");
 	assert_non_null(first);
-	assert_true(strstr(text, "\ndnssec.chain —") < strstr(text, "\ndnssec.denial —"));
+	assert_true(strstr(text, "\ndnssec.chain — DNSSEC chain of trust\n") <
+		    strstr(text, "\ndnssec.denial — DNSSEC denial of existence\n"));
+	assert_non_null(strstr(text, "\ndnssec.denial — "));
 	assert_non_null(strstr(text, "[CRIT] 25:mail/127.0.20.1: dane.tlsa 25:mail/127.0.20.1 "
 				     "(follows from dnssec.chain xn--bj0bj5t93s.kr)"));
 	/* Nagios: the first line names the cause only, counting what follows from it */
