@@ -129,6 +129,7 @@ dp_check_main(int argc, char **argv)
 		dp_cli_clear(&cli);
 		return DP_STATUS_UNKNOWN;
 	}
+	cli.opts.started = b.t0; /* -t bounds the process: the engine reports before the watchdog */
 	if (cli.config != NULL && dp_config_apply_to_cli(cli.config, &cli, &err) != 0) {
 		status = unknown(&cli, cli.opts.domain, err.msg);
 		goto out;

@@ -237,8 +237,9 @@ static double
 job_deadline(const struct dp_probe *p, double overall)
 {
 	double own = dp_now_mono() + (p->timeout_ms > 0 ? p->timeout_ms / 1000.0 : 60.0);
+	double cap = overall - DP_REPORT_MARGIN;
 
-	return own < overall ? own : overall;
+	return own < cap ? own : cap;
 }
 
 struct engine_args {
@@ -291,13 +292,13 @@ start_jobs(struct engine_args *a)
 	}
 }
 
-/* Wait for every job, or until the overall deadline plus a grace period. */
+/* Wait for every job, or until the overall deadline plus grace seconds. */
 static void
-wait_jobs(struct run *r, double deadline)
+wait_jobs(struct run *r, double deadline, double grace)
 {
 	pthread_mutex_lock(&r->lock);
 	while (r->pending > 0) {
-		double left = deadline + DP_OVERRUN_GRACE - dp_now_mono();
+		double left = deadline + grace - dp_now_mono();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -329,7 +330,8 @@ collect(struct run *r, struct dp_report *rep, struct dp_err *err)
 		dp_results_init(&tmp);
 		if (!j->done)
 			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
-				       "%s did not finish within its time budget", id);
+				       DP_BUDGET_EXHAUSTED " (%s did not finish within its time budget)",
+				       id);
 		else if (j->rc != 0)
 			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
 				       "%s could not reach a verdict: %s", id,
@@ -396,15 +398,24 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	      json_t *state, struct dp_report **out, struct dp_err *err)
 {
 	double t0 = dp_now_mono();
+	/* SPEC §1: -t bounds the process, its set-up included */
+	double budget_t0 = o->started > 0 && o->started <= t0 ? o->started : t0;
 	struct engine_args a = {.e = e, .sel = sel, .state = state};
 	struct dp_report *rep = dp_report_new(o->domain);
+	char ulabel[1024];
 	int rc;
 
 	*out = NULL;
-	a.deadline = t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
+	a.deadline = budget_t0 + (o->timeout_s > 0 ? o->timeout_s : 60) - DP_REPORT_LEAD;
 	a.run = run_new(o);
 	if (a.run != NULL)
 		a.run->eng = e;
+	/* SPEC §1: an IDN is shown as A-label and U-label. */
+	if (rep != NULL && dp_name_unicode(o->domain, ulabel, sizeof(ulabel)) &&
+	    dp_report_set_unicode(rep, ulabel) != 0) {
+		dp_report_free(rep);
+		rep = NULL;
+	}
 	if (rep == NULL || a.run == NULL) {
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;
@@ -417,9 +428,17 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	if (rc != 0)
 		goto out;
 	rep->discovery = dp_discovery_to_json(a.run->disc);
-	start_jobs(&a);
-	wait_jobs(a.run, a.deadline);
-	rc = collect(a.run, rep, err);
+	if (a.run->disc->apex_state != DP_APEX_EXISTS) {
+		rc = dp_engine_gate(a.run->disc, sel, rep);
+		if (rc != 0)
+			rc = dp_err_set(err, rc, "out of memory");
+	} else {
+		start_jobs(&a);
+		wait_jobs(a.run, a.deadline, o->started > 0 ? 0.0 : DP_OVERRUN_GRACE);
+		rc = collect(a.run, rep, err);
+	}
+	/* SPEC §2: one cause, one headline — resolve the checks' cause claims. */
+	dp_results_link_causes(&rep->results);
 	rep->duration = dp_now_mono() - t0;
 out:
 	if (a.run != NULL)

@@ -68,6 +68,7 @@ dp_discovery_free(struct dp_discovery *d)
 	free(d->domain);
 	free(d->parent);
 	free(d->apex_why_bogus);
+	free(d->apex_verdict);
 	free(d->parent_error);
 	json_decref(d->notes);
 	free(d);
@@ -210,6 +211,59 @@ parent_of(const char *name)
 	return dot != NULL ? dot + 1 : "";
 }
 
+const char *
+dp_apex_state_str(enum dp_apex_state s)
+{
+	switch (s) {
+	case DP_APEX_NXDOMAIN:
+		return "nxdomain";
+	case DP_APEX_INSIDE:
+		return "inside";
+	case DP_APEX_EXISTS:
+		break;
+	}
+	return "exists";
+}
+
+/* From the apex SOA answer: NXDOMAIN, or NOERROR without an SOA owned by the name, proven (or
+ * unsigned) — never from a failed or bogus lookup, which the checks report themselves. */
+static enum dp_apex_state
+apex_state_of(const struct dp_discovery *d, struct dp_lookup *l)
+{
+	char **owners = NULL;
+	size_t n = 0;
+
+	if (l->sec != DP_SEC_SECURE && l->sec != DP_SEC_INSECURE)
+		return DP_APEX_EXISTS;
+	if (l->rcode == 3)
+		return DP_APEX_NXDOMAIN;
+	if (l->rcode != 0)
+		return DP_APEX_EXISTS;
+	(void)collect_names(l->msg, "answer", d->domain, DP_RR_SOA, "mname", &owners, &n);
+	free_names(owners, n);
+	return n > 0 ? DP_APEX_EXISTS : DP_APEX_INSIDE;
+}
+
+/* The one line for a name that is not a zone apex (after the parent is known). */
+static int
+apex_verdict(struct dp_discovery *d)
+{
+	const char *p = d->parent[0] ? d->parent : ".";
+
+	if (d->apex_state == DP_APEX_NXDOMAIN)
+		d->apex_verdict = dp_asprintf("%s does not exist (%s NXDOMAIN from %s)", d->domain,
+					      d->apex_sec == DP_SEC_SECURE ? "validated"
+									   : "insecure, unvalidated",
+					      p);
+	else if (d->apex_state == DP_APEX_INSIDE)
+		d->apex_verdict = dp_asprintf("%s is not a zone apex: it is inside %s (no SOA of its "
+					      "own)",
+					      d->domain, p);
+	else
+		return 0;
+	return d->apex_verdict != NULL ? 0 : DP_ENOMEM;
+}
+
 /* The apex: SOA security, and the zone the domain's delegation lives in. */
 static int
 find_apex_and_parent(struct disc_run *x, struct dp_err *err)
@@ -224,6 +278,7 @@ find_apex_and_parent(struct disc_run *x, struct dp_err *err)
 		return rc;
 	d->apex_sec = l.sec;
 	d->apex_rcode = l.rcode;
+	d->apex_state = apex_state_of(d, &l);
 	if (l.why_bogus != NULL)
 		d->apex_why_bogus = dp_strdup(l.why_bogus);
 	if (!l.havedata)
@@ -247,7 +302,9 @@ find_apex_and_parent(struct disc_run *x, struct dp_err *err)
 			break;
 	}
 	d->parent = dp_strdup(cand);
-	return d->parent != NULL ? 0 : dp_err_set(err, DP_ENOMEM, "out of memory");
+	if (d->parent == NULL || apex_verdict(d) != 0)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	return 0;
 }
 
 static int
@@ -568,6 +625,9 @@ run_steps(struct disc_run *x, unsigned needs, struct dp_err *err)
 {
 	int rc = find_apex_and_parent(x, err);
 
+	/* Nothing more to find about a name that is not a zone apex. */
+	if (rc == 0 && x->d->apex_state != DP_APEX_EXISTS)
+		return 0;
 	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
 		rc = find_parent_servers(x, err);
 	if (rc == 0 && (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
@@ -716,6 +776,9 @@ dp_discovery_to_json(const struct dp_discovery *d)
 	json_object_set_new(o, "domain", json_string(d->domain));
 	json_object_set_new(o, "parent_zone", json_string(d->parent ? d->parent : ""));
 	json_object_set_new(o, "apex_security", json_string(dp_sec_str(d->apex_sec)));
+	json_object_set_new(o, "apex", json_string(dp_apex_state_str(d->apex_state)));
+	if (d->apex_verdict != NULL)
+		json_object_set_new(o, "apex_verdict", json_string(d->apex_verdict));
 	json_object_set_new(o, "parent_servers", ps);
 	json_object_set_new(o, "nameservers", ns);
 	json_object_set_new(o, "mx", mx);

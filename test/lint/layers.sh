@@ -27,7 +27,7 @@ allowed() {
 	survey) echo "base/ dns/ mail/ survey/ $contract" ;;
 	contract) echo "base/ dns/ $contract" ;;
 	# probes: the contract and the layers below it; never the engine or anything above.
-	probes) echo "base/ dns/ mail/ survey/ $contract" ;;
+	probes) echo "base/ dns/ mail/ survey/ probes/ $contract" ;; # probes/causes.h: shared among checks
 	engine) echo "base/ dns/ mail/ survey/ engine/ $contract" ;;
 	# renderers read the result tree only: never the registry (dnsprobe/probe.h) or the engine.
 	out) echo "base/ out/ dnsprobe/common.h dnsprobe/result.h" ;;
