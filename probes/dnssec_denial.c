@@ -394,7 +394,8 @@ ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const char *qname, s
 			                      .transport = DP_TRANSPORT_UDP,
 			                      .dnssec_ok = true,
 			                      .cd = true,
-			                      .timeout_ms = dp_ctx_step_ms(ctx)};
+			                      .timeout_ms = dp_ctx_step_ms(ctx),
+			                      .deadline = ctx->deadline};
 		}
 	}
 	rc = send_all(q, got, n, err);

@@ -509,7 +509,8 @@ build_queries(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, struct dp_
 	                        .transport = DP_TRANSPORT_UDP,
 	                        .dnssec_ok = true,
 	                        .cd = true,
-	                        .timeout_ms = dp_ctx_step_ms(ctx)};
+	                        .timeout_ms = dp_ctx_step_ms(ctx),
+	                        .deadline = ctx->deadline};
 	size_t n = 0;
 	size_t nt = 0;
 

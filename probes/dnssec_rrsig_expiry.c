@@ -687,7 +687,8 @@ ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct questio
 			                           .rd = false,
 			                           .dnssec_ok = true,
 			                           .cd = true,
-			                           .timeout_ms = dp_ctx_step_ms(ctx)};
+			                           .timeout_ms = dp_ctx_step_ms(ctx),
+			                           .deadline = ctx->deadline};
 		}
 	}
 	rc = send_mapped(q, slot, n, rep, err);

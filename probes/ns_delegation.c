@@ -127,7 +127,8 @@ parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz, 
 			q[n++] = (struct dp_query){.qname = d->domain, .qtype = DP_RR_NS,
 						   .server = &d->parent_servers[s].addrs[a],
 						   .transport = DP_TRANSPORT_UDP,
-						   .timeout_ms = dp_ctx_step_ms(ctx)};
+						   .timeout_ms = dp_ctx_step_ms(ctx),
+						   .deadline = ctx->deadline};
 		}
 	}
 	if (arr == NULL || dp_query_send_many(q, rep, n, &err) != 0) {

@@ -144,6 +144,9 @@ struct dp_query {
 	bool dnssec_ok;	 /* DO bit */
 	bool cd;	 /* checking disabled */
 	int timeout_ms;
+	/* dp_now_mono() value after which not to wait (0: none): the timeout is cut to it when the
+	 * query is actually sent, so that a query started late still ends at the run's deadline. */
+	double deadline;
 };
 
 /* A direct answer. reply is the getdns reply dict ("header", "answer", "authority",

@@ -40,6 +40,21 @@ set_upstream(getdns_context *ctx, const struct dp_query *q, struct dp_err *err)
 	return rc;
 }
 
+/* The query's own timeout, cut to its deadline (at least 1 ms), as of now. */
+static uint64_t
+effective_timeout_ms(const struct dp_query *q)
+{
+	double ms = q->timeout_ms > 0 ? q->timeout_ms : 5000;
+
+	if (q->deadline > 0) {
+		double left = (q->deadline - dp_now_mono()) * 1000.0;
+
+		if (left < ms)
+			ms = left < 1 ? 1 : left;
+	}
+	return (uint64_t)ms;
+}
+
 static int
 make_context(const struct dp_query *q, getdns_context **out, struct dp_err *err)
 {
@@ -56,7 +71,7 @@ make_context(const struct dp_query *q, getdns_context **out, struct dp_err *err)
 	if (rc == 0 &&
 	    (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) != GETDNS_RETURN_GOOD ||
 	     getdns_context_set_dns_transport(ctx, t) != GETDNS_RETURN_GOOD ||
-	     getdns_context_set_timeout(ctx, (uint64_t)(q->timeout_ms > 0 ? q->timeout_ms : 5000)) !=
+	     getdns_context_set_timeout(ctx, effective_timeout_ms(q)) !=
 		     GETDNS_RETURN_GOOD ||
 	     getdns_context_set_edns_maximum_udp_payload_size(ctx, 1232) != GETDNS_RETURN_GOOD))
 		rc = dp_err_set(err, DP_ELIB, "getdns: cannot configure the context");

@@ -167,7 +167,8 @@ dp_nssurvey_run(const struct dp_ctx *ctx, struct dp_nssurvey *out, struct dp_err
 						    .server = &out->v[i].addr,
 						    .transport = t ? DP_TRANSPORT_TCP
 								   : DP_TRANSPORT_UDP,
-						    .rd = false, .timeout_ms = dp_ctx_step_ms(ctx)};
+						    .rd = false, .timeout_ms = dp_ctx_step_ms(ctx),
+						    .deadline = ctx->deadline};
 	}
 	t0 = dp_now_mono();
 	rc = dp_query_send_many(q, rep, nq, err);
