@@ -21,6 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_err err;
 	struct dp_sbuf b;
 	char name[256];
+	bool accepted;
 
 	if (buf == NULL || size > 4096) {
 		free(buf);
@@ -30,9 +31,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = '\0';
 	buf[size + 1] = '\0';
 	check = strlen(buf) < size ? buf + strlen(buf) + 1 : NULL;
-	if (dp_http_probe_args(buf, check, name, sizeof(name), &sel, &err) == 0 &&
-	    strpbrk(name, "<>\"'& \\") != NULL)
+	accepted = dp_http_probe_args(buf, check, name, sizeof(name), &sel, &err) == 0;
+	if (accepted && strpbrk(name, "<>\"'& \\") != NULL)
 		abort(); /* an accepted target is a plain host name */
+	for (size_t i = 0; accepted && name[i] != '\0'; i++) {
+		if ((unsigned char)name[i] >= 0x80)
+			abort(); /* IDN input comes out as its A-label: ASCII only */
+	}
 	/* A value without "gzip" in it never accepts gzip. */
 	if (dp_http_accepts_gzip(buf) && strcasestr(buf, "gzip") == NULL)
 		abort();

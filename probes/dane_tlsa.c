@@ -10,6 +10,7 @@
 #include "survey/endpoints.h"
 #include "survey/obs.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID      "dane.tlsa"
 #define SUBJ    320
@@ -27,6 +28,7 @@ struct ep {
 	char why[512];         /* why DANE is unusable here; "" when it is usable */
 	bool connect;          /* connect to every address */
 	const char *domain;    /* the domain checked */
+	bool follows_apex;     /* unusable only because the domain's own zone is insecure */
 };
 
 static bool
@@ -50,9 +52,11 @@ insecure_family(const struct dp_host *h)
 
 /* What the TLSA RRset allows: DANE usable, unusable (and why), or nothing to check. */
 static void
-dns_verdict(struct ep *p)
+dns_verdict(const struct dp_ctx *ctx, struct ep *p)
 {
 	const struct dp_lookup *l = &p->set.l;
+	bool in_zone = ctx->disc->apex_sec == DP_SEC_INSECURE &&
+	               dp_name_in_domain(p->e->host, ctx->disc->domain);
 	const char *fam;
 
 	p->status = DP_STATUS_OK;
@@ -91,6 +95,7 @@ dns_verdict(struct ep *p)
 		            "DANE unusable: the TLSA RRset at %s is %s, "
 		            "not DNSSEC-secure (RFC 6698 §4.1)",
 		            p->set.name, dp_sec_str(l->sec));
+		p->follows_apex = in_zone && l->sec == DP_SEC_INSECURE;
 	} else if (p->set.n == 0) {
 		p->status = DP_STATUS_CRITICAL;
 		dp_snprintf(p->why, sizeof(p->why),
@@ -104,6 +109,7 @@ dns_verdict(struct ep *p)
 		            "DANE unusable: the %s RRset of %s is not "
 		            "DNSSEC-secure (RFC 7672 §2.2.2)",
 		            fam, p->e->host);
+		p->follows_apex = in_zone;
 	} else {
 		p->connect = true;
 	}
@@ -194,6 +200,11 @@ address_verdict(const struct ep *p, const struct dp_tls_job *j, char *sum, size_
 		dp_snprintf(sum, sumsz, "%s: not checked from here: %s", subj, r->error);
 		return DP_STATUS_UNKNOWN;
 	}
+	if (r->step != DP_TLS_STEP_DONE && r->cut) {
+		dp_snprintf(sum, sumsz, "%s: " DP_BUDGET_EXHAUSTED " (%s at the -t deadline)", subj,
+		            r->error);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (r->step != DP_TLS_STEP_DONE) {
 		dp_snprintf(sum, sumsz, "%s: %s", subj, r->error);
 		return DP_STATUS_CRITICAL;
@@ -233,8 +244,10 @@ static const struct dp_metric m_match = {
 };
 
 static int
-address_result(const struct ep *p, const struct dp_tls_job *j, struct dp_results *out)
+address_result(const struct dp_ctx *ctx, const struct ep *p, const struct dp_tls_job *j,
+               struct dp_results *out)
 {
+	struct dp_result *res;
 	char subj[SUBJ];
 	char sum[SUMMARY];
 	char ep[SUBJ];
@@ -263,11 +276,13 @@ address_result(const struct ep *p, const struct dp_tls_job *j, struct dp_results
 	}
 	if (p->why[0] != '\0')
 		json_object_set_new(d, "dane_unusable", json_string(p->why));
-	return dp_result_sample(dp_results_add(out, ID,
-	                                       dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj)),
-	                                       st, d, "%s", sum),
-	                        &m_match, match, dp_tls_endpoint_name(p->e, NULL, ep, sizeof(ep)),
-	                        j->addr->text);
+	res = dp_results_add(out, ID, dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj)), st,
+	                     d, "%s", sum);
+	if (dp_result_sample(res, &m_match, match, dp_tls_endpoint_name(p->e, NULL, ep, sizeof(ep)),
+	                     j->addr->text) != 0)
+		return DP_ENOMEM;
+	/* Connected, and unusable only for the zone's insecurity: that is the headline. */
+	return done && p->follows_apex ? dp_cause_insecure_apex(ctx, res) : 0;
 }
 
 /* A result for the endpoint as a whole, when there is no address to connect to. */
@@ -339,10 +354,10 @@ connect_all(const struct dp_ctx *ctx, struct ep *eps, size_t neps, const struct 
 	for (size_t i = 0; i < neps; i++) {
 		for (size_t a = 0; eps[i].connect && a < eps[i].e->resolved->naddrs; a++) {
 			if (rc == 0)
-				rc = address_result(&eps[i], &jobs[n], out);
+				rc = address_result(ctx, &eps[i], &jobs[n], out);
 			dp_tls_res_clear(&jobs[n++].res);
 		}
-		if (rc == 0 && !eps[i].connect)
+		if (rc == 0 && !eps[i].connect && !eps[i].e->unchecked)
 			rc = endpoint_result(&eps[i], out);
 	}
 	free(jobs);
@@ -367,16 +382,20 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
+	rc = dp_tls_endpoints_unchecked(ID, v, n, out);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		eps[i].e = &v[i];
 		eps[i].domain = ctx->disc->domain;
+		if (v[i].unchecked)
+			continue;
 		/* The run's TLSA RRset (resolver_at with --at): eps[i].set points into it. */
 		eps[i].rc = dp_obs_tlsa(ctx, &v[i], &eps[i].set, &eps[i].err);
 		if (eps[i].rc == 0)
-			dns_verdict(&eps[i]);
+			dns_verdict(ctx, &eps[i]);
 		eps[i].connect = eps[i].connect && eps[i].rc == 0 && host_has_addrs(&v[i]);
 	}
-	rc = connect_all(ctx, eps, n, tr, out);
+	if (rc == 0)
+		rc = connect_all(ctx, eps, n, tr, out);
 	if (rc != 0)
 		rc = dp_err_set(err, rc, "out of memory");
 out:

@@ -8,6 +8,7 @@
 #include "dns/dnssec.h"
 #include "base/parallel.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID "dnssec.chain"
 
@@ -294,6 +295,7 @@ host_results(const struct dp_ctx *ctx, struct dp_results *out)
 		struct item *a = &items[2 * i];
 		struct item *aaaa = &items[2 * i + 1];
 		enum dp_status s = DP_STATUS_OK;
+		struct dp_result *res;
 		char summary[512];
 
 		/* An absent AAAA (or A) is fine when its denial validates like the rest. */
@@ -312,14 +314,19 @@ host_results(const struct dp_ctx *ctx, struct dp_results *out)
 		else
 			describe(ctx, host_sec_status(ctx, names[i], a) != DP_STATUS_OK ? a : aaaa,
 				 summary, sizeof(summary));
-		if (dp_results_add(out, ID, names[i], s,
-				   json_pack("{s:o, s:o, s:{s:i, s:i}, s:b}", "A", item_json(a),
-					     "AAAA", item_json(aaaa), "dnssec_secure", "A",
-					     a->l.sec == DP_SEC_SECURE, "AAAA",
-					     aaaa->l.sec == DP_SEC_SECURE, "in_domain",
-					     dp_name_in_domain(names[i], ctx->opts->domain)),
-				   "%s", summary) == NULL)
+		res = dp_results_add(out, ID, names[i], s,
+				     json_pack("{s:o, s:o, s:{s:i, s:i}, s:b}", "A", item_json(a),
+					       "AAAA", item_json(aaaa), "dnssec_secure", "A",
+					       a->l.sec == DP_SEC_SECURE, "AAAA",
+					       aaaa->l.sec == DP_SEC_SECURE, "in_domain",
+					       dp_name_in_domain(names[i], ctx->opts->domain)),
+				     "%s", summary);
+		if (res == NULL)
 			rc = DP_ENOMEM;
+		else if (s != DP_STATUS_OK && ctx->disc->apex_sec == DP_SEC_INSECURE &&
+			 a->l.sec != DP_SEC_BOGUS && aaaa->l.sec != DP_SEC_BOGUS &&
+			 dp_name_in_domain(names[i], ctx->disc->domain))
+			rc = dp_cause_insecure_apex(ctx, res);
 	}
 	for (size_t i = 0; i < 2 * n; i++)
 		dp_lookup_clear(&items[i].l);
@@ -344,6 +351,7 @@ const struct dp_probe dp_probe_dnssec_chain = {
 	.title = "DNSSEC chain of trust",
 	.needs = DP_NEED_APEX | DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS,
 	.timeout_ms = 30000,
+	.judges_apex = true,
 	.metrics = (const struct dp_metric *const[]){&m_secure, NULL},
 	.run = run,
 };

@@ -13,6 +13,7 @@
 #include "base/parallel.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID   "dnssec.denial"
 #define SUBJ 320
@@ -243,7 +244,7 @@ server_validation(const struct dp_ctx *ctx, const struct dp_ds_anchor *a,
 static enum dp_status
 server_verdict(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const char *subj,
                const char *qname, const struct dp_reply *rep, const struct proof *pr,
-               enum dp_validation *v, char *sum, size_t sumsz)
+               enum dp_validation *v, bool *judged_proof, char *sum, size_t sumsz)
 {
 	const struct dp_reply *r = &rep[Q_DENIAL];
 	const char *parent = ctx->disc->parent[0] ? ctx->disc->parent : "the root";
@@ -253,9 +254,15 @@ server_verdict(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const cha
 	char rc[16];
 
 	*v = DP_VALIDATION_INDETERMINATE;
+	*judged_proof = false;
 	if (r->no_route) {
 		/* SPEC §1: not checked from here, which says nothing about the server */
 		dp_snprintf(sum, sumsz, "%s not checked from here: %s", subj, r->error);
+		return DP_STATUS_UNKNOWN;
+	}
+	if (dp_reply_cut(r)) {
+		dp_snprintf(sum, sumsz, "%s " DP_BUDGET_EXHAUSTED " (no answer for %s A before the "
+		            "-t deadline)", subj, qname);
 		return DP_STATUS_UNKNOWN;
 	}
 	if (!r->answered) {
@@ -269,6 +276,8 @@ server_verdict(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const cha
 		            r->aa ? "" : " without AA (not authoritative)", qname);
 		return DP_STATUS_CRITICAL;
 	}
+	/* From here on the verdict is about the proof (or its absence) the server serves. */
+	*judged_proof = true;
 	sty = style_of(r->rcode, r->rcode == 0 && answers(r->reply, qname, DP_RR_A), pr);
 	if (pr->nrecords == 0 && strcmp(sty.id, "wildcard") != 0) {
 		dp_snprintf(sum, sumsz, "%s: %s for %s without NSEC or NSEC3 proof%s", subj,
@@ -303,6 +312,8 @@ server_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 	const struct dp_reply *r = &rep[Q_DENIAL];
 	enum dp_validation v = DP_VALIDATION_INDETERMINATE;
 	struct proof pr = {.kind = "none"};
+	struct dp_result *res;
+	bool judged_proof = false;
 	enum dp_status st;
 	char subj[SUBJ];
 	char sum[1024];
@@ -316,7 +327,8 @@ server_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 	} else {
 		if (r->answered)
 			read_proof(r->reply, qname, &pr);
-		st = server_verdict(ctx, a, subj, qname, rep, &pr, &v, sum, sizeof(sum));
+		st = server_verdict(ctx, a, subj, qname, rep, &pr, &v, &judged_proof, sum,
+		                    sizeof(sum));
 	}
 	d = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:I, s:s}", "server", tg->ns->host.name,
 	              "address", tg->has_addr ? tg->addr.text : "", "qname", qname, "answered",
@@ -329,7 +341,15 @@ server_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 		    json_string(
 		        style_of(r->rcode, r->rcode == 0 && answers(r->reply, qname, DP_RR_A), &pr)
 		            .id));
-	return dp_results_add(out, ID, subj, st, d, "%s", sum) != NULL ? 0 : DP_ENOMEM;
+	res = dp_results_add(out, ID, subj, st, d, "%s", sum);
+	if (res == NULL)
+		return DP_ENOMEM;
+	/* An answer without a proof (or one not validated for want of a DS) from a server of an
+	 * unsigned zone follows from the insecure apex (SPEC §2), as the domain-level result. */
+	if (st != DP_STATUS_OK && judged_proof && v != DP_VALIDATION_BOGUS &&
+	    ctx->disc->apex_sec == DP_SEC_INSECURE)
+		return dp_cause_insecure_apex(ctx, res);
+	return 0;
 }
 
 /* Ask the questions of every target with an address, all at once; rep[i * NQ + j] answers
@@ -366,6 +386,8 @@ ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const char *qname, s
 		}
 	}
 	rc = dp_query_send_many(q, got, n, err);
+	if (rc == 0)
+		(void)dp_ctx_mark_cut(ctx, got, n);
 	for (size_t k = 0; k < n; k++) {
 		if (rc == 0)
 			rep[slot[k]] = got[k];
@@ -427,6 +449,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	char sum[768];
 	char why[600];
 	enum dp_status st;
+	struct dp_result *res;
 	json_t *d;
 	int rc;
 
@@ -465,7 +488,10 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		            pr.opt_out ? "; opt-out in use" : "");
 		st = dp_status_worst(st, s3);
 	}
-	rc = dp_results_add(out, ID, ctx->disc->domain, st, d, "%s", sum) != NULL ? 0 : DP_ENOMEM;
+	res = dp_results_add(out, ID, ctx->disc->domain, st, d, "%s", sum);
+	rc = res != NULL ? 0 : DP_ENOMEM;
+	if (rc == 0 && items[0].l.sec == DP_SEC_INSECURE && ctx->disc->apex_sec == DP_SEC_INSECURE)
+		rc = dp_cause_insecure_apex(ctx, res);
 	if (rc != 0)
 		dp_err_set(err, rc, "out of memory");
 	else

@@ -10,6 +10,7 @@
 #include "dns/dnssec.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID       "dnssec.keys"
 #define MAX_KEYS 32
@@ -44,6 +45,7 @@ struct keys_run {
 	struct dp_lookup cds, cdnskey; /* the child's CDS/CDNSKEY, validated (asked when needed) */
 	bool asked_cds;
 	enum dp_status status;
+	bool follows_apex; /* the worst problem is the zone being unsigned (dnssec.chain says so) */
 	char first[512]; /* the phrase of the worst problem */
 	enum dp_status first_status;
 };
@@ -368,6 +370,7 @@ judge_presence(struct keys_run *x)
 		problem(x, uok ? DP_STATUS_OK : DP_STATUS_CRITICAL,
 		        "%s has no DS at %s and no DNSKEY: the zone is unsigned%s", zone,
 		        x->ds_from, uok ? ", as configured" : "");
+		x->follows_apex = x->ctx->disc->apex_sec == DP_SEC_INSECURE;
 		return false;
 	}
 	if (x->key_from[0] == '\0') {
@@ -500,7 +503,8 @@ build_queries(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, struct dp_
 	                        .transport = DP_TRANSPORT_UDP,
 	                        .dnssec_ok = true,
 	                        .cd = true,
-	                        .timeout_ms = dp_ctx_step_ms(ctx)};
+	                        .timeout_ms = dp_ctx_step_ms(ctx),
+	                        .deadline = ctx->deadline};
 	size_t n = 0;
 	size_t nt = 0;
 
@@ -532,6 +536,7 @@ add_result(struct keys_run *x, struct dp_results *out)
 	const struct dp_ctx *ctx = x->ctx;
 	char sum[1024];
 	size_t np = json_array_size(x->problems);
+	struct dp_result *res;
 	json_t *d;
 
 	if (np == 0)
@@ -545,9 +550,10 @@ add_result(struct keys_run *x, struct dp_results *out)
 	              "dnskeys", keys_json(x), "ksk_key_tags", tags(x, "KSK"), "zsk_key_tags",
 	              tags(x, "ZSK"), "csk_key_tags", tags(x, "CSK"), "parent_servers",
 	              x->parent_servers, "problems", x->problems, "notes", x->notes);
-	return dp_results_add(out, ID, ctx->disc->domain, x->status, d, "%s", sum) != NULL
-	           ? 0
-	           : DP_ENOMEM;
+	res = dp_results_add(out, ID, ctx->disc->domain, x->status, d, "%s", sum);
+	if (res == NULL)
+		return DP_ENOMEM;
+	return x->follows_apex ? dp_cause_insecure_apex(ctx, res) : 0;
 }
 
 static int

@@ -13,6 +13,7 @@
 #include "dns/srvval.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID            "dnssec.rrsig_expiry"
 #define SUBJ          320
@@ -57,6 +58,7 @@ struct tally {
 	size_t nsigs;
 	size_t answered;
 	size_t unrouted; /* queries not sent: no route from this host to the address */
+	size_t ncut; /* questions left unanswered when the budget ran out */
 	enum dp_rrsig_state worst; /* of the signatures judged */
 	struct earliest worst_sig; /* the signature behind worst */
 	int64_t min_remaining;
@@ -305,6 +307,11 @@ take_reply(const struct dp_ctx *ctx, struct tally *t, const struct question *q,
 		/* SPEC §1: not checked from here, which says nothing about the server */
 		t->unrouted++;
 		problem(t, DP_STATUS_UNKNOWN, "%s %s: %s", q->name, tn, r->error);
+		return;
+	}
+	if (dp_reply_cut(r)) {
+		t->ncut++;
+		problem(t, DP_STATUS_UNKNOWN, "%s %s: " DP_BUDGET_EXHAUSTED, q->name, tn);
 		return;
 	}
 	if (!r->answered) {
@@ -571,6 +578,11 @@ verdict(const struct dp_ctx *ctx, const struct dp_ns_target *tg, const struct ta
 		            json_string_value(json_array_get(t->problems, 0)));
 		return DP_STATUS_UNKNOWN;
 	}
+	if (t->answered == 0 && t->ncut > 0) {
+		dp_snprintf(sum, sumsz, "%s " DP_BUDGET_EXHAUSTED " (no answer before the -t deadline)",
+		            subj);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (t->answered == 0) {
 		dp_snprintf(sum, sumsz, "%s unreachable: %s", subj,
 		            json_string_value(json_array_get(t->problems, 0)));
@@ -720,10 +732,13 @@ ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct questio
 			                           .rd = false,
 			                           .dnssec_ok = true,
 			                           .cd = true,
-			                           .timeout_ms = dp_ctx_step_ms(ctx)};
+			                           .timeout_ms = dp_ctx_step_ms(ctx),
+			                           .deadline = ctx->deadline};
 		}
 	}
 	rc = send_mapped(q, slot, n, rep, err);
+	if (rc == 0)
+		(void)dp_ctx_mark_cut(ctx, rep, sv->n * nq);
 	free(q);
 	free(slot);
 	return rc;
@@ -771,6 +786,7 @@ target_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 	char subj[SUBJ];
 	char sum[1024];
 	enum dp_status st;
+	struct dp_result *res;
 	json_t *d;
 	int rc = 0;
 
@@ -787,8 +803,12 @@ target_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 		json_object_set_new(d, "validation_skipped", json_string(a->why));
 	else if (d != NULL && t.skipped[0] != '\0')
 		json_object_set_new(d, "validation_skipped", json_string(t.skipped));
-	if (tally_samples(dp_results_add(out, ID, subj, st, d, "%s", sum), tg, &t) != 0)
+	res = dp_results_add(out, ID, subj, st, d, "%s", sum);
+	if (tally_samples(res, tg, &t) != 0)
 		rc = DP_ENOMEM;
+	else if (tg->has_addr && t.answered > 0 && t.nsigs == 0 &&
+	         ctx->disc->apex_sec == DP_SEC_INSECURE)
+		rc = dp_cause_insecure_apex(ctx, res); /* unsigned: no signature to expire */
 	json_decref(t.problems);
 	json_decref(t.unsigned_rrsets);
 	json_decref(t.validation);

@@ -185,6 +185,11 @@ judge_response(struct sts *s, const char *url, const struct dp_https_resp *r)
 {
 	char media[128];
 
+	if (!r->responded && !r->cert_failed && dp_ctx_cut(s->ctx)) {
+		fail(s, DP_STATUS_UNKNOWN, "%s: " DP_BUDGET_EXHAUSTED " (%s at the -t deadline)", url,
+		     r->error);
+		return false;
+	}
 	if (!r->responded) {
 		if (r->cert_failed)
 			fail(s, DP_STATUS_CRITICAL,
@@ -315,7 +320,7 @@ mode_status(const struct sts *s)
  * client; appends one object per address to addrs; on a failure writes the reason into why
  * (when empty). */
 static void
-mx_certs(struct sts *s, const struct dp_mx *mx, json_t *addrs, char *why, size_t whysz)
+mx_certs(struct sts *s, const struct dp_mx *mx, json_t *addrs, char *why, size_t whysz, bool *cut)
 {
 	const char *name = mx->host.name;
 	struct dp_tls_job *jobs = calloc(mx->host.naddrs + 1, sizeof(*jobs));
@@ -357,6 +362,11 @@ mx_certs(struct sts *s, const struct dp_mx *mx, json_t *addrs, char *why, size_t
 			dp_tls_res_clear(&jobs[i].res);
 			continue;
 		}
+		if (!done && jobs[i].rc == 0 && r->cut && why[0] == '\0') {
+			*cut = true;
+			dp_snprintf(why, whysz, "MX %s/%s on port 25: " DP_BUDGET_EXHAUSTED " (%s)",
+			            name, jobs[i].addr->text, r->error);
+		}
 		if (!(done && r->pkix_valid) && why[0] == '\0')
 			dp_snprintf(
 			    why, whysz, "MX %s/%s on port 25: %s%s%s", name, jobs[i].addr->text,
@@ -385,6 +395,7 @@ mx_step_one(struct sts *s, const struct dp_mx *mx, json_t *hosts, struct dp_resu
 	enum dp_status weight = mode_status(s);
 	enum dp_status st = DP_STATUS_OK;
 	char subject[300], summary[768] = "", why[512] = "";
+	bool cut = false;
 	json_t *h;
 	json_t *addrs = json_array();
 
@@ -401,9 +412,9 @@ mx_step_one(struct sts *s, const struct dp_mx *mx, json_t *hosts, struct dp_resu
 		dp_snprintf(why, sizeof(why), "MX %s matches no mx pattern of the policy (mx: %s)",
 		            name, pats[0] ? pats : "none");
 	}
-	mx_certs(s, mx, addrs, why, sizeof(why));
+	mx_certs(s, mx, addrs, why, sizeof(why), &cut);
 	if (why[0] != '\0') {
-		st = weight;
+		st = cut && m >= 0 ? DP_STATUS_UNKNOWN : weight;
 		dp_snprintf(summary, sizeof(summary), "%s (mode %s)%s", why,
 		            dp_sts_mode_str(s->pol.mode),
 		            st == DP_STATUS_OK ? ": no effect in mode none" : "");
@@ -443,9 +454,15 @@ mx_step(struct sts *s, struct dp_results *out)
 		fail(s, DP_STATUS_OK, "%s has no MX hosts to hold to the policy", s->domain);
 	for (size_t i = 0; rc == 0 && i < d->nmx; i++) {
 		if (dp_ctx_expired(s->ctx)) {
-			fail(s, DP_STATUS_CRITICAL, "deadline passed before MX %s was checked",
-			     d->mx[i].host.name);
-			break;
+			char subj[300];
+
+			/* Never dropped silently: each MX left gets its own "not checked". */
+			dp_snprintf(subj, sizeof(subj), "25:%s", d->mx[i].host.name);
+			rc = dp_results_add(out, ID, subj, DP_STATUS_UNKNOWN, NULL,
+			                    "MX %s: " DP_BUDGET_EXHAUSTED, d->mx[i].host.name) != NULL
+			         ? 0
+			         : DP_ENOMEM;
+			continue;
 		}
 		rc = mx_step_one(s, &d->mx[i], hosts, out);
 	}

@@ -112,7 +112,8 @@ same_names(json_t *a, json_t *b)
 /* Ask every address of every parent server for the delegation (RD=0), all at once: a parent
  * server that gives another NS set, or none, is named. Problems go into why. */
 static json_t *
-parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz)
+parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz, char *cut,
+	       size_t cutsz)
 {
 	const struct dp_discovery *d = ctx->disc;
 	struct dp_query q[MAXPARENT];
@@ -128,18 +129,25 @@ parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz)
 			q[n++] = (struct dp_query){.qname = d->domain, .qtype = DP_RR_NS,
 						   .server = &d->parent_servers[s].addrs[a],
 						   .transport = DP_TRANSPORT_UDP,
-						   .timeout_ms = dp_ctx_step_ms(ctx)};
+						   .timeout_ms = dp_ctx_step_ms(ctx),
+						   .deadline = ctx->deadline};
 		}
 	}
 	if (arr == NULL || dp_query_send_many(q, rep, n, &err) != 0) {
 		append(why, whysz, "; ", "the parent's servers could not be asked: %s", err.msg);
 		return arr;
 	}
+	(void)dp_ctx_mark_cut(ctx, rep, n);
 	for (size_t i = 0; i < n; i++) {
 		json_t *got = NULL;
 		const char *problem = NULL;
 
-		if (!rep[i].answered)
+		if (dp_reply_cut(&rep[i])) {
+			/* SPEC §1: the budget ended the wait; nothing is known of this server. */
+			append(cut, cutsz, "; ", "parent server %s/%s " DP_BUDGET_EXHAUSTED, names[i],
+			       q[i].server->text);
+			problem = DP_BUDGET_EXHAUSTED;
+		} else if (!rep[i].answered)
 			problem = "did not answer";
 		else if (rep[i].rcode != 0)
 			problem = "refused or failed the query";
@@ -151,7 +159,7 @@ parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz)
 			else if (!same_names(got, want))
 				problem = "gives a different NS set";
 		}
-		if (problem != NULL)
+		if (problem != NULL && !dp_reply_cut(&rep[i]))
 			append(why, whysz, "; ", "parent server %s/%s %s", names[i],
 			       q[i].server->text, problem);
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o*, s:s*}", "server",
@@ -175,6 +183,7 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 	json_t *ps;
 	enum dp_status st = DP_STATUS_OK;
 	char why[1536] = "";
+	char cut[768] = "";
 	char ok[512];
 
 	for (size_t i = 0; i < d->nns; i++) {
@@ -193,9 +202,13 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 	}
 	if (why[0] != '\0')
 		st = DP_STATUS_WARNING;
-	ps = parent_servers(ctx, parent, why, sizeof(why));
+	ps = parent_servers(ctx, parent, why, sizeof(why), cut, sizeof(cut));
 	if (st == DP_STATUS_OK && why[0] != '\0')
 		st = DP_STATUS_WARNING;
+	if (st == DP_STATUS_OK && cut[0] != '\0') {
+		dp_strlcpy(why, cut, sizeof(why));
+		st = DP_STATUS_UNKNOWN;
+	}
 	if (!d->parent_answered) {
 		dp_snprintf(why, sizeof(why), "%s",
 			    d->parent_error ? d->parent_error : "the parent gave no delegation");
@@ -318,6 +331,11 @@ server_status(const struct dp_ns_target *t, char *sum, size_t sumsz)
 	if (dp_ns_target_no_route(t)) {
 		/* SPEC §1: no route from this host says nothing about the server. */
 		dp_snprintf(sum, sumsz, "%s not checked from here: %s", subj, t->udp.error);
+		return DP_STATUS_UNKNOWN;
+	}
+	if (dp_ns_target_cut(t)) {
+		dp_snprintf(sum, sumsz, "%s " DP_BUDGET_EXHAUSTED " (no answer over %s before the -t "
+			    "deadline)", subj, t->udp.cut ? (t->tcp.cut ? "UDP or TCP" : "UDP") : "TCP");
 		return DP_STATUS_UNKNOWN;
 	}
 	if (!t->udp.answered && !t->tcp.answered) {

@@ -61,6 +61,11 @@ target_status(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 		dp_snprintf(sum, sumsz, "%s not checked from here: %s", subj, t->udp.error);
 		return DP_STATUS_UNKNOWN;
 	}
+	if (!dp_ns_target_serial(t, &s, NULL) && dp_ns_target_cut(t)) {
+		dp_snprintf(sum, sumsz, "%s " DP_BUDGET_EXHAUSTED " (no answer before the -t deadline)",
+			    subj);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (!dp_ns_target_serial(t, &s, NULL)) {
 		if (!t->udp.answered && !t->tcp.answered)
 			dp_snprintf(sum, sumsz, "%s unreachable: no answer over UDP or TCP (%s)",
@@ -260,6 +265,8 @@ zone_summary(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struc
 			append(buf, bufsz, "%s has no address", subj);
 		else if (dp_ns_target_no_route(t))
 			continue;
+		else if (!dp_ns_target_serial(t, &s, NULL) && dp_ns_target_cut(t))
+			append(buf, bufsz, "%s not checked (budget exhausted)", subj);
 		else if (!dp_ns_target_serial(t, &s, NULL) && !t->udp.answered && !t->tcp.answered)
 			append(buf, bufsz, "%s unreachable", subj);
 		else if (!dp_ns_target_serial(t, &s, NULL))

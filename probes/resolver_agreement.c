@@ -318,7 +318,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 			                                  .transport = DP_TRANSPORT_UDP,
 			                                  .rd = true,
 			                                  .dnssec_ok = true,
-			                                  .timeout_ms = dp_ctx_step_ms(ctx)};
+			                                  .timeout_ms = dp_ctx_step_ms(ctx),
+			                                  .deadline = ctx->deadline};
 	}
 	/* RFC 7766 §5: a truncated answer is asked again over TCP, within each query's budget. */
 	for (size_t i = 0; i < nr * nq; i++)

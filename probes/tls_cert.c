@@ -64,6 +64,11 @@ verdict(const struct dp_ctx *ctx, const struct dp_tls_job *j, char *sum, size_t 
 		dp_snprintf(sum, sumsz, "%s: not checked from here: %s", subj, r->error);
 		return DP_STATUS_UNKNOWN;
 	}
+	if (r->step != DP_TLS_STEP_DONE && r->cut) {
+		dp_snprintf(sum, sumsz, "%s: " DP_BUDGET_EXHAUSTED " (%s at the -t deadline)", subj,
+		            r->error);
+		return DP_STATUS_UNKNOWN;
+	}
 	if (r->step != DP_TLS_STEP_DONE || !r->leaf.present) {
 		dp_snprintf(sum, sumsz, "%s: no certificate: %s", subj,
 		            r->error[0] ? r->error : r->pkix_error);
@@ -198,8 +203,9 @@ check_all(const struct dp_ctx *ctx, const struct dp_tls_endpoint *v, size_t nv,
 	}
 	dp_obs_tls_take(ctx, jobs, n); /* the run's sessions, shared with dane.tlsa */
 	n = 0;
+	rc = dp_tls_endpoints_unchecked(ID, v, nv, out);
 	for (size_t i = 0; i < nv; i++) {
-		if (rc == 0 && naddrs(&v[i]) == 0)
+		if (rc == 0 && naddrs(&v[i]) == 0 && !v[i].unchecked)
 			rc = no_address_result(&v[i], out);
 		for (size_t a = 0; a < naddrs(&v[i]); a++) {
 			if (rc == 0)

@@ -39,6 +39,14 @@ struct dp_endpoint {
 	const struct dp_host *resolved; /* the host's addresses (points into discovery) */
 };
 
+/* Is the domain a zone apex? Settled first; when it is not, no check runs (SPEC §2). */
+enum dp_apex_state {
+	DP_APEX_EXISTS = 0,   /* the name owns an SOA, or it could not be told (the checks say) */
+	DP_APEX_NXDOMAIN = 1, /* the name does not exist: NXDOMAIN from the enclosing zone */
+	DP_APEX_INSIDE = 2,   /* the name exists but owns no SOA: it is inside another zone */
+};
+const char *dp_apex_state_str(enum dp_apex_state s);
+
 /* Everything here is owned by the discovery and freed with it. */
 struct dp_discovery {
 	char *domain; /* normalised */
@@ -47,6 +55,8 @@ struct dp_discovery {
 	int apex_rcode;
 	bool apex_havedata; /* the validating resolver had the apex SOA */
 	char *apex_why_bogus;
+	enum dp_apex_state apex_state;
+	char *apex_verdict; /* one line saying why, when apex_state is not DP_APEX_EXISTS */
 
 	struct dp_host *parent_servers; /* the parent zone's nameservers */
 	size_t nparent_servers;

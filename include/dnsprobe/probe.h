@@ -2,6 +2,8 @@
  * probes/registry.c. Probes read the context and append results; they keep no globals. */
 #pragma once
 
+#include <string.h>
+
 #include <jansson.h>
 
 #include "dnsprobe/common.h"
@@ -45,6 +47,8 @@ struct dp_check_opts {
 	int64_t serial_grace;	 /* monitor: seconds a disagreement may last; -1: SOA refresh */
 	int64_t at;		 /* --at: validate as of this time (epoch seconds); 0: now */
 	int timeout_s;		 /* overall budget */
+	double started;		 /* dp_now_mono() when the budget began (`check`: the process's start,
+				  * so that -t bounds the process); 0: when the run starts */
 	int step_timeout_ms;	 /* each network step */
 	struct dp_endpoint_spec *tlsa; /* extra DANE endpoints */
 	size_t ntlsa;
@@ -56,10 +60,6 @@ struct dp_check_opts {
 	bool unsigned_ok;  /* the domain is configured as unsigned */
 	bool caa_required; /* missing CAA → WARNING */
 	bool monitor;	   /* running in the monitor (enables cross-run state) */
-	double started;	   /* dp_now_mono() when the budget began (`check`: the process's start,
-			    * so that -t bounds the process); 0: when the run starts */
-	double report_margin; /* the report is due this many seconds before started + timeout_s
-			       * (`check`: before its -t watchdog fires); 0: at that time */
 };
 
 /* What a probe's run gets. Everything is read-only except state. */
@@ -95,11 +95,53 @@ dp_ctx_expired(const struct dp_ctx *ctx)
 	return dp_now_mono() >= ctx->deadline;
 }
 
+/* SPEC §1: what the -t budget left undone is UNKNOWN with this summary phrase, never a finding
+ * about a server. */
+#define DP_BUDGET_EXHAUSTED "not checked: budget exhausted"
+/* Margin under which the deadline counts as reached: poll() and getdns wake a little early. */
+#define DP_CUT_SLACK 0.05
+
+/* True when the deadline is (all but) reached: a step that timed out just now was cut short by
+ * the budget rather than by its own step timeout, and proves nothing about the server. Static
+ * inline, like the other deadline helpers, so that the layers below the engine can use it. */
+static inline bool
+dp_ctx_cut(const struct dp_ctx *ctx)
+{
+	return dp_now_mono() >= ctx->deadline - DP_CUT_SLACK;
+}
+
+/* Right after a batch of queries: when dp_ctx_cut, every reply of rep[0..n) that did not come
+ * gets DP_BUDGET_EXHAUSTED as its error (not one never sent for want of a route: that stays
+ * "not checked from here"). Returns how many were marked. */
+static inline size_t
+dp_ctx_mark_cut(const struct dp_ctx *ctx, struct dp_reply *rep, size_t n)
+{
+	size_t k = 0;
+
+	if (!dp_ctx_cut(ctx))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rep[i].answered || rep[i].no_route)
+			continue;
+		(void)dp_strlcpy(rep[i].error, DP_BUDGET_EXHAUSTED, sizeof(rep[i].error));
+		k++;
+	}
+	return k;
+}
+
+/* Is this an answer that was never had because the budget ran out (marked as above)? */
+static inline bool
+dp_reply_cut(const struct dp_reply *r)
+{
+	return !r->answered && strcmp(r->error, DP_BUDGET_EXHAUSTED) == 0;
+}
+
 struct dp_probe {
 	const char *id;	   /* SPEC §2 check id */
 	const char *title; /* a few words for the text report and the status page */
 	unsigned needs;	   /* enum dp_need bits */
 	int timeout_ms;	   /* this check's own budget (capped by the overall one) */
+	bool judges_apex;  /* reports a domain that does not exist or is not a zone apex (one) */
 	/* The gauges its results carry samples of (dp_result_sample), NULL-terminated; NULL for
 	 * none. The exposition has one family per declaration, in registry order. */
 	const struct dp_metric *const *metrics;

@@ -38,6 +38,11 @@ struct dp_result {
 	json_t *details; /* machine-readable facts (object, never NULL) */
 	struct dp_sample *samples; /* gauge values for the exposition (owned); may be NULL */
 	size_t nsamples;
+	/* SPEC §2 `cause`: the id and subject of the result this one follows from, or NULL. A probe
+	 * states it as a claim (dp_result_set_cause); dp_results_link_causes keeps it only when that
+	 * result is in the run and not OK, and points it at the root of a chain of causes. */
+	char *cause_id;
+	char *cause_subject;
 };
 
 /* A list of results, the output of one check (and, merged, of a run). */
@@ -64,6 +69,20 @@ struct dp_result *dp_results_add(struct dp_results *rs, const char *id, const ch
 int dp_result_sample(struct dp_result *r, const struct dp_metric *m, double value, ...) DP_WUR;
 /* Free every result's samples (once the exposition has been rendered from them). */
 void dp_results_drop_samples(struct dp_results *rs);
+/* Say that r follows from the result (id, subject). Copies both; DP_ENOMEM on no memory. */
+int dp_result_set_cause(struct dp_result *r, const char *id, const char *subject) DP_WUR;
+/* Resolve every cause claim in rs: a claim naming a result that is absent, OK, or the result
+ * itself is dropped; a claim naming a result that itself follows from another is pointed at the
+ * root (cycles are cut). Pure; run once after all checks. */
+void dp_results_link_causes(struct dp_results *rs);
+/* The result r's cause points at (NULL when it has none or the cause is not in rs). */
+const struct dp_result *dp_results_cause_of(const struct dp_results *rs, const struct dp_result *r);
+/* How many results of rs follow from r. */
+size_t dp_results_dependents(const struct dp_results *rs, const struct dp_result *r);
+/* Render order (SPEC §2, "one cause, one headline"): indices of rs into idx (rs->n of them),
+ * worst first; within a status, results that follow from nothing lead, then those that follow
+ * from a cause; the original order is kept otherwise. */
+void dp_results_order(const struct dp_results *rs, size_t *idx);
 
 /* The summary without a leading "SUBJECT: " copy, for lines that already start with the subject
  * (points into x->summary). */
@@ -87,7 +106,8 @@ struct dp_check_timing {
 
 /* One run of the checks over one domain. Everything lives here and is freed together. */
 struct dp_report {
-	char *domain;
+	char *domain;	      /* the A-label form (ASCII) */
+	char *domain_unicode; /* the U-label form when the domain is an IDN, else NULL */
 	int64_t started;  /* wall clock, seconds since epoch */
 	double duration;  /* seconds */
 	struct dp_results results;
@@ -97,6 +117,10 @@ struct dp_report {
 };
 
 struct dp_report *dp_report_new(const char *domain);
+/* Record the U-label form of r->domain (NULL or equal to it: none). DP_ENOMEM on no memory. */
+int dp_report_set_unicode(struct dp_report *r, const char *ulabel) DP_WUR;
+/* "glitter.kr", or "xn--…kr (글리터.kr)" for an IDN, into buf. */
+const char *dp_report_domain_display(const struct dp_report *r, char *buf, size_t bufsz);
 void dp_report_free(struct dp_report *r);
 int dp_report_add_timing(struct dp_report *r, const char *id, double seconds,
 			 enum dp_status status) DP_WUR;

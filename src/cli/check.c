@@ -13,10 +13,6 @@
 /* The watchdog fires this long before -t runs out, so that the UNKNOWN report is written and the
  * process gone by then (the clock starts after exec and library loading). */
 #define WATCHDOG_MARGIN 0.25
-/* The engine's run ends this long before the watchdog fires: room to collect and write the
- * report with the checks' own partial results (the watchdog's all-UNKNOWN report is the
- * exception, for a run that overruns even so). */
-#define REPORT_ROOM 0.25
 
 /* What the watchdog needs to say what was not checked. */
 struct budget {
@@ -125,9 +121,6 @@ dp_check_main(int argc, char **argv)
 		dp_cli_clear(&cli);
 		return DP_STATUS_UNKNOWN;
 	}
-	cli.opts.started = started;
-	/* The engine's report is due before the watchdog fires (which is the guarantee). */
-	cli.opts.report_margin = WATCHDOG_MARGIN + REPORT_ROOM;
 	/* monitoring-plugins: --help and --version print and exit UNKNOWN (3), like every plugin. */
 	if (cli.help || cli.version) {
 		if (cli.help)
@@ -137,6 +130,7 @@ dp_check_main(int argc, char **argv)
 		dp_cli_clear(&cli);
 		return DP_STATUS_UNKNOWN;
 	}
+	cli.opts.started = b.t0; /* -t bounds the process: the engine reports before the watchdog */
 	if (cli.config != NULL && dp_config_apply_to_cli(cli.config, &cli, &err) != 0) {
 		status = unknown(&cli, cli.opts.domain, err.msg);
 		goto out;

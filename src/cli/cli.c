@@ -25,6 +25,7 @@ enum {
 	OPT_ONLY,
 	OPT_SKIP,
 	OPT_STEP_TIMEOUT,
+	OPT_UNSIGNED,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +47,7 @@ static const struct option long_opts[] = {
 	{"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
 	{"only", required_argument, NULL, OPT_ONLY},
 	{"skip", required_argument, NULL, OPT_SKIP},
+	{"unsigned", no_argument, NULL, OPT_UNSIGNED},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -81,6 +83,7 @@ dp_cli_usage(FILE *f)
 	      "      --only ID[,ID]       run only these checks\n"
 	      "      --skip ID[,ID]       skip these checks\n"
 	      "  -4 / -6                  use only IPv4 / only IPv6 addresses\n"
+	      "      --unsigned           the domain is meant to be unsigned (config: unsigned)\n"
 	      "  -v, --verbose            more detail (repeatable)\n"
 	      "  -V, --version            the version, like `dnsprobe version` (exit 3)\n"
 	      "  -h, --help               this text (exit 3, as monitoring plugins do)\n"
@@ -244,6 +247,9 @@ parse_one(int c, const char *arg, struct dp_cli *cli, struct dp_err *err)
 			return dp_err_set(err, DP_EINVAL, "-4 and -6 exclude each other");
 		o->ip_families = c == '4' ? DP_IPV4 : DP_IPV6;
 		break;
+	case OPT_UNSIGNED:
+		o->unsigned_ok = true;
+		break;
 	case 'v':
 		cli->verbose++;
 		break;
@@ -291,7 +297,7 @@ dp_cli_parse_check(int argc, char **argv, struct dp_cli *cli, struct dp_err *err
 	if (cli->opts.rrsig_crit > cli->opts.rrsig_warn || cli->opts.cert_crit > cli->opts.cert_warn)
 		return dp_err_set(err, DP_EINVAL, "a critical threshold is longer than its warning "
 						  "threshold");
-	rc = dp_name_normalise(argv[optind], cli->opts.domain, sizeof(cli->opts.domain), true, &e);
+	rc = dp_name_from_input(argv[optind], cli->opts.domain, sizeof(cli->opts.domain), &e);
 	if (rc != 0)
 		return dp_err_set(err, rc, "'%s': %s", argv[optind], e.msg);
 	if (cli->opts.domain[0] == '\0')

@@ -391,7 +391,7 @@ get_domain(const struct ctx *c, struct dp_config *cfg, size_t i, const struct ra
 
 	dp_snprintf(pre, sizeof(pre), "domains[%zu].", i);
 	dp_snprintf(p, sizeof(p), "%sname", pre);
-	if (dp_name_normalise(r->name, d->name, sizeof(d->name), true, &e) != 0 ||
+	if (dp_name_from_input(r->name, d->name, sizeof(d->name), &e) != 0 ||
 	    d->name[0] == '\0')
 		return bad(c, p, "'%s' is not a domain name", r->name);
 	for (size_t j = 0; j < i; j++) {

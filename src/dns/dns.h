@@ -143,8 +143,10 @@ struct dp_query {
 	bool rd;	 /* recursion desired (false for authoritative checks) */
 	bool dnssec_ok;	 /* DO bit */
 	bool cd;	 /* checking disabled */
-	int timeout_ms;	 /* the whole exchange, a TCP retry included */
-	double deadline; /* dp_now_mono() value no step may pass; 0: none */
+	int timeout_ms; /* the whole exchange, a TCP retry included */
+	/* dp_now_mono() value no step may pass (0: none): a query started late still ends at the
+	 * run's deadline. */
+	double deadline;
 	/* RFC 7766 §5: a truncated UDP answer is asked again over TCP within the same budget
 	 * (the reply is then the TCP one; tc_retried says so). */
 	bool tc_retry;
@@ -218,5 +220,13 @@ int dp_name_normalise(const char *in, char *out, size_t outsz, bool hostname,
 		      struct dp_err *err) DP_WUR;
 /* Is name (normalised) the domain or a name below it? ("" is the root: always true.) */
 bool dp_name_in_domain(const char *name, const char *domain);
+/* A domain name as a user gives it (command line, config, /probe?target=): a U-label name
+ * (UTF-8) is converted to its A-label form by IDNA2008 (libidn2, NFC input, UTS 46
+ * non-transitional); an A-label given as such must round-trip. Then normalised as a host name.
+ * DP_EINVAL with the reason for invalid input. */
+int dp_name_from_input(const char *in, char *out, size_t outsz, struct dp_err *err) DP_WUR;
+/* The U-label (Unicode, UTF-8) form of a normalised name that holds an A-label, into out; false
+ * when it holds none (or it does not decode). */
+bool dp_name_unicode(const char *alabel, char *out, size_t outsz);
 /* A wire-format name (uncompressed) into presentation (no trailing dot, lower-case). */
 int dp_name_from_wire(const uint8_t *wire, size_t len, char *out, size_t outsz) DP_WUR;

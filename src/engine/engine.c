@@ -12,10 +12,6 @@
 #include "mail/tls.h"
 #include "survey/obs.h"
 
-/* A check's deadline ends this long before the run's, so that it can still write its results
- * before the report goes out at the run's deadline (-t is a wall-clock limit of the process). */
-#define DP_REPORT_MARGIN 0.3
-
 static size_t
 probe_count(void)
 {
@@ -464,7 +460,8 @@ collect(struct run *r, struct dp_report *rep, struct dp_err *err)
 		dp_results_init(&tmp);
 		if (!j->done)
 			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
-				       "%s did not finish within its time budget", id);
+				       DP_BUDGET_EXHAUSTED " (%s did not finish within its time budget)",
+				       id);
 		else if (j->rc != 0)
 			dp_results_add(&tmp, id, r->opts.domain, DP_STATUS_UNKNOWN, NULL,
 				       "%s could not reach a verdict: %s", id,
@@ -561,18 +558,24 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	      json_t *state, struct dp_report **out, struct dp_err *err)
 {
 	double t0 = dp_now_mono();
+	/* SPEC §1: -t bounds the process, its set-up included */
 	double budget_t0 = o->started > 0 && o->started <= t0 ? o->started : t0;
 	struct engine_args a = {.e = e, .sel = sel, .state = state};
 	struct dp_report *rep = dp_report_new(o->domain);
+	char ulabel[1024];
 	int rc;
 
 	*out = NULL;
-	a.deadline = budget_t0 + (o->timeout_s > 0 ? o->timeout_s : 60);
-	if (o->report_margin > 0 && o->report_margin < (o->timeout_s > 0 ? o->timeout_s : 60))
-		a.deadline -= o->report_margin;
+	a.deadline = budget_t0 + (o->timeout_s > 0 ? o->timeout_s : 60) - DP_REPORT_LEAD;
 	a.run = run_new(o);
 	if (a.run != NULL)
 		a.run->eng = e;
+	/* SPEC §1: an IDN is shown as A-label and U-label. */
+	if (rep != NULL && dp_name_unicode(o->domain, ulabel, sizeof(ulabel)) &&
+	    dp_report_set_unicode(rep, ulabel) != 0) {
+		dp_report_free(rep);
+		rep = NULL;
+	}
 	if (rep == NULL || a.run == NULL) {
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;
@@ -589,12 +592,21 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	if (rc != 0)
 		goto out;
 	rep->discovery = dp_discovery_to_json(a.run->disc);
-	rc = start_obs(&a, err);
-	if (rc != 0)
-		goto out;
-	start_jobs(&a);
-	wait_jobs(a.run, a.deadline);
-	rc = collect(a.run, rep, err);
+	if (a.run->disc->apex_state != DP_APEX_EXISTS) {
+		/* A name that does not exist or is not a zone apex: one verdict, no checks. */
+		rc = dp_engine_gate(a.run->disc, sel, rep);
+		if (rc != 0)
+			rc = dp_err_set(err, rc, "out of memory");
+	} else {
+		rc = start_obs(&a, err);
+		if (rc != 0)
+			goto out;
+		start_jobs(&a);
+		wait_jobs(a.run, a.deadline);
+		rc = collect(a.run, rep, err);
+	}
+	/* SPEC §2: one cause, one headline — resolve the checks' cause claims. */
+	dp_results_link_causes(&rep->results);
 	rep->duration = dp_now_mono() - t0;
 out:
 	if (a.run != NULL)

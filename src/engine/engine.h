@@ -28,6 +28,12 @@ int dp_selection_parse(struct dp_selection *sel, const char *only, const char *s
  * (checks' deadlines end DP_REPORT_MARGIN before it; issue 16: -t is a wall-clock limit), so a
  * run given timeout_s takes at most timeout_s. Kept for the callers that budget with it. */
 #define DP_OVERRUN_GRACE 0.0
+/* The run's deadline is DP_REPORT_LEAD seconds before its budget ends (`check`'s -t watchdog
+ * fires 0.25 s before it, and the report must be out by then), and the checks' deadlines end
+ * DP_REPORT_MARGIN seconds before the run's, so that a step cut short by the budget is still
+ * reported as such ("not checked: budget exhausted", SPEC §1) for every server and endpoint. */
+#define DP_REPORT_LEAD	 0.4
+#define DP_REPORT_MARGIN 0.3
 
 /* Resolvers shared by runs (the monitor keeps them across runs). A check that overruns its
  * deadline is left running detached; `live` counts such threads so that dp_engine_clear can wait
@@ -46,6 +52,12 @@ int dp_engine_check_ca(const char *path, struct dp_err *err) DP_WUR;
 void dp_engine_clear(struct dp_engine *e);
 /* Threads started on e that are still running (checks or observations past their deadline). */
 size_t dp_engine_live(struct dp_engine *e);
+
+/* A domain that does not exist or a name that is not a zone apex (d->apex_state): one CRITICAL
+ * saying so from the check that judges the apex, and an UNKNOWN "not checked" that follows from
+ * it for every other selected check (gate.c). */
+int dp_engine_gate(const struct dp_discovery *d, const struct dp_selection *sel,
+		   struct dp_report *rep) DP_WUR;
 
 /* Per-probe state kept across runs by the monitor: an object keyed by check id (NULL in
  * `check`). */

@@ -34,5 +34,5 @@ dp_endpoint_parse(const char *s, struct dp_endpoint_spec *spec, struct dp_err *e
 	if (dp_parse_u64(port, 1, 65535, &p) != 0)
 		return dp_err_set(err, DP_EINVAL, "'%s': port must be 1-65535", s);
 	spec->port = (uint16_t)p;
-	return dp_name_normalise(colon + 1, spec->host, sizeof(spec->host), true, err);
+	return dp_name_from_input(colon + 1, spec->host, sizeof(spec->host), err);
 }

@@ -33,6 +33,8 @@ result_clear(struct dp_result *r)
 	free(r->id);
 	free(r->subject);
 	free(r->summary);
+	free(r->cause_id);
+	free(r->cause_subject);
 	json_decref(r->details);
 }
 
@@ -174,6 +176,152 @@ dp_results_sort(struct dp_results *rs)
 	}
 }
 
+int
+dp_result_set_cause(struct dp_result *r, const char *id, const char *subject)
+{
+	char *i = dp_strdup(id);
+	char *s = dp_strdup(subject != NULL ? subject : "");
+
+	if (i == NULL || s == NULL) {
+		free(i);
+		free(s);
+		return DP_ENOMEM;
+	}
+	free(r->cause_id);
+	free(r->cause_subject);
+	r->cause_id = i;
+	r->cause_subject = s;
+	return 0;
+}
+
+static void
+cause_drop(struct dp_result *r)
+{
+	free(r->cause_id);
+	free(r->cause_subject);
+	r->cause_id = NULL;
+	r->cause_subject = NULL;
+}
+
+/* Index of the result (id, subject) in rs, or rs->n. */
+static size_t
+find_result(const struct dp_results *rs, const char *id, const char *subject)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		if (strcmp(rs->v[i].id, id) == 0 && strcmp(rs->v[i].subject, subject) == 0)
+			return i;
+	}
+	return rs->n;
+}
+
+/* Follow r's claim to the root: the first result on the chain that follows from nothing (or
+ * whose claim is void). Returns its index, or rs->n when r's own claim is void. */
+static size_t
+cause_root(const struct dp_results *rs, size_t self)
+{
+	size_t at = self;
+
+	/* A chain longer than the list is a cycle. */
+	for (size_t hops = 0; hops <= rs->n; hops++) {
+		const struct dp_result *x = &rs->v[at];
+		size_t next;
+
+		if (x->cause_id == NULL)
+			return at == self ? rs->n : at;
+		next = find_result(rs, x->cause_id, x->cause_subject);
+		if (next == self)
+			return rs->n; /* a cycle: nobody in it is the cause */
+		if (next == rs->n || rs->v[next].status == DP_STATUS_OK)
+			return at == self ? rs->n : at;
+		at = next;
+	}
+	return rs->n;
+}
+
+void
+dp_results_link_causes(struct dp_results *rs)
+{
+	size_t *root = calloc(rs->n + 1, sizeof(*root));
+
+	if (root == NULL) {
+		/* No memory to resolve claims: drop them all rather than print dangling ones. */
+		for (size_t i = 0; i < rs->n; i++)
+			cause_drop(&rs->v[i]);
+		return;
+	}
+	/* Resolve every claim against the list as it stands, then rewrite. */
+	for (size_t i = 0; i < rs->n; i++)
+		root[i] = rs->v[i].cause_id != NULL ? cause_root(rs, i) : rs->n;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct dp_result *c = root[i] < rs->n ? &rs->v[root[i]] : NULL;
+
+		if (rs->v[i].cause_id == NULL)
+			continue;
+		if (c == NULL || c->status == DP_STATUS_OK) {
+			cause_drop(&rs->v[i]);
+			continue;
+		}
+		if (strcmp(c->id, rs->v[i].cause_id) != 0 ||
+		    strcmp(c->subject, rs->v[i].cause_subject) != 0) {
+			char *id = dp_strdup(c->id);
+			char *subj = dp_strdup(c->subject);
+
+			cause_drop(&rs->v[i]);
+			if (id != NULL && subj != NULL) {
+				rs->v[i].cause_id = id;
+				rs->v[i].cause_subject = subj;
+			} else {
+				free(id);
+				free(subj);
+			}
+		}
+	}
+	free(root);
+}
+
+const struct dp_result *
+dp_results_cause_of(const struct dp_results *rs, const struct dp_result *r)
+{
+	size_t i;
+
+	if (r->cause_id == NULL)
+		return NULL;
+	i = find_result(rs, r->cause_id, r->cause_subject);
+	return i < rs->n ? &rs->v[i] : NULL;
+}
+
+size_t
+dp_results_dependents(const struct dp_results *rs, const struct dp_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct dp_result *x = &rs->v[i];
+
+		n += x->cause_id != NULL && strcmp(x->cause_id, r->id) == 0 &&
+		     strcmp(x->cause_subject, r->subject) == 0;
+	}
+	return n;
+}
+
+void
+dp_results_order(const struct dp_results *rs, size_t *idx)
+{
+	size_t n = 0;
+
+	for (int rank = 3; rank >= 0; rank--) {
+		for (int dep = 0; dep < 2; dep++) {
+			for (size_t i = 0; i < rs->n; i++) {
+				const struct dp_result *x = &rs->v[i];
+
+				if (dp_status_rank(x->status) == rank &&
+				    (dp_results_cause_of(rs, x) != NULL) == (dep == 1))
+					idx[n++] = i;
+			}
+		}
+	}
+}
+
 struct dp_report *
 dp_report_new(const char *domain)
 {
@@ -203,7 +351,33 @@ dp_report_free(struct dp_report *r)
 	free(r->timings);
 	json_decref(r->discovery);
 	free(r->domain);
+	free(r->domain_unicode);
 	free(r);
+}
+
+int
+dp_report_set_unicode(struct dp_report *r, const char *ulabel)
+{
+	char *u;
+
+	if (ulabel == NULL || strcmp(ulabel, r->domain) == 0)
+		return 0;
+	u = dp_strdup(ulabel);
+	if (u == NULL)
+		return DP_ENOMEM;
+	free(r->domain_unicode);
+	r->domain_unicode = u;
+	return 0;
+}
+
+const char *
+dp_report_domain_display(const struct dp_report *r, char *buf, size_t bufsz)
+{
+	if (r->domain_unicode == NULL)
+		(void)dp_snprintf(buf, bufsz, "%s", r->domain);
+	else
+		(void)dp_snprintf(buf, bufsz, "%s (%s)", r->domain, r->domain_unicode);
+	return buf;
 }
 
 int

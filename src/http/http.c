@@ -31,7 +31,7 @@ dp_http_probe_args(const char *target, const char *check, char *out, size_t outs
 		return dp_err_set(err, DP_EINVAL, "missing target: use /probe?target=DOMAIN");
 	if (strlen(target) > 254)
 		return dp_err_set(err, DP_EINVAL, "target is longer than a domain name can be");
-	if (dp_name_normalise(target, out, outsz, true, &e) != 0)
+	if (dp_name_from_input(target, out, outsz, &e) != 0)
 		return dp_err_set(err, DP_EINVAL, "target is not a domain name: %s", e.msg);
 	if (out[0] == '\0')
 		return dp_err_set(err, DP_EINVAL, "target: the root zone is not a domain to check");

@@ -251,6 +251,8 @@ fail(struct conn *c, enum dp_tls_step step, bool timeout, const char *fmt, ...)
 		return;
 	c->res->step = step;
 	c->res->timed_out = timeout;
+	/* A step that ran into the run's deadline (not its own timeout) proves nothing (SPEC §1). */
+	c->res->cut = timeout && c->req->deadline > 0 && dp_now_mono() >= c->req->deadline - 0.05;
 	va_start(ap, fmt);
 	(void)vsnprintf(c->res->error, sizeof(c->res->error), fmt, ap);
 	va_end(ap);

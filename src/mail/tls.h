@@ -87,6 +87,7 @@ struct dp_tls_res {
 	enum dp_tls_step step; /* the step that failed; DP_TLS_STEP_DONE after a handshake */
 	bool timed_out;        /* that step ran out of time */
 	bool no_route;         /* connect() said at once this host has no route there (nothing sent) */
+	bool cut;              /* ...at the request's deadline: the budget ended it, no verdict */
 	char error[512];       /* what went wrong at that step, "" when done */
 	char greeting[DP_SMTP_TEXT_MAX]; /* SMTP: the greeting's first line */
 	bool starttls_offered;

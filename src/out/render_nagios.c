@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnsprobe/result.h"
@@ -223,7 +224,7 @@ checks_with_results(const struct dp_report *r)
 }
 
 /* Index of the worst-ranked result of check id (the first of them), and how many of its results
- * are not OK. */
+ * are not OK; results that follow from a cause are left to their cause's entry (SPEC §2). */
 static size_t
 check_worst(const struct dp_report *r, const char *id, size_t *bad)
 {
@@ -233,7 +234,8 @@ check_worst(const struct dp_report *r, const char *id, size_t *bad)
 	for (size_t i = 0; i < r->results.n; i++) {
 		const struct dp_result *x = &r->results.v[i];
 
-		if (strcmp(x->id, id) != 0 || x->status == DP_STATUS_OK)
+		if (strcmp(x->id, id) != 0 || x->status == DP_STATUS_OK ||
+		    dp_results_cause_of(&r->results, x) != NULL)
 			continue;
 		(*bad)++;
 		if (best == SIZE_MAX ||
@@ -243,33 +245,53 @@ check_worst(const struct dp_report *r, const char *id, size_t *bad)
 	return best;
 }
 
-/* Append one status-line entry, "ID SUBJECT: summary (+N more)", digests shortened and the
- * summary cut so that the entry takes at most room bytes. */
+/* " (+N results following from it)" when results follow from x (SPEC §2): the cause is named
+ * once, its dependents are left out of the status line. */
 static void
-put_entry(struct line *l, const struct dp_result *x, size_t bad, size_t room)
+deps_text(const struct dp_report *r, const struct dp_result *x, char *buf, size_t bufsz)
+{
+	size_t deps = dp_results_dependents(&r->results, x);
+
+	buf[0] = '\0';
+	if (deps > 0)
+		(void)dp_snprintf(buf, bufsz, " (+%zu result%s following from it)", deps,
+				  deps == 1 ? "" : "s");
+}
+
+/* Append one status-line entry, "ID SUBJECT: summary (+N results following from it) (+N
+ * more)", digests shortened and the summary cut so that the entry takes at most room bytes. */
+static void
+put_entry(struct line *l, const struct dp_report *r, const struct dp_result *x, size_t bad,
+	  size_t room)
 {
 	char sum[400];
 	char head[600];
+	char deps[64];
 	char more[32] = "";
 	size_t fixed;
 
 	short_text(dp_result_summary_rest(x), sum, sizeof(sum));
+	deps_text(r, x, deps, sizeof(deps));
 	if (bad > 1)
 		(void)dp_snprintf(more, sizeof(more), " (+%zu more)", bad - 1);
 	(void)dp_snprintf(head, sizeof(head), "%s %s: ", x->id, x->subject);
-	fixed = strlen(head) + strlen(more);
+	fixed = strlen(head) + strlen(deps) + strlen(more);
 	line_puts(l, head);
 	put_cut(l, sum, room > fixed + 20 ? room - fixed : 20);
+	line_puts(l, deps);
 	line_puts(l, more);
 }
 
 static size_t
-entry_len(const struct dp_result *x, size_t bad)
+entry_len(const struct dp_report *r, const struct dp_result *x, size_t bad)
 {
 	char sum[400];
+	char deps[64];
 
 	short_text(dp_result_summary_rest(x), sum, sizeof(sum));
-	return strlen(x->id) + strlen(x->subject) + 3 + strlen(sum) + (bad > 1 ? 12 : 0);
+	deps_text(r, x, deps, sizeof(deps));
+	return strlen(x->id) + strlen(x->subject) + 3 + strlen(sum) + strlen(deps) +
+	       (bad > 1 ? 12 : 0);
 }
 
 /* The status text: one entry per failing check, worst checks first, each naming its worst
@@ -300,10 +322,10 @@ status_text(const struct dp_report *r, struct line *l)
 
 		if (k == 0) {
 			/* The worst problem may use the whole line. */
-			put_entry(l, x, bad[k], LINE_MAX > l->len ? LINE_MAX - l->len : 0);
-		} else if (k < MAX_PROBLEMS && entry_len(x, bad[k]) + 2 <= room) {
+			put_entry(l, r, x, bad[k], LINE_MAX > l->len ? LINE_MAX - l->len : 0);
+		} else if (k < MAX_PROBLEMS && entry_len(r, x, bad[k]) + 2 <= room) {
 			line_puts(l, "; ");
-			put_entry(l, x, bad[k], room);
+			put_entry(l, r, x, bad[k], room);
 		} else {
 			break;
 		}
@@ -327,13 +349,14 @@ static size_t
 put_status_line(FILE *f, const struct dp_report *r, const struct perf *p)
 {
 	struct line l = {.max = sizeof(l.p) - 1};
+	char dom[600];
 	size_t len;
 	size_t i;
 
 	line_puts(&l, "DNSPROBE ");
 	line_puts(&l, dp_status_str(dp_report_status(r)));
 	line_puts(&l, " - ");
-	line_puts(&l, r->domain);
+	line_puts(&l, dp_report_domain_display(r, dom, sizeof(dom)));
 	line_puts(&l, ": ");
 	status_text(r, &l);
 	fputs(l.p, f);
@@ -351,27 +374,33 @@ int
 dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_opts *o)
 {
 	struct perf p = {.n = 0};
+	size_t *order = calloc(r->results.n + 1, sizeof(*order));
 	size_t first;
-	size_t lines = 0;
 
+	if (order == NULL)
+		return DP_ENOMEM;
 	perf_collect(r, o != NULL && o->limits.set ? &o->limits : NULL, &p);
 	first = put_status_line(f, r, &p);
-	for (int rank = 3; rank >= 0; rank--) {
-		for (size_t i = 0; i < r->results.n; i++) {
-			const struct dp_result *x = &r->results.v[i];
+	/* Worst first; within a status, causes before what follows from them. */
+	dp_results_order(&r->results, order);
+	for (size_t k = 0; k < r->results.n; k++) {
+		const struct dp_result *x = &r->results.v[order[k]];
 
-			if (dp_status_rank(x->status) != rank)
-				continue;
-			fprintf(f, "[%s] %s %s: ", dp_status_str(x->status), x->id, x->subject);
-			put_safe(f, dp_result_summary_rest(x));
-			/* Perfdata that did not fit the status line follows a '|' on the last line of
-			 * the long output (Nagios plugin API, "Plugin Output Spec"). */
-			if (++lines == r->results.n && first < p.n)
-				fputs(" |", f);
-			for (size_t k = first; lines == r->results.n && k < p.n; k++)
-				fprintf(f, " %s", p.item[k]);
-			fputc('\n', f);
+		fprintf(f, "[%s] %s %s: ", dp_status_str(x->status), x->id, x->subject);
+		put_safe(f, dp_result_summary_rest(x));
+		if (dp_results_cause_of(&r->results, x) != NULL) {
+			fprintf(f, " (follows from %s ", x->cause_id);
+			put_safe(f, x->cause_subject);
+			fputc(')', f);
 		}
+		/* Perfdata that did not fit the status line follows a '|' on the last line of the
+		 * long output (Nagios plugin API, "Plugin Output Spec"). */
+		if (k + 1 == r->results.n && first < p.n)
+			fputs(" |", f);
+		for (size_t j = first; k + 1 == r->results.n && j < p.n; j++)
+			fprintf(f, " %s", p.item[j]);
+		fputc('\n', f);
 	}
+	free(order);
 	return ferror(f) ? DP_EIO : 0;
 }

@@ -120,42 +120,96 @@ count(const struct dp_report *r, size_t n[4])
 		n[r->results.v[i].status & 3]++;
 }
 
-/* Check ids in report order, worst group first. */
+/* A group's sort key: its worst result that follows from nothing leads (so the group holding
+ * the cause comes before those that follow from it), then its worst result of all. */
+static int
+group_key(const struct dp_report *r, const char *id)
+{
+	int lead = -1;
+	int worst = -1;
+
+	for (size_t i = 0; i < r->results.n; i++) {
+		const struct dp_result *x = &r->results.v[i];
+		int rank = dp_status_rank(x->status);
+
+		if (strcmp(x->id, id) != 0)
+			continue;
+		if (rank > worst)
+			worst = rank;
+		if (rank > lead && dp_results_cause_of(&r->results, x) == NULL)
+			lead = rank;
+	}
+	return (lead + 1) * 8 + worst + 1;
+}
+
+/* Check ids in report order, worst group first (stable). */
 static size_t
 group_order(const struct dp_report *r, const char **ids, size_t max)
 {
+	int keys[64];
 	size_t n = 0;
 
-	for (size_t i = 0; i < r->ntimings && n < max; i++)
-		ids[n++] = r->timings[i].id;
+	for (size_t i = 0; i < r->ntimings && n < max && n < 64; i++) {
+		ids[n] = r->timings[i].id;
+		keys[n++] = group_key(r, r->timings[i].id);
+	}
 	for (size_t i = 1; i < n; i++) {
 		const char *id = ids[i];
-		enum dp_status s = DP_STATUS_OK;
+		int k = keys[i];
 		size_t j = i;
 
-		for (size_t k = 0; k < r->ntimings; k++) {
-			if (strcmp(r->timings[k].id, id) == 0)
-				s = r->timings[k].status;
-		}
-		while (j > 0) {
-			enum dp_status p = DP_STATUS_OK;
-
-			for (size_t k = 0; k < r->ntimings; k++) {
-				if (strcmp(r->timings[k].id, ids[j - 1]) == 0)
-					p = r->timings[k].status;
-			}
-			if (dp_status_rank(p) >= dp_status_rank(s))
-				break;
+		while (j > 0 && keys[j - 1] < k) {
 			ids[j] = ids[j - 1];
+			keys[j] = keys[j - 1];
 			j--;
 		}
 		ids[j] = id;
+		keys[j] = k;
 	}
 	return n;
 }
 
+/* "  [CRIT] subject: summary", and " (follows from ID SUBJECT)" for a dependent. */
 static void
-put_group(FILE *f, const struct dp_report *r, const char *id, const struct dp_render_opts *o)
+put_line(FILE *f, const struct dp_report *r, const struct dp_result *x,
+	 const struct dp_render_opts *o)
+{
+	fprintf(f, "  %s[%s]%s %s: %s", o->colour ? colour(x->status) : "", tag(x->status),
+		o->colour ? "\033[0m" : "", x->subject, dp_result_summary_rest(x));
+	if (dp_results_cause_of(&r->results, x) != NULL)
+		fprintf(f, " (follows from %s %s)", x->cause_id, x->cause_subject);
+}
+
+/* The causes first (SPEC §2): each result others follow from, with how many do. */
+static void
+put_causes(FILE *f, const struct dp_report *r, const struct dp_render_opts *o)
+{
+	size_t *idx = calloc(r->results.n + 1, sizeof(*idx));
+	bool any = false;
+
+	if (idx == NULL)
+		return;
+	dp_results_order(&r->results, idx);
+	for (size_t k = 0; k < r->results.n; k++) {
+		const struct dp_result *x = &r->results.v[idx[k]];
+		size_t deps = dp_results_dependents(&r->results, x);
+
+		if (deps == 0)
+			continue;
+		if (!any)
+			fputs("\ncause:\n", f);
+		any = true;
+		fprintf(f, "  %s[%s]%s %s %s: %s — %zu result%s follow%s from it\n",
+			o->colour ? colour(x->status) : "", tag(x->status),
+			o->colour ? "\033[0m" : "", x->id, x->subject, dp_result_summary_rest(x),
+			deps, deps == 1 ? "" : "s", deps == 1 ? "s" : "");
+	}
+	free(idx);
+}
+
+static void
+put_group(FILE *f, const struct dp_report *r, const char *id, const size_t *order,
+	  const struct dp_render_opts *o)
 {
 	const char *title = dp_report_title(r, id);
 	size_t have = 0;
@@ -166,19 +220,16 @@ put_group(FILE *f, const struct dp_report *r, const char *id, const struct dp_re
 		return; /* a check with nothing to say, e.g. resolver.agreement without --resolver */
 	fprintf(f, "\n%s%s%s%s%s\n", o->colour ? "\033[1m" : "", id, title ? " — " : "",
 		title ? title : "", o->colour ? "\033[0m" : "");
-	/* Worst first within the group, keeping the check's order otherwise. */
-	for (int rank = 3; rank >= 0; rank--) {
-		for (size_t i = 0; i < r->results.n; i++) {
-			const struct dp_result *x = &r->results.v[i];
+	/* Worst first within the group, causes before what follows from them. */
+	for (size_t k = 0; k < r->results.n; k++) {
+		const struct dp_result *x = &r->results.v[order[k]];
 
-			if (strcmp(x->id, id) != 0 || dp_status_rank(x->status) != rank)
-				continue;
-			fprintf(f, "  %s[%s]%s %s: %s", o->colour ? colour(x->status) : "",
-				tag(x->status), o->colour ? "\033[0m" : "", x->subject, dp_result_summary_rest(x));
-			if (o->verbose > 0 && json_object_size(x->details) > 0)
-				put_value(f, x->details, 6);
-			fputc('\n', f);
-		}
+		if (strcmp(x->id, id) != 0)
+			continue;
+		put_line(f, r, x, o);
+		if (o->verbose > 0 && json_object_size(x->details) > 0)
+			put_value(f, x->details, 6);
+		fputc('\n', f);
 	}
 }
 
@@ -189,14 +240,21 @@ dp_render_text(FILE *f, const struct dp_report *r, const struct dp_render_opts *
 	size_t n[4];
 	size_t ng = group_order(r, ids, 64);
 	enum dp_status s = dp_report_status(r);
+	size_t *order = calloc(r->results.n + 1, sizeof(*order));
+	char dom[600];
 
+	if (order == NULL)
+		return DP_ENOMEM;
+	dp_results_order(&r->results, order);
 	count(r, n);
 	fprintf(f, "dnsprobe: %s — %s%s%s (%zu critical, %zu warning, %zu unknown, %zu ok) in %.2fs\n",
-		r->domain, o->colour ? colour(s) : "", dp_status_str(s), o->colour ? "\033[0m" : "",
+		dp_report_domain_display(r, dom, sizeof(dom)), o->colour ? colour(s) : "", dp_status_str(s), o->colour ? "\033[0m" : "",
 		n[DP_STATUS_CRITICAL], n[DP_STATUS_WARNING], n[DP_STATUS_UNKNOWN], n[DP_STATUS_OK],
 		r->duration);
+	put_causes(f, r, o);
 	for (size_t i = 0; i < ng; i++)
-		put_group(f, r, ids[i], o);
+		put_group(f, r, ids[i], order, o);
+	free(order);
 	if (o->verbose > 0 && r->discovery != NULL) {
 		fputs("\ndiscovery:", f);
 		put_value(f, r->discovery, 2);

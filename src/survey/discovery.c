@@ -74,6 +74,7 @@ dp_discovery_free(struct dp_discovery *d)
 	free(d->domain);
 	free(d->parent);
 	free(d->apex_why_bogus);
+	free(d->apex_verdict);
 	free(d->parent_error);
 	json_decref(d->notes);
 	free(d);
@@ -220,6 +221,59 @@ parent_of(const char *name)
 	return dot != NULL ? dot + 1 : "";
 }
 
+const char *
+dp_apex_state_str(enum dp_apex_state s)
+{
+	switch (s) {
+	case DP_APEX_NXDOMAIN:
+		return "nxdomain";
+	case DP_APEX_INSIDE:
+		return "inside";
+	case DP_APEX_EXISTS:
+		break;
+	}
+	return "exists";
+}
+
+/* From the apex SOA answer: NXDOMAIN, or NOERROR without an SOA owned by the name, proven (or
+ * unsigned) — never from a failed or bogus lookup, which the checks report themselves. */
+static enum dp_apex_state
+apex_state_of(const struct dp_discovery *d, struct dp_lookup *l)
+{
+	char **owners = NULL;
+	size_t n = 0;
+
+	if (l->sec != DP_SEC_SECURE && l->sec != DP_SEC_INSECURE)
+		return DP_APEX_EXISTS;
+	if (l->rcode == 3)
+		return DP_APEX_NXDOMAIN;
+	if (l->rcode != 0)
+		return DP_APEX_EXISTS;
+	(void)collect_names(l->msg, "answer", d->domain, DP_RR_SOA, "mname", &owners, &n);
+	free_names(owners, n);
+	return n > 0 ? DP_APEX_EXISTS : DP_APEX_INSIDE;
+}
+
+/* The one line for a name that is not a zone apex (after the parent is known). */
+static int
+apex_verdict(struct dp_discovery *d)
+{
+	const char *p = d->parent[0] ? d->parent : ".";
+
+	if (d->apex_state == DP_APEX_NXDOMAIN)
+		d->apex_verdict = dp_asprintf("%s does not exist (%s NXDOMAIN from %s)", d->domain,
+					      d->apex_sec == DP_SEC_SECURE ? "validated"
+									   : "insecure, unvalidated",
+					      p);
+	else if (d->apex_state == DP_APEX_INSIDE)
+		d->apex_verdict = dp_asprintf("%s is not a zone apex: it is inside %s (no SOA of its "
+					      "own)",
+					      d->domain, p);
+	else
+		return 0;
+	return d->apex_verdict != NULL ? 0 : DP_ENOMEM;
+}
+
 /* The apex SOA: its security (and so whether the root is reachable at all). */
 static int
 find_apex(struct disc_run *x, struct dp_err *err)
@@ -233,6 +287,8 @@ find_apex(struct disc_run *x, struct dp_err *err)
 	d->apex_sec = l.sec;
 	d->apex_rcode = l.rcode;
 	d->apex_havedata = l.havedata;
+	/* Read after the branches join (the nameserver branch runs beside this one). */
+	d->apex_state = apex_state_of(d, &l);
 	if (l.why_bogus != NULL)
 		d->apex_why_bogus = dp_strdup(l.why_bogus);
 	if (!l.havedata)
@@ -267,7 +323,9 @@ find_parent(struct disc_run *x, struct dp_err *err)
 			break;
 	}
 	d->parent = dp_strdup(cand);
-	return d->parent != NULL ? 0 : dp_err_set(err, DP_ENOMEM, "out of memory");
+	if (d->parent == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	return 0;
 }
 
 static int
@@ -700,6 +758,9 @@ run_steps(struct disc_run *x, unsigned needs, struct dp_err *err)
 			return b.rc[i];
 		}
 	}
+	/* A name that is not a zone apex: its one line, from the apex and the parent zone. */
+	if (apex_verdict(x->d) != 0)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -785,6 +846,9 @@ dp_discovery_to_json(const struct dp_discovery *d)
 	json_object_set_new(o, "domain", json_string(d->domain));
 	json_object_set_new(o, "parent_zone", json_string(d->parent ? d->parent : ""));
 	json_object_set_new(o, "apex_security", json_string(dp_sec_str(d->apex_sec)));
+	json_object_set_new(o, "apex", json_string(dp_apex_state_str(d->apex_state)));
+	if (d->apex_verdict != NULL)
+		json_object_set_new(o, "apex_verdict", json_string(d->apex_verdict));
 	json_object_set_new(o, "parent_servers", ps);
 	json_object_set_new(o, "nameservers", ns);
 	json_object_set_new(o, "mx", mx);

@@ -62,7 +62,12 @@ dp_tls_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, size_t 
 		                                  .configured = !e->from_mx,
 		                                  .resolved = e->resolved};
 	}
-	for (size_t i = 0; i < d->nmx && !dp_ctx_expired(ctx); i++) {
+	for (size_t i = 0; i < d->nmx; i++) {
+		if (dp_ctx_expired(ctx)) {
+			v[k++] = (struct dp_tls_endpoint){
+			    .host = d->mx[i].host.name, .from_mx = true, .unchecked = true};
+			continue;
+		}
 		for (size_t p = 0; p < 2; p++) {
 			const char *h = d->mx[i].host.name;
 
@@ -77,6 +82,25 @@ dp_tls_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, size_t 
 	}
 	*out = v;
 	*n = k;
+	return 0;
+}
+
+int
+dp_tls_endpoints_unchecked(const char *id, const struct dp_tls_endpoint *v, size_t n,
+                           struct dp_results *out)
+{
+	char subj[300];
+
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].unchecked)
+			continue;
+		dp_snprintf(subj, sizeof(subj), "465,587:%s", v[i].host);
+		if (dp_results_add(out, id, subj, DP_STATUS_UNKNOWN, NULL,
+		                   "%s: " DP_BUDGET_EXHAUSTED " (whether ports 465 and 587 of MX %s "
+		                   "have TLSA records was not looked up)",
+		                   subj, v[i].host) == NULL)
+			return DP_ENOMEM;
+	}
 	return 0;
 }
 

@@ -18,12 +18,19 @@ struct dp_tls_endpoint {
 	bool from_mx;    /* a port of an MX host (25 always; 465/587 when they have TLSA) */
 	bool configured; /* given with --tlsa or in the config */
 	const struct dp_host *resolved; /* NULL when discovery has no record of the host */
+	/* The budget ran out before 465/587 of this MX host were looked at (port 0, resolved
+	 * NULL): reported "not checked", never dropped (SPEC §1). */
+	bool unchecked;
 };
 
 /* Discovery's endpoints (25 on every MX host, then the configured ones) plus, for every MX
  * host, 465 and 587 when a TLSA RRset exists there. *out is owned by the caller (free()). */
 int dp_tls_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, size_t *n,
                      struct dp_err *err) DP_WUR;
+
+/* One UNKNOWN result of check id for every unchecked entry of v[0..n). */
+int dp_tls_endpoints_unchecked(const char *id, const struct dp_tls_endpoint *v, size_t n,
+                               struct dp_results *out) DP_WUR;
 
 /* "25:mail.glitter.kr" and "25:mail.glitter.kr/127.0.20.1" (addr may be NULL) into buf. */
 char *dp_tls_endpoint_name(const struct dp_tls_endpoint *e, const struct dp_addr *addr, char *buf,

@@ -129,6 +129,7 @@ take_answer(const struct dp_reply *r, const char *zone, struct dp_ns_answer *a)
 	memset(a, 0, sizeof(*a));
 	a->answered = r->answered;
 	a->no_route = r->no_route;
+	a->cut = dp_reply_cut(r);
 	dp_strlcpy(a->error, r->error, sizeof(a->error));
 	if (!r->answered)
 		return;
@@ -166,13 +167,15 @@ dp_nssurvey_run(const struct dp_ctx *ctx, struct dp_nssurvey *out, struct dp_err
 						    .server = &out->v[i].addr,
 						    .transport = t ? DP_TRANSPORT_TCP
 								   : DP_TRANSPORT_UDP,
-						    .rd = false, .timeout_ms = dp_ctx_step_ms(ctx)};
+						    .rd = false, .timeout_ms = dp_ctx_step_ms(ctx),
+						    .deadline = ctx->deadline};
 	}
 	t0 = dp_now_mono();
 	rc = dp_query_send_many(q, rep, nq, err);
 	out->seconds = dp_now_mono() - t0;
 	if (rc != 0)
 		goto out;
+	(void)dp_ctx_mark_cut(ctx, rep, nq);
 	nq = 0;
 	for (size_t i = 0; i < out->n; i++) {
 		if (!out->v[i].has_addr)
@@ -198,6 +201,12 @@ dp_ns_target_subject(const struct dp_ns_target *t, char *buf, size_t bufsz)
 	else
 		dp_snprintf(buf, bufsz, "%s", t->ns->host.name);
 	return buf;
+}
+
+bool
+dp_ns_target_cut(const struct dp_ns_target *t)
+{
+	return t->has_addr && (t->udp.cut || t->tcp.cut);
 }
 
 bool

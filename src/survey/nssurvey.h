@@ -8,6 +8,7 @@
 struct dp_ns_answer {
 	bool answered;	  /* false: timeout or network error (error says which) */
 	bool no_route;	  /* not asked: this host has no route to the address (-4/-6, SPEC §1) */
+	bool cut;	  /* not answered because the run's budget ran out: no verdict */
 	char error[256];
 	int rcode;
 	bool aa, tc, edns;
@@ -54,6 +55,9 @@ const char *dp_ns_target_subject(const struct dp_ns_target *t, char *buf, size_t
 /* True when neither transport could be tried because this host has no route to the address:
  * "not checked from here" (UNKNOWN), never a server that is down. */
 bool dp_ns_target_no_route(const struct dp_ns_target *t);
+
+/* A transport of t went unanswered because the budget ran out (SPEC §1: not checked). */
+bool dp_ns_target_cut(const struct dp_ns_target *t);
 
 /* The serial a target gave authoritatively (AA): over UDP if it did, else over TCP. False when
  * neither transport had one. */

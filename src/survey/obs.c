@@ -472,15 +472,22 @@ dp_obs_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, size_t 
 	*n = 0;
 	pthread_mutex_lock(&o->lock);
 	start_locked(o, DP_OBS_TLS);
-	/* Past the deadline the endpoints known so far are what there is. */
-	(void)wait_flag(o, &o->eps_done, ctx->deadline);
-	v = calloc(o->neps + 1, sizeof(*v));
+	/* Past the deadline the endpoints known so far are what there is; the MX hosts whose 465
+	 * and 587 TLSA lookups had not all come back are listed as not checked (SPEC §1: reported,
+	 * never dropped). */
+	bool done = wait_flag(o, &o->eps_done, ctx->deadline);
+	size_t nmx = done ? 0 : o->disc->nmx;
+
+	v = calloc(o->neps + nmx + 1, sizeof(*v));
 	if (v == NULL)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 	for (size_t i = 0; v != NULL && i < o->neps; i++)
 		v[i] = o->eps[i].e;
+	for (size_t i = 0; v != NULL && i < nmx; i++)
+		v[o->neps + i] = (struct dp_tls_endpoint){
+		    .host = o->disc->mx[i].host.name, .from_mx = true, .unchecked = true};
 	if (v != NULL)
-		*n = o->neps;
+		*n = o->neps + nmx;
 	pthread_mutex_unlock(&o->lock);
 	*out = v;
 	return rc;

@@ -49,7 +49,8 @@ for m in $(grep -o 'dnsprobe_[a-z_]*' README.md | sort -u); do
 	case "$m" in dnsprobe_yml | dnsprobe_core) continue ;; esac
 	grep -q "\"$m" src/*/*.c probes/*.c && ok "metric $m in README exists" || nok "metric $m in README exists"
 done
-for o in $(grep -o -- '--[a-z][a-z-]*' README.md | sort -u); do
+# (an option starts a word: the "--" inside an A-label such as xn--bj0bj5t93s is not one)
+for o in $(grep -oE -- '(^|[^a-z0-9])--[a-z][a-z-]*' README.md | sed 's/^[^-]*//' | sort -u); do
 	case "$o" in --build | --fault | --list-faults | --extra-domains | --suite | --clear | --tlsa-*) continue ;; esac
 	o=${o#--}
 	grep -q "{\"$o\"" src/cli/cli.c src/monitor/monitor.c 2>/dev/null && ok "option --$o in README exists" ||

@@ -26,7 +26,8 @@ allowed() {
 	mail) echo "base/ dns/ mail/ dnsprobe/common.h" ;;
 	survey) echo "base/ dns/ mail/ survey/ $contract" ;;
 	contract) echo "base/ dns/ $contract" ;;
-	# probes: the contract, the layers below it and probes/judges.h; never the engine or above.
+	# probes: the contract, the layers below it and their own folder's headers (probes/judges.h,
+	# probes/causes.h); never the engine or anything above.
 	probes) echo "base/ dns/ mail/ survey/ probes/ $contract" ;;
 	engine) echo "base/ dns/ mail/ survey/ engine/ $contract" ;;
 	# renderers read the result tree only: never the registry (dnsprobe/probe.h) or the engine.

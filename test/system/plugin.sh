@@ -36,32 +36,42 @@ t_options() {
 }
 
 # Port 587 accepts TCP and never greets; port 25 presents a key its TLSA does not name.
+# Within -t the report is the engine's (steps cut by the budget are UNKNOWN "not checked: budget
+# exhausted", findings made in time stand) or, when even that is late, the watchdog's (every
+# check UNKNOWN "not checked: budget exhausted (-t N)"); either way out in time, and the silent
+# port is never CRITICAL for want of time.
+budget_rc() { # the exit code the output implies: 2 with a CRITICAL finding, else 3
+	if grep -Eq "$1" "$DP_TMP/run.out"; then echo 2; else echo 3; fi
+}
 t_silent() {
 	local first
 	elapsed lab -t 2 -o nagios glitter.kr
-	is "$DP_RC" 3 "-t 2 against a silent server: exit 3 (UNKNOWN)"
+	is "$DP_RC" "$(budget_rc '^\[CRITICAL\]')" "-t 2 against a silent server: exit 3, or 2 with a finding made in time"
 	awk -v e="$ELAPSED" 'BEGIN { exit !(e < 2.5) }' && _tap ok "-t 2 ends the process within 2.5 s (took $ELAPSED s)" ||
 		_tap fail "-t 2 ends the process within 2.5 s" "took $ELAPSED s"
-	# The watchdog fires 0.25 s before the budget so the report is out in time: at least 1.7 s.
-	awk -v e="$ELAPSED" 'BEGIN { exit !(e >= 1.7) }' && _tap ok "-t 2 uses its budget ($ELAPSED s)" ||
+	# The report goes out before the watchdog, which fires 0.25 s before the budget: at least 1.4 s.
+	awk -v e="$ELAPSED" 'BEGIN { exit !(e >= 1.4) }' && _tap ok "-t 2 uses its budget ($ELAPSED s)" ||
 		_tap fail "-t 2 uses its budget" "took $ELAPSED s"
 	first=$(head -1 "$DP_TMP/run.out")
-	like "$first" '^DNSPROBE UNKNOWN - glitter\.kr: .*not checked: budget exhausted \(-t 2\)' \
-		"the status line says UNKNOWN: not checked: budget exhausted (-t 2)"
-	like "$first" '\| .*check_duration=[0-9.]+s;;;0;2' "perfdata check_duration with the budget as max"
-	unlike "$(cat "$DP_TMP/run.out")" '\[CRITICAL\]' "nothing is CRITICAL for want of time"
+	like "$first" '^DNSPROBE (UNKNOWN|CRITICAL) - glitter\.kr: ' "the status line says UNKNOWN (or CRITICAL for a finding)"
+	like "$(cat "$DP_TMP/run.out")" 'not checked: budget exhausted' "what was not done says: not checked: budget exhausted"
+	like "$(cat "$DP_TMP/run.out")" '\| .*check_duration=[0-9.]+s;;;0;2' "perfdata check_duration with the budget as max"
+	unlike "$(grep '^\[CRITICAL\]' "$DP_TMP/run.out")" '587:' "nothing is CRITICAL for want of time (the silent 587)"
 
 	elapsed lab -t 2 -o json glitter.kr
-	is "$DP_RC" 3 "-t 2 -o json: exit 3"
-	is "$(jq -r .status "$DP_TMP/run.out" 2>/dev/null)" UNKNOWN "-t 2 -o json: status UNKNOWN"
+	is "$DP_RC" "$(budget_rc '"status": "CRITICAL"')" "-t 2 -o json: exit 3, or 2 with a finding made in time"
+	like "$(jq -r .status "$DP_TMP/run.out" 2>/dev/null)" '^(UNKNOWN|CRITICAL)$' "-t 2 -o json: status UNKNOWN (or CRITICAL)"
 	like "$(jq -r '[.checks[].summary] | unique | join(",")' "$DP_TMP/run.out" 2>/dev/null)" \
-		'not checked: budget exhausted \(-t 2\)' "-t 2 -o json: the checks say not checked"
+		'not checked: budget exhausted' "-t 2 -o json: what was not done says not checked"
+	is "$(jq -r '[.checks[]|select((.subject|test("587:")) and .status=="CRITICAL")]|length' "$DP_TMP/run.out" 2>/dev/null)" 0 \
+		"-t 2 -o json: the silent 587 is not CRITICAL"
 	awk -v e="$ELAPSED" 'BEGIN { exit !(e < 2.5) }' && _tap ok "-t 2 -o json within 2.5 s ($ELAPSED s)" ||
 		_tap fail "-t 2 -o json within 2.5 s" "took $ELAPSED s"
 
 	elapsed lab -t 3 -o text glitter.kr
-	is "$DP_RC" 3 "-t 3 -o text: exit 3"
-	like "$(cat "$DP_TMP/run.out")" 'not checked: budget exhausted \(-t 3\)' "-t 3 -o text says not checked"
+	is "$DP_RC" "$(budget_rc '^ *\[CRIT\]')" "-t 3 -o text: exit 3, or 2 with a finding made in time"
+	like "$(cat "$DP_TMP/run.out")" 'not checked: budget exhausted' "-t 3 -o text says not checked"
+	unlike "$(grep '\[CRIT\]' "$DP_TMP/run.out")" '587:' "-t 3 -o text: the silent 587 is not CRITICAL"
 	awk -v e="$ELAPSED" 'BEGIN { exit !(e < 3.5) }' && _tap ok "-t 3 within 3.5 s ($ELAPSED s)" ||
 		_tap fail "-t 3 within 3.5 s" "took $ELAPSED s"
 

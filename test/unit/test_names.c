@@ -207,11 +207,72 @@ test_wellformed(void **state)
 	assert_false(dp_msg_wellformed(m, sizeof(m)));
 }
 
+/* IDNA2008 input (libidn2): U-labels become A-labels, A-labels must round-trip, and bad input
+ * says why. Cases: RFC 5890/5891 rules, UTS 46 non-transitional mapping. */
+static void
+test_idn(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out; /* NULL: rejected */
+		const char *unicode; /* U-label form shown, NULL when plain ASCII */
+	} cases[] = {
+		{"\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr", "xn--bj0bj5t93s.kr",
+		 "\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr"}, /* 글리터.kr */
+		{"\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr.", "xn--bj0bj5t93s.kr",
+		 "\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr"}, /* trailing dot */
+		{"XN--BJ0BJ5T93S.KR", "xn--bj0bj5t93s.kr",
+		 "\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr"}, /* A-label given, upper case */
+		{"mail.\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr", "mail.xn--bj0bj5t93s.kr",
+		 "mail.\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr"},
+		{"b\xc3\xbc" "cher.de", "xn--bcher-kva.de", "b\xc3\xbc" "cher.de"}, /* bücher.de */
+		/* UTS 46 non-transitional: ß stays ß (IDNA2008), not "ss" (IDNA2003) */
+		{"fa\xc3\x9f.de", "xn--fa-hia.de", "fa\xc3\x9f.de"},
+		/* NFC input: u + combining diaeresis is ü */
+		{"bu\xcc\x88" "cher.de", "xn--bcher-kva.de", "b\xc3\xbc" "cher.de"},
+		{"glitter.kr", "glitter.kr", NULL},
+		{"xn--zz.kr", NULL, NULL},		   /* not Punycode */
+		{"xn--bcher-kva.de", "xn--bcher-kva.de", "b\xc3\xbc" "cher.de"},
+		{"\xff\xfe.kr", NULL, NULL},		   /* not UTF-8 */
+		{"a\xe2\x80\x90" "b.kr", NULL, NULL},	   /* U+2010 HYPHEN is DISALLOWED */
+		{"\xe2\x98\x83.kr", NULL, NULL},	   /* U+2603 snowman: not in IDNA2008 */
+		{"", NULL, NULL},
+	};
+	char out[256];
+	char u[512];
+	struct dp_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = dp_name_from_input(cases[i].in, out, sizeof(out), &err);
+
+		if (cases[i].out == NULL) {
+			assert_int_equal(rc, DP_EINVAL);
+			assert_true(err.msg[0] != '\0');
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_string_equal(out, cases[i].out);
+		if (cases[i].unicode == NULL) {
+			assert_false(dp_name_unicode(out, u, sizeof(u)));
+		} else {
+			assert_true(dp_name_unicode(out, u, sizeof(u)));
+			assert_string_equal(u, cases[i].unicode);
+		}
+	}
+	/* The reason names IDNA2008. */
+	assert_int_equal(dp_name_from_input("a\xe2\x80\x90" "b.kr", out, sizeof(out), &err), DP_EINVAL);
+	assert_non_null(strstr(err.msg, "IDNA2008"));
+	/* A U-label form that does not fit is not shown rather than cut. */
+	assert_false(dp_name_unicode("xn--bj0bj5t93s.kr", u, 4));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_idn),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_in_domain),
 		cmocka_unit_test(test_types_and_addrs),

@@ -391,6 +391,184 @@ test_output_names(void **state)
 	assert_string_equal(dp_output_str(DP_OUTPUT_JSON), "json");
 }
 
+/* Add a result that claims (cid, csubj) as its cause (cid NULL: none). */
+static struct dp_result *
+add_c(struct dp_results *rs, const char *id, const char *subj, enum dp_status st, const char *cid,
+      const char *csubj)
+{
+	struct dp_result *x = dp_results_add(rs, id, subj, st, NULL, "%s %s", id, subj);
+
+	assert_non_null(x);
+	if (cid != NULL)
+		assert_int_equal(dp_result_set_cause(x, cid, csubj), 0);
+	return x;
+}
+
+static const char *
+cause_id(const struct dp_results *rs, size_t i)
+{
+	const struct dp_result *c = dp_results_cause_of(rs, &rs->v[i]);
+
+	return c != NULL ? c->id : "-";
+}
+
+/* SPEC §2 cause: claims resolve to the root; void claims (absent, OK, self, cycles) go. */
+static void
+test_cause_link(void **state)
+{
+	struct dp_results rs;
+
+	(void)state;
+	dp_results_init(&rs);
+	add_c(&rs, "dnssec.chain", "glitter.kr", DP_STATUS_CRITICAL, NULL, NULL);		  /* 0 */
+	add_c(&rs, "dane.tlsa", "25:mail", DP_STATUS_CRITICAL, "dnssec.chain", "glitter.kr");	  /* 1 */
+	add_c(&rs, "tls.cert", "25:mail", DP_STATUS_WARNING, "dane.tlsa", "25:mail");		  /* 2 */
+	add_c(&rs, "dnssec.keys", "glitter.kr", DP_STATUS_CRITICAL, "dnssec.chain", "nowhere"); /* 3 */
+	add_c(&rs, "caa", "glitter.kr", DP_STATUS_OK, NULL, NULL);				  /* 4 */
+	add_c(&rs, "tls_rpt", "glitter.kr", DP_STATUS_WARNING, "caa", "glitter.kr");		  /* 5 */
+	add_c(&rs, "ns.hygiene", "x", DP_STATUS_CRITICAL, "ns.hygiene", "x");			  /* 6 */
+	add_c(&rs, "h", "1", DP_STATUS_CRITICAL, "i", "1");					  /* 7 */
+	add_c(&rs, "i", "1", DP_STATUS_CRITICAL, "h", "1");					  /* 8 */
+	add_c(&rs, "j", "1", DP_STATUS_UNKNOWN, "h", "1");					  /* 9 */
+	add_c(&rs, "k", "1", DP_STATUS_UNKNOWN, "dnssec.chain", "glitter.kr");		  /* 10 */
+	dp_results_link_causes(&rs);
+	assert_string_equal(cause_id(&rs, 0), "-");
+	assert_string_equal(cause_id(&rs, 1), "dnssec.chain");
+	/* a chain of claims points at its root */
+	assert_string_equal(cause_id(&rs, 2), "dnssec.chain");
+	assert_string_equal(rs.v[2].cause_subject, "glitter.kr");
+	assert_string_equal(cause_id(&rs, 3), "-"); /* no such result */
+	assert_null(rs.v[3].cause_id);
+	assert_string_equal(cause_id(&rs, 5), "-"); /* the claimed cause is OK */
+	assert_null(rs.v[5].cause_id);
+	assert_null(rs.v[6].cause_id); /* itself */
+	assert_null(rs.v[7].cause_id); /* a cycle */
+	assert_null(rs.v[8].cause_id);
+	assert_null(rs.v[9].cause_id); /* claims into a cycle */
+	assert_string_equal(cause_id(&rs, 10), "dnssec.chain");
+	assert_int_equal(dp_results_dependents(&rs, &rs.v[0]), 3);
+	assert_int_equal(dp_results_dependents(&rs, &rs.v[1]), 0);
+	/* linking twice changes nothing */
+	dp_results_link_causes(&rs);
+	assert_int_equal(dp_results_dependents(&rs, &rs.v[0]), 3);
+	dp_results_clear(&rs);
+}
+
+/* Render order: worst first; within a status, what follows from nothing leads. */
+static void
+test_cause_order(void **state)
+{
+	struct dp_results rs;
+	size_t idx[6];
+	static const size_t want[6] = {2, 0, 4, 3, 5, 1};
+
+	(void)state;
+	dp_results_init(&rs);
+	add_c(&rs, "dnssec.denial", "glitter.kr", DP_STATUS_CRITICAL, "dnssec.chain", "glitter.kr");
+	add_c(&rs, "caa", "glitter.kr", DP_STATUS_OK, NULL, NULL);
+	add_c(&rs, "dnssec.chain", "glitter.kr", DP_STATUS_CRITICAL, NULL, NULL);
+	add_c(&rs, "ns.soa_serial", "glitter.kr", DP_STATUS_WARNING, NULL, NULL);
+	add_c(&rs, "dane.tlsa", "25:mail", DP_STATUS_CRITICAL, "dnssec.chain", "glitter.kr");
+	add_c(&rs, "tls.cert", "25:mail", DP_STATUS_UNKNOWN, NULL, NULL);
+	dp_results_link_causes(&rs);
+	dp_results_order(&rs, idx);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(idx[i], want[i]);
+	dp_results_clear(&rs);
+}
+
+/* An unsigned zone in all three renderers: the cause leads, dependents say what they follow. */
+static struct dp_report *
+unsigned_sample(void)
+{
+	struct dp_report *r = dp_report_new("xn--bj0bj5t93s.kr");
+
+	assert_non_null(r);
+	assert_int_equal(dp_report_set_unicode(r, "\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr"), 0);
+	r->started = 1764604800;
+	add_c(&r->results, "dnssec.denial", "xn--bj0bj5t93s.kr", DP_STATUS_CRITICAL, "dnssec.chain",
+	      "xn--bj0bj5t93s.kr");
+	add_c(&r->results, "ns.soa_serial", "xn--bj0bj5t93s.kr", DP_STATUS_OK, NULL, NULL);
+	add_c(&r->results, "dane.tlsa", "25:mail/127.0.20.1", DP_STATUS_CRITICAL, "dnssec.chain",
+	      "xn--bj0bj5t93s.kr");
+	add_c(&r->results, "dnssec.chain", "xn--bj0bj5t93s.kr", DP_STATUS_CRITICAL, NULL, NULL);
+	assert_int_equal(dp_report_add_check(r, "dnssec.denial", "DNSSEC denial of existence", 0.1,
+					     DP_STATUS_CRITICAL),
+			 0);
+	assert_int_equal(dp_report_add_check(r, "ns.soa_serial", "SOA serial agreement", 0.1,
+					     DP_STATUS_OK),
+			 0);
+	assert_int_equal(dp_report_add_check(r, "dane.tlsa", "DANE TLSA", 0.1,
+					     DP_STATUS_CRITICAL),
+			 0);
+	assert_int_equal(dp_report_add_check(r, "dnssec.chain", "DNSSEC chain of trust", 0.1,
+					     DP_STATUS_CRITICAL),
+			 0);
+	dp_results_link_causes(&r->results);
+	return r;
+}
+
+static void
+test_cause_render(void **state)
+{
+	struct dp_report *r = unsigned_sample();
+	char *text = render(dp_render_text, r, 0);
+	char *nag = render(dp_render_nagios, r, 0);
+	char *js = render(dp_render_json, r, 0);
+	json_error_t jerr;
+	json_t *o = json_loads(js, 0, &jerr);
+	const char *first;
+	char *line1;
+
+	(void)state;
+	/* text: both forms of the name, the cause section first, its group before the others */
+	assert_non_null(strstr(text, "dnsprobe: xn--bj0bj5t93s.kr (\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr)"));
+	first = strstr(text, "\ncause:\n  [CRIT] dnssec.chain xn--bj0bj5t93s.kr: dnssec.chain "
+			     "xn--bj0bj5t93s.kr — 2 results follow from it\n");
+	assert_non_null(first);
+	assert_true(strstr(text, "\ndnssec.chain — DNSSEC chain of trust\n") <
+		    strstr(text, "\ndnssec.denial — DNSSEC denial of existence\n"));
+	assert_non_null(strstr(text, "\ndnssec.denial — "));
+	assert_non_null(strstr(text, "[CRIT] 25:mail/127.0.20.1: dane.tlsa 25:mail/127.0.20.1 "
+				     "(follows from dnssec.chain xn--bj0bj5t93s.kr)"));
+	/* Nagios: the first line names the cause only, counting what follows from it */
+	assert_non_null(strstr(nag, "DNSPROBE CRITICAL - xn--bj0bj5t93s.kr (\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr): "
+				    "dnssec.chain xn--bj0bj5t93s.kr: dnssec.chain xn--bj0bj5t93s.kr "
+				    "(+2 results following from it) |"));
+	line1 = strndup(nag, (size_t)(strchr(nag, '\n') - nag));
+	assert_non_null(line1);
+	assert_null(strstr(line1, "dane.tlsa"));
+	assert_null(strstr(line1, "dnssec.denial"));
+	free(line1);
+	/* long output: the cause first, then the dependents marked */
+	assert_true(strstr(nag, "\n[CRITICAL] dnssec.chain") < strstr(nag, "\n[CRITICAL] dnssec.denial"));
+	assert_non_null(strstr(nag, "[CRITICAL] dane.tlsa 25:mail/127.0.20.1: dane.tlsa "
+				    "25:mail/127.0.20.1 (follows from dnssec.chain xn--bj0bj5t93s.kr)\n"));
+	/* JSON: both forms, the causes array leads, each dependent carries its cause */
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "domain")), "xn--bj0bj5t93s.kr");
+	assert_string_equal(json_string_value(json_object_get(o, "domain_unicode")),
+			    "\xea\xb8\x80\xeb\xa6\xac\xed\x84\xb0.kr");
+	assert_int_equal(json_array_size(json_object_get(o, "causes")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(o, "causes"), 0), "id")),
+			    "dnssec.chain");
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(o, "causes"), 0), "dependents")),
+			 2);
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_array_get(json_object_get(o, "checks"), 0),
+						"cause"),
+				"id")),
+			    "dnssec.chain");
+	assert_null(json_object_get(json_array_get(json_object_get(o, "checks"), 1), "cause"));
+	json_decref(o);
+	free(js);
+	free(nag);
+	free(text);
+	dp_report_free(r);
+}
+
 int
 main(void)
 {
@@ -402,6 +580,8 @@ main(void)
 		cmocka_unit_test(test_nagios_short_line),
 		cmocka_unit_test(test_nagios_cut_utf8),
 		cmocka_unit_test(test_text),	      cmocka_unit_test(test_output_names),
+		cmocka_unit_test(test_cause_link),    cmocka_unit_test(test_cause_order),
+		cmocka_unit_test(test_cause_render),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
