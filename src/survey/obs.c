@@ -568,7 +568,13 @@ take_one(struct dp_obs *o, const struct dp_ctx *ctx, struct dp_tls_job *j)
 	if (p == NULL)
 		return false;
 	if (!wait_flag(o, &p->sessions_done, ctx->deadline)) {
-		j->rc = not_ready(&j->err, "the TLS session");
+		/* Cut by the budget like a session of the reader's own (SPEC §1: UNKNOWN "not checked:
+		 * budget exhausted" in every check that reads it, never a finding). */
+		memset(&j->res, 0, sizeof(j->res));
+		j->rc = 0;
+		j->res.cut = true;
+		dp_snprintf(j->res.error, sizeof(j->res.error),
+			    "no TLS session by the deadline");
 		return true;
 	}
 	for (size_t a = 0; a < p->njobs; a++) {
