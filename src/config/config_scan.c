@@ -19,14 +19,14 @@ struct frame {
 	char key[48];      /* current key in a mapping */
 	char path[96];     /* path of this container */
 	unsigned line;     /* where it starts */
-	unsigned seen[16]; /* line of each allowed key seen so far, by its index in keys_for() */
+	unsigned seen[24]; /* line of each allowed key seen so far, by its index in keys_for() */
 };
 
 static const char *const top_keys[] = {
     "listen",       "interval",          "timeout",   "step_timeout", "trust_anchor",
     "root_hints",   "ca_file",           "resolvers", "thresholds",   "allow_any_target",
     "max_parallel", "probe_concurrency", "log_level", "domains",      "allow_empty",
-    "ip_families", NULL};
+    "ip_families",  "state_dir",         NULL};
 static const char *const thr_keys[] = {
     "rrsig_warn",      "rrsig_crit",      "cert_warn",    "cert_crit",
     "serial_lag_warn", "serial_lag_crit", "serial_grace", NULL};

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/statefile.h"
 #include "monitor/monitor.h"
 
 #define MAX_WORKERS 256
@@ -123,8 +124,30 @@ static void
 mdomain_clear(struct dp_mdomain *d)
 {
 	json_decref(d->state);
+	json_decref(d->since_saved);
 	dp_snap_unref(d->snap);
 	memset(d, 0, sizeof(*d));
+}
+
+/* A new domain's memory from its state file (none: empty). A bad file is logged and left for
+ * the next save to replace. */
+static void
+state_read(const struct dp_monitor *m, struct dp_mdomain *d)
+{
+	char path[4400];
+	struct dp_err err = {0};
+
+	if (m->state_dir[0] == '\0' ||
+	    dp_state_path(m->state_dir, d->name, path, sizeof(path), &err) != 0 ||
+	    dp_state_load(path, d->name, &d->state, &d->since_saved, &err) != 0) {
+		if (err.msg[0] != '\0')
+			dp_log(DP_LOG_WARN, "statefile", "%s: starting without its saved state: %s",
+			       d->name, err.msg);
+		json_decref(d->since_saved);
+		d->since_saved = NULL;
+		if (d->state == NULL)
+			d->state = json_object();
+	}
 }
 
 /* Install g as the current generation: the table is rebuilt from its domains, keeping state,
@@ -138,6 +161,14 @@ install_gen(struct dp_monitor *m, struct dp_gen *g)
 
 	if (nv == NULL)
 		return DP_ENOMEM;
+	{
+		const char *sd = dp_state_dir_pick(c->state_dir, m->state_dir, sizeof(m->state_dir));
+
+		if (sd == NULL)
+			m->state_dir[0] = '\0';
+		else if (sd != m->state_dir)
+			dp_strlcpy(m->state_dir, sd, sizeof(m->state_dir));
+	}
 	for (size_t i = 0; i < c->ndomains; i++) {
 		const struct dp_config_domain *cd = &c->domains[i];
 		struct dp_mdomain *old = find_dom(m->dom, m->ndom, cd->name);
@@ -148,7 +179,7 @@ install_gen(struct dp_monitor *m, struct dp_gen *g)
 		} else {
 			dp_strlcpy(nv[i].name, cd->name, sizeof(nv[i].name));
 			nv[i].due = now + dp_sched_offset(cd->name, cd->interval);
-			nv[i].state = json_object();
+			state_read(m, &nv[i]);
 		}
 		nv[i].cd = cd;
 	}
@@ -252,13 +283,60 @@ publish(struct dp_monitor *m, const char *name, double due, struct dp_report *re
 	d->errors += failed;
 	if (rep == NULL)
 		return;
-	s = dp_snap_new(rep, d->snap, dp_now_wall(), true);
+	s = dp_snap_new_saved(rep, d->snap, d->snap == NULL ? d->since_saved : NULL, dp_now_wall(),
+	                      true);
+	json_decref(d->since_saved);
+	d->since_saved = NULL;
 	if (s == NULL)
 		return;
 	s->runs = d->runs;
 	s->errors = d->errors;
 	dp_snap_unref(d->snap);
 	d->snap = s;
+}
+
+/* What a run leaves to be written to its state file, taken under the lock and written outside. */
+struct state_save {
+	char path[4400];
+	char domain[256];
+	char *dump;          /* the checks' memory (json_dumps) */
+	struct dp_snap *snap; /* for the "since" list */
+};
+
+static void
+state_take(struct dp_monitor *m, const char *name, json_t *state, struct state_save *sv)
+{
+	struct dp_mdomain *d = find_dom(m->dom, m->ndom, name);
+	struct dp_err err = {0};
+
+	memset(sv, 0, sizeof(*sv));
+	if (m->state_dir[0] == '\0' || d == NULL || d->snap == NULL)
+		return;
+	if (dp_state_path(m->state_dir, name, sv->path, sizeof(sv->path), &err) != 0) {
+		dp_log(DP_LOG_WARN, "statefile", "%s: not saved: %s", name, err.msg);
+		return;
+	}
+	dp_strlcpy(sv->domain, name, sizeof(sv->domain));
+	sv->dump = json_dumps(state, JSON_COMPACT); /* the run is over: nothing changes it now */
+	sv->snap = dp_snap_ref(d->snap);
+}
+
+static void
+state_write(struct state_save *sv)
+{
+	struct dp_err err = {0};
+	json_t *since;
+
+	if (sv->snap == NULL)
+		return;
+	since = dp_state_since_of(&sv->snap->rep->results, sv->snap->since);
+	if (sv->dump == NULL || since == NULL)
+		dp_log(DP_LOG_WARN, "statefile", "%s: not saved: out of memory", sv->domain);
+	else if (dp_state_save(sv->path, sv->domain, sv->dump, since, sv->snap->finished, &err) != 0)
+		dp_log(DP_LOG_WARN, "statefile", "%s: not saved: %s", sv->domain, err.msg);
+	json_decref(since);
+	free(sv->dump);
+	dp_snap_unref(sv->snap);
 }
 
 static void
@@ -290,6 +368,7 @@ worker(void *arg)
 		double due;
 		bool failed;
 		struct dp_report *rep;
+		struct state_save sv;
 
 		if (d == NULL) {
 			cond_wait_for(m, wait);
@@ -309,7 +388,9 @@ worker(void *arg)
 		publish(m, name, due, rep, failed);
 		m->active--;
 		pthread_cond_broadcast(&m->cond);
+		state_take(m, name, state, &sv);
 		pthread_mutex_unlock(&m->lock);
+		state_write(&sv);
 		json_decref(state);
 		dp_gen_unref(g);
 		/* A run's memory is spread over glibc's arenas; give it back after each run. */

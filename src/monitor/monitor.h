@@ -38,6 +38,10 @@ void dp_snap_unref(struct dp_snap *s);
  * its status; logs one line per change. NULL on no memory (rep is then freed). */
 struct dp_snap *dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now,
                             bool log_changes);
+/* The same, for a domain's first run after a start: where saved (a state file's "since" list,
+ * may be NULL) has the result with the same status, its time is kept and no change is logged. */
+struct dp_snap *dp_snap_new_saved(struct dp_report *rep, const struct dp_snap *prev,
+                                  const json_t *saved, double now, bool log_changes);
 
 /* ---- the monitor, as the HTTP side sees it ---- */
 
@@ -53,6 +57,7 @@ struct dp_mdomain {
 	char name[256];
 	const struct dp_config_domain *cd; /* in the current generation */
 	json_t *state;                     /* per-check memory across runs (owned) */
+	json_t *since_saved; /* "since" read back from the state file, for the first run (owned) */
 	struct dp_snap *snap;              /* latest; NULL before the first run */
 	double due;                        /* monotonic */
 	double started;                    /* monotonic start of the run in progress */
@@ -73,6 +78,7 @@ struct dp_monitor {
 	double start_time; /* wall */
 	bool reload_ok;
 	double reload_success_time;
+	char state_dir[4096]; /* where each domain's state file lives; "" when none */
 	atomic_uint probes; /* /probe requests in progress */
 	atomic_ulong probe_rejected;
 };
