@@ -9,6 +9,7 @@
 #include "cli/check.h"
 #include "cli/watchdog.h"
 #include "engine/engine.h"
+#include "engine/statefile.h"
 
 /* The watchdog fires this long before -t runs out, so that the UNKNOWN report is written and the
  * process gone by then (the clock starts after exec and library loading). */
@@ -103,6 +104,34 @@ budget_exhausted(void *arg)
 	dp_report_free(rep);
 }
 
+/* --state FILE: write back the checks' memory and, per result, since when it has its status
+ * (kept from the file where the status is unchanged). A failure is one line on stderr; the
+ * verdict stands. */
+static void
+save_state(const struct dp_cli *cli, const struct dp_report *rep, json_t *state, json_t *saved)
+{
+	struct dp_err e = {0};
+	double *since = calloc(rep->results.n + 1, sizeof(double));
+	json_t *sj = NULL;
+	char *dump = json_dumps(state, JSON_COMPACT);
+
+	for (size_t i = 0; since != NULL && i < rep->results.n; i++) {
+		const struct dp_result *r = &rep->results.v[i];
+		double t = dp_state_since_find(saved, r->id, r->subject, r->status);
+
+		since[i] = t > 0 ? t : (double)rep->started;
+	}
+	if (since != NULL)
+		sj = dp_state_since_of(&rep->results, since);
+	if (dump == NULL || sj == NULL)
+		fprintf(stderr, "dnsprobe: %s: not written: out of memory\n", cli->state);
+	else if (dp_state_save(cli->state, cli->opts.domain, dump, sj, dp_now_wall(), &e) != 0)
+		fprintf(stderr, "dnsprobe: %s\n", e.msg);
+	json_decref(sj);
+	free(dump);
+	free(since);
+}
+
 int
 dp_check_main(int argc, char **argv)
 {
@@ -114,6 +143,7 @@ dp_check_main(int argc, char **argv)
 	double started = dp_now_mono(); /* -t bounds the process, its set-up included */
 	struct dp_watchdog wd = {0};
 	struct budget b = {.cli = &cli, .sel = &sel, .t0 = started};
+	json_t *state = NULL, *saved = NULL;
 	int status;
 
 	if (dp_cli_parse_check(argc, argv, &cli, &err) != 0) {
@@ -135,11 +165,16 @@ dp_check_main(int argc, char **argv)
 		status = unknown(&cli, cli.opts.domain, err.msg);
 		goto out;
 	}
+	if (cli.state != NULL &&
+	    dp_state_load(cli.state, cli.opts.domain, &state, &saved, &err) != 0) {
+		status = unknown(&cli, cli.opts.domain, err.msg);
+		goto out;
+	}
 	if (dp_selection_parse(&sel, cli.only, cli.skip, &err) != 0 ||
 	    dp_watchdog_start(&wd, b.t0 + cli.opts.timeout_s - WATCHDOG_MARGIN, budget_exhausted, &b,
 			      &err) != 0 ||
 	    dp_engine_init(&eng, &cli.opts, &err) != 0 ||
-	    dp_engine_run(&eng, &cli.opts, &sel, NULL, &rep, &err) != 0) {
+	    dp_engine_run(&eng, &cli.opts, &sel, state, &rep, &err) != 0) {
 		dp_watchdog_claim(&wd);
 		status = unknown(&cli, cli.opts.domain, err.msg);
 		goto out;
@@ -150,6 +185,8 @@ dp_check_main(int argc, char **argv)
 		goto out;
 	}
 	status = (int)dp_report_status(rep);
+	if (cli.state != NULL)
+		save_state(&cli, rep, state, saved);
 out:
 	fflush(stdout);
 	dp_watchdog_done(&wd, status);
@@ -162,6 +199,8 @@ out:
 	dp_report_free(rep);
 	dp_engine_clear(&eng);
 	dp_watchdog_stop(&wd);
+	json_decref(state);
+	json_decref(saved);
 	dp_cli_clear(&cli);
 	return status;
 }

@@ -26,6 +26,7 @@ enum {
 	OPT_SKIP,
 	OPT_STEP_TIMEOUT,
 	OPT_UNSIGNED,
+	OPT_STATE,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +49,7 @@ static const struct option long_opts[] = {
 	{"only", required_argument, NULL, OPT_ONLY},
 	{"skip", required_argument, NULL, OPT_SKIP},
 	{"unsigned", no_argument, NULL, OPT_UNSIGNED},
+	{"state", required_argument, NULL, OPT_STATE},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -82,6 +84,8 @@ dp_cli_usage(FILE *f)
 	      "      --step-timeout DUR   budget of each network step (5s)\n"
 	      "      --only ID[,ID]       run only these checks\n"
 	      "      --skip ID[,ID]       skip these checks\n"
+	      "      --state FILE         the checks' memory across runs, as the monitor keeps it\n"
+	      "                           (read, then written back; created if missing)\n"
 	      "  -4 / -6                  use only IPv4 / only IPv6 addresses\n"
 	      "      --unsigned           the domain is meant to be unsigned (config: unsigned)\n"
 	      "  -v, --verbose            more detail (repeatable)\n"
@@ -165,6 +169,9 @@ parse_one(int c, const char *arg, struct dp_cli *cli, struct dp_err *err)
 		break;
 	case OPT_CA_FILE:
 		o->ca_file = arg;
+		break;
+	case OPT_STATE:
+		cli->state = arg;
 		break;
 	case OPT_TLSA: {
 		struct dp_endpoint_spec *nv;

@@ -12,6 +12,7 @@ struct dp_cli {
 	enum dp_output output;
 	int verbose;
 	const char *config; /* -c FILE */
+	const char *state;  /* --state FILE */
 	struct dp_config *file; /* -c FILE loaded (owned; opts may point into it) */
 	char *only;
 	char *skip;

@@ -19,6 +19,7 @@
 #include "base/file.h"
 #include "engine/engine.h"
 #include "engine/opts.h"
+#include "engine/statefile.h"
 
 
 /* ---- raw form, as libcyaml loads it (every scalar a string; checked later) ---- */
@@ -53,6 +54,7 @@ struct raw_config {
 	char *trust_anchor;
 	char *root_hints;
 	char *ca_file;
+	char *state_dir;
 	char **resolvers;
 	unsigned resolvers_count;
 	char **ip_families;
@@ -118,6 +120,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING_PTR("trust_anchor", OPT, struct raw_config, trust_anchor, 0, SMAX),
     CYAML_FIELD_STRING_PTR("root_hints", OPT, struct raw_config, root_hints, 0, SMAX),
     CYAML_FIELD_STRING_PTR("ca_file", OPT, struct raw_config, ca_file, 0, SMAX),
+    CYAML_FIELD_STRING_PTR("state_dir", OPT, struct raw_config, state_dir, 0, SMAX),
     CYAML_FIELD_SEQUENCE("resolvers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_config,
                          resolvers, &str_entry, 0, 16),
     CYAML_FIELD_SEQUENCE("ip_families", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -547,7 +550,8 @@ get_globals(const struct ctx *c, const struct raw_config *r, struct dp_config *c
 	}
 	if (get_str(r->trust_anchor, &cfg->trust_anchor) != 0 ||
 	    get_str(r->root_hints, &cfg->root_hints) != 0 ||
-	    get_str(r->ca_file, &cfg->ca_file) != 0 || get_str(r->log_level, &cfg->log_level) != 0)
+	    get_str(r->ca_file, &cfg->ca_file) != 0 || get_str(r->state_dir, &cfg->state_dir) != 0 ||
+	    get_str(r->log_level, &cfg->log_level) != 0)
 		return dp_err_set(c->err, DP_ENOMEM, "out of memory");
 	return 0;
 }
@@ -560,6 +564,7 @@ convert(const struct ctx *c, const struct raw_config *r, struct dp_config *cfg)
 	cfg->line.trust_anchor = dp_cfgscan_line(c->scan, "trust_anchor");
 	cfg->line.root_hints = dp_cfgscan_line(c->scan, "root_hints");
 	cfg->line.ca_file = dp_cfgscan_line(c->scan, "ca_file");
+	cfg->line.state_dir = dp_cfgscan_line(c->scan, "state_dir");
 	cfg->line.domains = dp_cfgscan_line(c->scan, "domains");
 	if (rc != 0 || r->domains_count == 0)
 		return rc;
@@ -709,6 +714,8 @@ dp_config_check(const struct dp_config *c, struct dp_err *err)
 		return file_err(c, c->line.root_hints, "root_hints", &e, err);
 	if (c->ca_file != NULL && dp_engine_check_ca(c->ca_file, &e) != 0)
 		return file_err(c, c->line.ca_file, "ca_file", &e, err);
+	if (c->state_dir != NULL && dp_state_dir_check(c->state_dir, &e) != 0)
+		return file_err(c, c->line.state_dir, "state_dir", &e, err);
 	if (c->ndomains > 0 || c->allow_empty)
 		return 0;
 	if (c->line.domains > 0)
@@ -740,6 +747,7 @@ dp_config_free(struct dp_config *c)
 	free(c->trust_anchor);
 	free(c->root_hints);
 	free(c->ca_file);
+	free(c->state_dir);
 	free(c->log_level);
 	free(c);
 }

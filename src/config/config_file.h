@@ -66,6 +66,7 @@ struct dp_config {
 	char *trust_anchor;
 	char *root_hints;
 	char *ca_file;
+	char *state_dir; /* per-domain state files (engine/statefile.h); NULL: $STATE_DIRECTORY */
 	char **resolvers;
 	size_t nresolvers;
 	unsigned ip_families; /* DP_IPV4, DP_IPV6; 0: both */
@@ -82,7 +83,7 @@ struct dp_config {
 	size_t ndomains;
 	/* Lines of keys checked after parsing (dp_config_check), 0 when absent. */
 	struct {
-		unsigned trust_anchor, root_hints, ca_file, domains;
+		unsigned trust_anchor, root_hints, ca_file, state_dir, domains;
 	} line;
 };
 

@@ -109,6 +109,7 @@ dp_config_print(FILE *f, const struct dp_config *c)
 	put_path(f, "trust_anchor", c->trust_anchor ? c->trust_anchor : DP_DEFAULT_TRUST_ANCHOR);
 	put_path(f, "root_hints", c->root_hints);
 	put_path(f, "ca_file", c->ca_file);
+	put_path(f, "state_dir", c->state_dir);
 	if (c->nresolvers > 0) {
 		fputs("resolvers:", f);
 		for (size_t i = 0; i < c->nresolvers; i++)

@@ -26,7 +26,7 @@ static const char *const top_keys[] = {
     "listen",       "interval",          "timeout",   "step_timeout", "trust_anchor",
     "root_hints",   "ca_file",           "resolvers", "thresholds",   "allow_any_target",
     "max_parallel", "probe_concurrency", "log_level", "domains",      "allow_empty",
-    "ip_families", "shard", NULL};
+    "ip_families", "shard", "state_dir", NULL};
 static const char *const thr_keys[] = {
     "rrsig_warn",      "rrsig_crit",      "cert_warn",    "cert_crit",
     "serial_lag_warn", "serial_lag_crit", "serial_grace", NULL};

@@ -209,7 +209,8 @@ domain_row(struct dp_sbuf *b, const struct dp_metrics_domain *d, const bool *col
 
 /* One row per (domain, check) with a non-OK result: its worst status, the subjects (at most
  * five named), the worst result's summary and since when. A cause that hits every address of a
- * host is one row, not one per address. */
+ * host is one row, not one per address; a check whose every failing result follows from a cause
+ * (SPEC §2 `cause`) has no row of its own: the cause's row says how many follow from it. */
 static size_t
 failing_rows(struct dp_sbuf *b, const struct dp_metrics_domain *d)
 {
@@ -219,7 +220,7 @@ failing_rows(struct dp_sbuf *b, const struct dp_metrics_domain *d)
 	for (size_t k = 0; rs != NULL && dp_engine_check_id(k) != NULL; k++) {
 		const char *id = dp_engine_check_id(k);
 		const struct dp_result *worst = NULL;
-		size_t nbad = 0, worst_i = 0;
+		size_t nbad = 0, worst_i = 0, nfollow = 0, ndep = 0;
 
 		for (size_t i = 0; i < rs->n; i++) {
 			const struct dp_result *r = &rs->v[i];
@@ -227,12 +228,16 @@ failing_rows(struct dp_sbuf *b, const struct dp_metrics_domain *d)
 			if (strcmp(r->id, id) != 0 || r->status == DP_STATUS_OK)
 				continue;
 			nbad++;
+			if (dp_results_cause_of(rs, r) != NULL)
+				nfollow++;
+			else
+				ndep += dp_results_dependents(rs, r);
 			if (worst == NULL || dp_status_rank(r->status) > dp_status_rank(worst->status)) {
 				worst = r;
 				worst_i = i;
 			}
 		}
-		if (worst == NULL)
+		if (worst == NULL || nfollow == nbad)
 			continue;
 		rows++;
 		dp_sbuf_puts(b, "<tr><td>");
@@ -257,6 +262,9 @@ failing_rows(struct dp_sbuf *b, const struct dp_metrics_domain *d)
 			put_time(b, d->since[worst_i]);
 		dp_sbuf_puts(b, "</td><td>");
 		dp_html_escape(b, worst->summary != NULL ? worst->summary : "");
+		if (ndep > 0)
+			dp_sbuf_printf(b, " <small>(+%zu result%s following from it)</small>", ndep,
+				       ndep == 1 ? "" : "s");
 		dp_sbuf_puts(b, "</td></tr>\n");
 	}
 	return rows;
@@ -365,6 +373,81 @@ dp_http_status_page(struct dp_sbuf *b, const struct dp_view *v, const struct dp_
 	free(idx);
 }
 
+/* The anchor of a cause on the domain page: "cause-" and its index in the results. */
+static void
+cause_anchor(struct dp_sbuf *b, const struct dp_results *rs, const struct dp_result *c)
+{
+	dp_sbuf_printf(b, "cause-%zu", (size_t)(c - rs->v));
+}
+
+/* " (follows from ID SUBJECT)", linked to the cause, for a result that follows from one. */
+static void
+follows(struct dp_sbuf *b, const struct dp_results *rs, const struct dp_result *r)
+{
+	const struct dp_result *c = dp_results_cause_of(rs, r);
+
+	if (c == NULL)
+		return;
+	dp_sbuf_puts(b, " <small>(follows from <a href=\"#");
+	cause_anchor(b, rs, c);
+	dp_sbuf_puts(b, "\">");
+	dp_html_escape(b, c->id);
+	dp_sbuf_puts(b, " ");
+	dp_html_escape(b, c->subject);
+	dp_sbuf_puts(b, "</a>)</small>");
+}
+
+/* The domain page's lead (SPEC §2, "one cause, one headline"): every failing result that others
+ * follow from, worst first, with the results that follow from it listed under it. */
+static void
+causes_section(struct dp_sbuf *b, const struct dp_results *rs)
+{
+	size_t *idx = calloc(rs->n + 1, sizeof(*idx));
+	bool any = false;
+
+	if (idx == NULL)
+		return;
+	dp_results_order(rs, idx);
+	for (size_t n = 0; n < rs->n; n++) {
+		const struct dp_result *c = &rs->v[idx[n]];
+		size_t ndep;
+
+		if (c->status == DP_STATUS_OK || dp_results_cause_of(rs, c) != NULL ||
+		    (ndep = dp_results_dependents(rs, c)) == 0)
+			continue;
+		if (!any)
+			dp_sbuf_puts(b, "<h2>causes</h2>\n");
+		any = true;
+		dp_sbuf_puts(b, "<table id=\"");
+		cause_anchor(b, rs, c);
+		dp_sbuf_printf(b, "\"><thead><tr><th class=\"s %s\">%s</th><th>",
+			       dp_status_str(c->status), dp_status_str(c->status));
+		dp_html_escape(b, c->id);
+		dp_sbuf_puts(b, " ");
+		dp_html_escape(b, c->subject);
+		dp_sbuf_puts(b, "</th><th>");
+		dp_html_escape(b, c->summary != NULL ? c->summary : "");
+		dp_sbuf_printf(b, " &mdash; %zu result%s follow%s from it</th></tr></thead><tbody>\n",
+			       ndep, ndep == 1 ? "" : "s", ndep == 1 ? "s" : "");
+		for (size_t m = 0; m < rs->n; m++) {
+			const struct dp_result *r = &rs->v[idx[m]];
+
+			if (dp_results_cause_of(rs, r) != c)
+				continue;
+			dp_sbuf_printf(b, "<tr><td class=\"s %s\">%s</td><td>",
+				       dp_status_str(r->status), dp_status_str(r->status));
+			dp_html_escape(b, r->id);
+			dp_sbuf_puts(b, " ");
+			dp_html_escape(b, r->subject);
+			dp_sbuf_puts(b, "</td><td>");
+			dp_html_escape(b, r->summary != NULL ? r->summary : "");
+			dp_sbuf_puts(b, "</td></tr>\n");
+		}
+		dp_sbuf_puts(b, "</tbody></table>\n");
+	}
+	free(idx);
+}
+
 /* One check's results on the domain page, worst first, each with its details. */
 static void
 check_section(struct dp_sbuf *b, const struct dp_metrics_domain *d, size_t k)
@@ -397,6 +480,7 @@ check_section(struct dp_sbuf *b, const struct dp_metrics_domain *d, size_t k)
 			dp_html_escape(b, r->subject);
 			dp_sbuf_puts(b, "</td><td>");
 			dp_html_escape(b, r->summary != NULL ? r->summary : "");
+			follows(b, rs, r);
 			js = r->details != NULL && json_object_size(r->details) > 0
 				 ? json_dumps(r->details, JSON_INDENT(1) | JSON_SORT_KEYS)
 				 : NULL;
@@ -465,6 +549,7 @@ dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name
 		dp_sbuf_puts(b, "</a>");
 	}
 	dp_sbuf_puts(b, "</nav>\n");
+	causes_section(b, &d->rep->results);
 	/* Groups in the report's order, worst check first (like the text report). */
 	for (int rank = 3; rank >= 0; rank--) {
 		for (size_t k = 0; dp_engine_check_id(k) != NULL; k++) {

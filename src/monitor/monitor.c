@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/statefile.h"
 #include "monitor/monitor.h"
 
 #define MAX_WORKERS 256
@@ -209,8 +210,30 @@ static void
 mdomain_clear(struct dp_mdomain *d)
 {
 	json_decref(d->state);
+	json_decref(d->since_saved);
 	dp_snap_unref(d->snap);
 	memset(d, 0, sizeof(*d));
+}
+
+/* A new domain's memory from its state file (none: empty). A bad file is logged and left for
+ * the next save to replace. */
+static void
+state_read(const struct dp_monitor *m, struct dp_mdomain *d)
+{
+	char path[4400];
+	struct dp_err err = {0};
+
+	if (m->state_dir[0] == '\0' ||
+	    dp_state_path(m->state_dir, d->name, path, sizeof(path), &err) != 0 ||
+	    dp_state_load(path, d->name, &d->state, &d->since_saved, &err) != 0) {
+		if (err.msg[0] != '\0')
+			dp_log(DP_LOG_WARN, "statefile", "%s: starting without its saved state: %s",
+			       d->name, err.msg);
+		json_decref(d->since_saved);
+		d->since_saved = NULL;
+		if (d->state == NULL)
+			d->state = json_object();
+	}
 }
 
 /* Install g as the current generation: the table is rebuilt from its domains, keeping state,
@@ -225,6 +248,14 @@ install_gen(struct dp_monitor *m, struct dp_gen *g)
 
 	if (nv == NULL)
 		return DP_ENOMEM;
+	{
+		const char *sd = dp_state_dir_pick(c->state_dir, m->state_dir, sizeof(m->state_dir));
+
+		if (sd == NULL)
+			m->state_dir[0] = '\0';
+		else if (sd != m->state_dir)
+			dp_strlcpy(m->state_dir, sd, sizeof(m->state_dir));
+	}
 	for (size_t i = 0; i < c->ndomains; i++) {
 		const struct dp_config_domain *cd = &c->domains[i];
 		struct dp_mdomain *old;
@@ -239,7 +270,7 @@ install_gen(struct dp_monitor *m, struct dp_gen *g)
 		} else {
 			dp_strlcpy(nv[n].name, cd->name, sizeof(nv[n].name));
 			nv[n].due = now + dp_sched_offset(cd->name, cd->interval);
-			nv[n].state = json_object();
+			state_read(m, &nv[n]);
 		}
 		nv[n++].cd = cd;
 	}
@@ -330,13 +361,15 @@ pick(struct dp_monitor *m, double now, double *wait)
  * domain's snapshot when the run started: one run of a domain at a time, so still its latest),
  * and its part of /metrics rendered once here rather than on every scrape. NULL on no memory. */
 static struct dp_snap *
-snap_make(struct dp_report *rep, struct dp_snap *prev, uint64_t runs, uint64_t errors)
+snap_make(struct dp_report *rep, struct dp_snap *prev, const json_t *saved, uint64_t runs,
+          uint64_t errors)
 {
 	struct dp_snap *s;
 
 	if (rep == NULL)
 		return NULL;
-	s = dp_snap_new(rep, prev, dp_now_wall(), true);
+	/* The first run after a start: since kept from the state file where the status is the same. */
+	s = dp_snap_new_saved(rep, prev, prev == NULL ? saved : NULL, dp_now_wall(), true);
 	if (s == NULL)
 		return NULL;
 	s->runs = runs;
@@ -362,9 +395,56 @@ publish(struct dp_monitor *m, const char *name, double due, struct dp_snap *s, b
 	d->errors += failed;
 	if (s == NULL)
 		return NULL;
+	/* The saved "since" list served the domain's first run after a start (snap_make). */
+	json_decref(d->since_saved);
+	d->since_saved = NULL;
 	old = d->snap;
 	d->snap = s;
 	return old;
+}
+
+/* What a run leaves to be written to its state file, taken under the lock and written outside. */
+struct state_save {
+	char path[4400];
+	char domain[256];
+	char *dump;          /* the checks' memory (json_dumps) */
+	struct dp_snap *snap; /* for the "since" list */
+};
+
+static void
+state_take(struct dp_monitor *m, const char *name, json_t *state, struct state_save *sv)
+{
+	struct dp_mdomain *d = find_dom(m->dom, m->ndom, name);
+	struct dp_err err = {0};
+
+	memset(sv, 0, sizeof(*sv));
+	if (m->state_dir[0] == '\0' || d == NULL || d->snap == NULL)
+		return;
+	if (dp_state_path(m->state_dir, name, sv->path, sizeof(sv->path), &err) != 0) {
+		dp_log(DP_LOG_WARN, "statefile", "%s: not saved: %s", name, err.msg);
+		return;
+	}
+	dp_strlcpy(sv->domain, name, sizeof(sv->domain));
+	sv->dump = json_dumps(state, JSON_COMPACT); /* the run is over: nothing changes it now */
+	sv->snap = dp_snap_ref(d->snap);
+}
+
+static void
+state_write(struct state_save *sv)
+{
+	struct dp_err err = {0};
+	json_t *since;
+
+	if (sv->snap == NULL)
+		return;
+	since = dp_state_since_of(&sv->snap->rep->results, sv->snap->since);
+	if (sv->dump == NULL || since == NULL)
+		dp_log(DP_LOG_WARN, "statefile", "%s: not saved: out of memory", sv->domain);
+	else if (dp_state_save(sv->path, sv->domain, sv->dump, since, sv->snap->finished, &err) != 0)
+		dp_log(DP_LOG_WARN, "statefile", "%s: not saved: %s", sv->domain, err.msg);
+	json_decref(since);
+	free(sv->dump);
+	dp_snap_unref(sv->snap);
 }
 
 static void
@@ -398,6 +478,8 @@ worker(void *arg)
 		struct dp_report *rep;
 		struct dp_snap *prev, *s;
 		uint64_t runs, errors;
+		json_t *saved;
+		struct state_save sv;
 
 		if (d == NULL) {
 			cond_wait_for(m, wait);
@@ -411,19 +493,23 @@ worker(void *arg)
 		state = json_incref(d->state);
 		due = d->due;
 		prev = dp_snap_ref(d->snap);
+		saved = prev == NULL ? json_incref(d->since_saved) : NULL;
 		runs = d->runs;
 		errors = d->errors;
 		dp_strlcpy(name, d->name, sizeof(name));
 		pthread_mutex_unlock(&m->lock);
 		rep = run_domain(g, cd, state, &failed);
-		s = snap_make(rep, prev, runs + 1, errors + failed);
+		s = snap_make(rep, prev, saved, runs + 1, errors + failed);
 		dp_snap_unref(prev);
+		json_decref(saved);
 		pthread_mutex_lock(&m->lock);
 		s = publish(m, name, due, s, failed);
 		m->active--;
 		pthread_cond_broadcast(&m->cond);
+		state_take(m, name, state, &sv);
 		pthread_mutex_unlock(&m->lock);
 		dp_snap_unref(s); /* the one replaced, freed outside the lock */
+		state_write(&sv);
 		json_decref(state);
 		dp_gen_unref(g);
 		/* A run's memory is spread over glibc's arenas; give it back after each run. */

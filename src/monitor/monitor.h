@@ -42,6 +42,10 @@ void dp_snap_unref(struct dp_snap *s);
  * its status; logs one line per change. NULL on no memory (rep is then freed). */
 struct dp_snap *dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now,
                             bool log_changes);
+/* The same, for a domain's first run after a start: where saved (a state file's "since" list,
+ * may be NULL) has the result with the same status, its time is kept and no change is logged. */
+struct dp_snap *dp_snap_new_saved(struct dp_report *rep, const struct dp_snap *prev,
+                                  const json_t *saved, double now, bool log_changes);
 /* Render s's part of /metrics (runs and errors set first), before it is published; the
  * results' samples are dropped. Returns 0 or DP_ENOMEM (s->part is then NULL). */
 int dp_snap_render(struct dp_snap *s, const struct dp_metric *const *metrics) DP_WUR;
@@ -61,6 +65,7 @@ struct dp_mdomain {
 	char name[256];
 	const struct dp_config_domain *cd; /* in the current generation */
 	json_t *state;                     /* per-check memory across runs (owned) */
+	json_t *since_saved; /* "since" read back from the state file, for the first run (owned) */
 	struct dp_snap *snap;              /* latest; NULL before the first run */
 	double due;                        /* monotonic */
 	double started;                    /* monotonic start of the run in progress */
@@ -81,6 +86,7 @@ struct dp_monitor {
 	double start_time; /* wall */
 	bool reload_ok;
 	double reload_success_time;
+	char state_dir[4096]; /* where each domain's state file lives; "" when none */
 	atomic_uint probes; /* /probe requests in progress */
 	atomic_ulong probe_rejected;
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/statefile.h"
 #include "monitor/monitor.h"
 
 uint64_t
@@ -186,6 +187,13 @@ prune(struct dp_report *rep)
 struct dp_snap *
 dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now, bool log_changes)
 {
+	return dp_snap_new_saved(rep, prev, NULL, now, log_changes);
+}
+
+struct dp_snap *
+dp_snap_new_saved(struct dp_report *rep, const struct dp_snap *prev, const json_t *saved,
+                  double now, bool log_changes)
+{
 	struct dp_snap *s = calloc(1, sizeof(*s));
 	double *since = calloc(rep->results.n + 1, sizeof(double));
 
@@ -206,6 +214,14 @@ dp_snap_new(struct dp_report *rep, const struct dp_snap *prev, double now, bool 
 		const struct dp_result *p = find_pair(prev, r, &j);
 
 		s->since[i] = p != NULL && p->status == r->status ? prev->since[j] : now;
+		if (p == NULL && saved != NULL) {
+			double t = dp_state_since_find(saved, r->id, r->subject, r->status);
+
+			if (t > 0 && t <= now) {
+				s->since[i] = t;
+				continue; /* known before the restart: not a change */
+			}
+		}
 		if (!log_changes)
 			continue;
 		if (p != NULL && p->status != r->status)

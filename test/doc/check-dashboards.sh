@@ -43,6 +43,19 @@ grep -q 'dnsprobe_check_status_since_timestamp_seconds' "$tmp/exprs" && ok "the 
 	nok "the dashboard shows since when (the since metric)"
 jq -e '[.links[]?.url, (.. | objects | select(has("links")) | .links[]? | objects | .url)] | map(select(. != null and test("^http://\\$\\{(instance|__data\\.fields\\.monitor)\\}/$"))) | length >= 2' "$dash" >/dev/null &&
 	ok "the dashboard links to the monitor's status page" || nok "the dashboard links to the monitor's status page"
+jq -e '[.. | objects | select(.id? == "links") | .value[]? | .url] | map(select(. == "http://${__data.fields.monitor}/domain/${__data.fields.domain}")) | length >= 1' "$dash" >/dev/null &&
+	ok "the dashboard links each domain to its /domain/NAME page" || nok "the dashboard links each domain to its /domain/NAME page"
+# Every alert about one domain carries a status_url to that domain's page on its monitor.
+missing=$(python3 - "$SRCDIR/dashboards/alerts.yml" <<'PY2'
+import sys, yaml
+for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
+    for r in g["rules"]:
+        if "alert" in r and "$labels.domain" in r.get("annotations", {}).get("summary", "") and "/domain/{{ $labels.domain }}" not in r.get("annotations", {}).get("status_url", ""):
+            print(r["alert"])
+PY2
+)
+[ -z "$missing" ] && ok "every per-domain alert links to /domain/NAME (status_url)" ||
+	nok "every per-domain alert links to /domain/NAME (status_url)" "$missing"
 
 # 2. Every panel query is valid PromQL: promtool checks them as recording rules (variables
 #    replaced by a regex that matches anything).

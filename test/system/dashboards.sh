@@ -10,7 +10,7 @@ scrape() { curl -fsS "$URL/metrics" >"$DP_TMP/metrics.txt" 2>/dev/null; }
 has() { scrape && grep -Eq -- "$1" "$DP_TMP/metrics.txt"; }
 
 t_scrape() {
-	local c=$DP_TMP/dnsprobe.yml pid m exported used
+	local c=$DP_TMP/dnsprobe.yml pid m exported used link
 	dp_check --tlsa 587:mail.glitter.kr --tlsa 443:captcha.glitter.kr glitter.kr
 	is "$DP_RC" 0 "dnsprobe check glitter.kr exits 0"
 	cat >"$c" <<YML
@@ -50,6 +50,15 @@ YML
 	curl -fsS "$URL/probe?target=glitter.kr&check=caa" >"$DP_TMP/probe.txt" 2>/dev/null
 	like "$(cat "$DP_TMP/probe.txt")" 'dnsprobe_threshold_seconds\{domain="glitter.kr",kind="rrsig_warn"\} 345600' \
 		"/probe exports the domain's thresholds too"
+	# The dashboard's per-domain link, filled in as Grafana does for this row, opens the domain's
+	# page on this monitor.
+	link=$(jq -r '[.. | objects | select(.id? == "links") | .value[]? | .url | select(test("/domain/"))][0] // ""' \
+		"$SRCDIR/dashboards/dnsprobe.json")
+	link=${link//'${__data.fields.monitor}'/127.0.0.1:$PORT}
+	link=${link//'${__data.fields.domain}'/glitter.kr}
+	is "$link" "$URL/domain/glitter.kr" "the dashboard's domain link is the monitor's /domain/NAME page"
+	like "$(curl -fsS "$link" 2>/dev/null)" 'glitter\.kr.*dnssec\.chain' \
+		"the domain link opens glitter.kr's full report"
 	for m in $used; do
 		printf '%s\n' $exported | grep -qx "$m" && _tap ok "the scrape has $m" ||
 			_tap fail "the scrape has $m" "$(head -c 600 "$DP_TMP/metrics.txt")"

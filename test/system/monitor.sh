@@ -252,12 +252,14 @@ t_monitor() {
 
 # Memory across runs (SPEC §2, issues 5 and 7): a serial disagreement turns CRITICAL once it
 # outlasts serial_grace, and a policy body changed under an unchanged TXT id is a WARNING that
-# only the monitor can see (it remembers the body hash per id).
+# only the monitor can see (it remembers the body hash per id). That memory and every result's
+# "since" are kept in state_dir and survive a restart; `check --state FILE` reads the same file.
 t_memory() {
-	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log pid
+	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log pid sd=$DP_TMP/state st since1 since2
+	mkdir -p "$sd"
 	conf "$c"
 	sed -i 's/^interval: 5s$/interval: 2s/' "$c"
-	printf 'thresholds: {serial_grace: 8s}\n' >>"$c"
+	printf 'thresholds: {serial_grace: 8s}\nstate_dir: %s\n' "$sd" >>"$c"
 	"$DNSPROBE" monitor -c "$c" 2>"$log" &
 	pid=$!
 	ok_desc "a first run is published" \
@@ -282,6 +284,48 @@ t_memory() {
 	kill -TERM "$pid"
 	wait "$pid"
 	is "$?" 0 "SIGTERM: exit 0"
+
+	# The state file: the checks' memory and each result's status and since.
+	st=$sd/glitter.kr.json
+	ok_desc "state_dir holds glitter.kr.json (mode 0600)" test "$(stat -c %a "$st" 2>/dev/null)" = 600
+	is "$(jq -r '.state["mta_sts.policy"].body_sha256 | length' "$st" 2>/dev/null)" 64 \
+		"… with mta_sts.policy's remembered body hash"
+	since1=$(jq -r '.since[] | select(.check == "mta_sts.policy" and .subject == "glitter.kr") | "\(.status) \(.since)"' "$st" 2>/dev/null)
+	like "$since1" '^WARNING [0-9.]+$' "… and since when mta_sts.policy has been WARNING"
+
+	# A restart keeps it: still WARNING at once (a monitor without memory would see the body for
+	# the first time and say OK), since unchanged, the ns.soa_serial grace already outlasted.
+	: >"$log"
+	"$DNSPROBE" monitor -c "$c" 2>"$log" &
+	pid=$!
+	ok_desc "after a restart the first run is published" \
+		wait_until 90 has '^dnsprobe_last_run_timestamp_seconds\{domain="glitter.kr"\}'
+	is "$(status_line mta_sts.policy glitter.kr)" 1 "after a restart: mta_sts.policy still WARNING (memory kept)"
+	is "$(status_line ns.soa_serial glitter.kr)" 2 "after a restart: ns.soa_serial CRITICAL at once (disagreeing since before)"
+	since2=$(awk '/^dnsprobe_check_status_since_timestamp_seconds\{domain="glitter.kr",check="mta_sts.policy",subject="glitter.kr"\}/ {print $2}' "$DP_TMP/metrics.txt")
+	is "$(awk -v a="${since1#* }" -v b="$since2" 'BEGIN { print (b != "" && a - b < 0.001 && b - a < 0.001) ? "same" : a " vs " b }')" same \
+		"after a restart: its since is the one from before the restart"
+	unlike "$(grep 'group=state ' "$log" | grep 'check=mta_sts.policy')" 'from=NONE' \
+		"after a restart: no state change is logged for a result known before it"
+	kill -TERM "$pid"
+	wait "$pid"
+	is "$?" 0 "SIGTERM after the restart: exit 0"
+
+	# CI sees what the monitor sees: check --state FILE with the monitor's file.
+	cp "$st" "$DP_TMP/ci-state.json"
+	dp_check --state "$DP_TMP/ci-state.json" --only mta_sts.policy glitter.kr
+	is "$DP_RC" 1 "check --state (the monitor's file): WARNING, exit 1"
+	like "$(jqr '.checks[] | select(.id == "mta_sts.policy") | .summary')" 'policy body changed while the TXT id stayed' \
+		"check --state names the body changed under the same id"
+	dp_check --state "$DP_TMP/new-state.json" --only mta_sts.policy glitter.kr
+	is "$DP_RC" 0 "check --state with a new file: first sight, OK"
+	is "$(jq -r .domain "$DP_TMP/new-state.json" 2>/dev/null)" glitter.kr "check --state creates the file"
+	echo '{"version": 1' >"$DP_TMP/bad-state.json"
+	dp_check --state "$DP_TMP/bad-state.json" --only caa glitter.kr
+	is "$DP_RC" 3 "check --state with a broken file: UNKNOWN, exit 3"
+	like "$(cat "$DP_ERR")" 'bad-state.json: not a state file' "… with one line naming the file"
+	dp_check --state "$DP_TMP/ci-state.json" --only caa www.example.kr
+	is "$DP_RC" 3 "check --state with another domain's file: exit 3"
 }
 
 scenario t_monitor --extra-domains 1

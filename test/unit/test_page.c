@@ -179,6 +179,77 @@ test_domain_page(void **state)
 	dp_sbuf_clear(&b);
 }
 
+/* An unsigned zone: one cause (dnssec.chain), dependents in two other checks. */
+static struct dp_report *
+unsigned_report(const char *domain)
+{
+	struct dp_report *r = dp_report_new(domain);
+	struct dp_result *x;
+
+	assert_non_null(r);
+	assert_non_null(dp_results_add(&r->results, "dnssec.chain", domain, DP_STATUS_CRITICAL, NULL,
+				       "%s is insecure: no DS at the parent", domain));
+	for (int i = 1; i <= 2; i++) {
+		x = dp_results_add(&r->results, "dane.tlsa", i == 1 ? "25:mail/127.0.20.1" : "25:mail/::1",
+				   DP_STATUS_CRITICAL, NULL, "DANE unusable: the TLSA RRset is insecure");
+		assert_non_null(x);
+		assert_int_equal(dp_result_set_cause(x, "dnssec.chain", domain), 0);
+	}
+	x = dp_results_add(&r->results, "dnssec.denial", domain, DP_STATUS_CRITICAL, NULL,
+			   "insecure NXDOMAIN");
+	assert_non_null(x);
+	assert_int_equal(dp_result_set_cause(x, "dnssec.chain", domain), 0);
+	assert_non_null(dp_results_add(&r->results, "caa", domain, DP_STATUS_WARNING, NULL,
+				       "no CAA record"));
+	dp_results_link_causes(&r->results);
+	return r;
+}
+
+/* SPEC §2 cause on the pages: the domain page leads with the cause and its dependents, each
+ * dependent links to it; the overview has one failing row for the cause (with how many follow)
+ * and none for checks whose every failing result follows from it. */
+static void
+test_causes(void **state)
+{
+	struct dp_report *rep = unsigned_report("u.kr");
+	struct dp_metrics_domain dom = {.domain = "u.kr", .rep = rep, .finished = 1, .runs = 1};
+	struct dp_view v = {.dom = &dom, .n = 1};
+	struct dp_page_query pq;
+	struct dp_sbuf b;
+	const char *causes, *chain_h2;
+
+	(void)state;
+	dp_sbuf_init(&b, 1 << 20);
+	assert_true(dp_http_domain_page(&b, &v, "u.kr"));
+	causes = strstr(b.p, "<h2>causes</h2>");
+	assert_non_null(causes);
+	assert_non_null(strstr(b.p, "<table id=\"cause-0\">"));
+	assert_non_null(strstr(b.p, "dnssec.chain u.kr</th><th>u.kr is insecure: no DS at the parent "
+				    "&mdash; 3 results follow from it</th>"));
+	assert_non_null(strstr(causes, "dane.tlsa 25:mail/::1</td>"));
+	chain_h2 = strstr(b.p, "<h2 id=\"dnssec.chain\">");
+	assert_non_null(chain_h2);
+	assert_true(causes < chain_h2); /* the cause leads */
+	assert_non_null(strstr(b.p, "(follows from <a href=\"#cause-0\">dnssec.chain u.kr</a>)"));
+	/* caa follows from nothing: not under the cause, no "follows from" */
+	assert_null(strstr(causes, "caa u.kr"));
+	dp_sbuf_clear(&b);
+
+	dp_sbuf_init(&b, 1 << 20);
+	{
+		struct dp_err err = {0};
+
+		assert_int_equal(dp_page_query_parse(NULL, "failing", NULL, NULL, &pq, &err), 0);
+	}
+	dp_http_status_page(&b, &v, &pq);
+	assert_non_null(strstr(b.p, "(+3 results following from it)"));
+	assert_null(strstr(b.p, "<td>dane.tlsa</td>"));
+	assert_null(strstr(b.p, "<td>dnssec.denial</td>"));
+	assert_non_null(strstr(b.p, "<td>caa</td>"));
+	dp_sbuf_clear(&b);
+	dp_report_free(rep);
+}
+
 int
 main(void)
 {
@@ -187,6 +258,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_filter_paging, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_domain_page, setup, teardown),
+	    cmocka_unit_test(test_causes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
