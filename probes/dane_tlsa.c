@@ -339,7 +339,16 @@ address_result(const struct dp_ctx *ctx, const struct ep *p, const struct dp_tls
 	if (res == NULL)
 		return DP_ENOMEM;
 	/* Connected, and unusable only for the zone's insecurity: that is the headline. */
-	return done && p->follows_apex ? dp_cause_insecure_apex(ctx, res) : 0;
+	if (done && p->follows_apex && dp_cause_insecure_apex(ctx, res) != 0)
+		return DP_ENOMEM;
+	/* Issue 15 item 5: the record that matches the key served, as a zone-file line (x 1 1 is
+	 * the SHA-256 of its SPKI; 3 1 1 is RFC 7671 §5.1's recommendation). */
+	if (done && p->why[0] == '\0' && !r->dane_ok && r->leaf.spki_sha256[0] != '\0')
+		return dp_result_add_fix(res, "%s. %u IN TLSA 3 1 1 %s", p->set.name,
+		                         p->set.l.ttl > 0 ? p->set.l.ttl : 3600, r->leaf.spki_sha256);
+	if (pre[0] != '\0' && strchr(pre, '<') == NULL)
+		return dp_result_add_fix(res, "%s", pre);
+	return 0;
 }
 
 /* A result for the endpoint as a whole, when there is no address to connect to. */

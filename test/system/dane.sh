@@ -108,6 +108,11 @@ t_mismatch_25() {
 		"the record is listed as matching nothing"
 	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 '.records[0].state')" "no match" \
 		"the record's own verdict is no match"
+	like "$(jqr '.checks[]|select(.id=="dane.tlsa" and .subject=="25:mail.glitter.kr/127.0.20.1")|.fix|join("|")')" \
+		"^_25\\._tcp\\.mail\\.glitter\\.kr\\. [0-9]+ IN TLSA 3 1 1 $spki\$" \
+		"fix: the zone-file line with the served SPKI (as openssl computes it)"
+	is "$(jqr '[.checks[]|select(.id=="dane.tlsa" and (.subject|test("^(587|443):")))|.fix]|map(select(. != null))|length')" 0 \
+		"no fix on the endpoints that match"
 	is "$(status_of dane.tlsa '^587:')" OK "587 unaffected"
 	is "$(status_of dane.tlsa '^443:')" OK "443 unaffected"
 	is "$(status_of tls.cert)" OK "tls.cert OK: the new certificate is PKIX-valid"
