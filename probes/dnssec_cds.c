@@ -352,6 +352,12 @@ take_server(struct cds_run *x, struct server *s)
 			dp_snprintf(s->problem, sizeof(s->problem), "not checked from here: %s",
 			            r->error);
 			s->problem_status = DP_STATUS_UNKNOWN;
+		} else if (dp_reply_cut(r)) {
+			/* the run's budget ended it: nothing known about the server */
+			s->asked = false;
+			dp_snprintf(s->problem, sizeof(s->problem), "%s (%s %s)",
+			            DP_BUDGET_EXHAUSTED, x->zone, what[j]);
+			s->problem_status = DP_STATUS_UNKNOWN;
 		} else if (!r->answered) {
 			s->asked = false;
 			dp_snprintf(s->problem, sizeof(s->problem), "unreachable: %s %s: %s",
@@ -881,6 +887,10 @@ zone_result(struct cds_run *x, struct dp_results *out)
 		if (del || working > 0)
 			judge_parent(x, s, d);
 	}
+	if (asked == 0)
+		problem(x, DP_STATUS_UNKNOWN,
+		        "not judged: no server address gave a usable answer (%s)",
+		        x->nsv > 0 ? x->sv[0].problem : "no server");
 	json_object_set_new(d, "records", matched);
 	json_object_set(d, "problems", x->problems);
 	json_object_set(d, "notes", x->notes);
@@ -1029,7 +1039,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 			                           .transport = DP_TRANSPORT_UDP,
 			                           .dnssec_ok = true,
 			                           .cd = true,
-			                           .timeout_ms = dp_ctx_step_ms(ctx)};
+			                           .timeout_ms = dp_ctx_step_ms(ctx),
+			                           .deadline = ctx->deadline};
 		}
 	}
 	nparent = n;
@@ -1046,7 +1057,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 			                         .transport = DP_TRANSPORT_UDP,
 			                         .dnssec_ok = true,
 			                         .cd = true,
-			                         .timeout_ms = dp_ctx_step_ms(ctx)};
+			                         .timeout_ms = dp_ctx_step_ms(ctx),
+			                         .deadline = ctx->deadline};
 			n++;
 		}
 	}
@@ -1071,6 +1083,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 			sq[m++] = q[i];
 		}
 		rc = send_all(sq, sr, m, err);
+		if (rc == 0)
+			(void)dp_ctx_mark_cut(ctx, sr, m);
 		for (size_t i = 0; i < m; i++)
 			rep[slot[i]] = sr[i];
 		free(sq);
