@@ -123,6 +123,14 @@ t_unpicked() {
 	dp_check --only dnssec.cds -c "$DP_TMP/check.yml" glitter.kr
 	is "$(status_of dnssec.cds '^glitter\.kr$')" WARNING "config thresholds.cds_grace 0s: WARNING"
 
+	# check --state FILE remembers since when, as the monitor does
+	dp_check --only dnssec.cds --state "$DP_TMP/state.json" glitter.kr
+	is "$(zone_details | jq -r '.first_seen_now')" true "--state, first run: first seen now"
+	dp_check --only dnssec.cds --state "$DP_TMP/state.json" glitter.kr
+	is "$(zone_details | jq -r '.first_seen_now')" false "--state, second run: remembered"
+	like "$(zone_summary)" '\(for [0-9]+s, since 20[0-9-]+T[0-9:]+Z; grace 2d\)' \
+		"… for how long and since when, from the state file (a note within the grace)"
+
 	# the monitor remembers since when: a note first, a WARNING once the grace has passed
 	conf "$c" 6s
 	"$DNSPROBE" monitor -n -c "$c" >/dev/null 2>"$DP_TMP/n.err"
