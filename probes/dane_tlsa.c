@@ -181,15 +181,73 @@ list_records(const struct ep *p, const struct dp_tls_res *r, int st, char *buf, 
 	}
 }
 
+/* Issue 15 item 4, RFC 7671 §8.1: a certificate due for renewal (within --cert-warn, or past its
+ * notAfter) behind a TLSA RRset that pins only its current key — every record DANE-EE matching
+ * this certificate, no record for another key, no DANE-TA for the issuer — breaks DANE when the
+ * renewal brings a new key. Says so ahead of time and gives the record to publish first: the
+ * issuer's `2 1 1` when the server sends the issuer (it survives renewals from the same CA), else
+ * the next key's `3 1 1` as a template. Returns false when the RRset is not so exposed. */
+static bool
+renewal_note(const struct dp_ctx *ctx, const struct ep *p, const struct dp_tls_res *r,
+             char *note, size_t notesz, char *line, size_t linesz)
+{
+	int64_t at = ctx->opts->at != 0 ? ctx->opts->at : (int64_t)dp_now_wall();
+	enum dp_cert_expiry e = dp_cert_expiry_judge(r->leaf.not_before, r->leaf.not_after, at,
+	                                             ctx->opts->cert_warn, ctx->opts->cert_crit);
+	uint32_t ttl = p->set.l.ttl > 0 ? p->set.l.ttl : 3600;
+	bool full_cert = false;
+	char left[32];
+	char w[32];
+
+	if (e != DP_CERT_EXPIRING && e != DP_CERT_CRITICAL && e != DP_CERT_EXPIRED)
+		return false;
+	for (size_t i = 0; i < p->set.n && i < r->ntlsa; i++) {
+		const struct dp_tlsa *t = &p->set.v[i];
+
+		if (r->tlsa_state[i] == DP_TLSA_UNUSABLE)
+			continue;
+		if (t->usage != 3 || r->tlsa_state[i] != DP_TLSA_MATCHED)
+			return false; /* a DANE-TA record, or a record for another key */
+		full_cert |= t->selector == 0;
+	}
+	dp_duration_format(e == DP_CERT_EXPIRED ? at - r->leaf.not_after : r->leaf.not_after - at,
+	                   left, sizeof(left));
+	dp_duration_format(ctx->opts->cert_warn, w, sizeof(w));
+	if (r->leaf.issuer_spki_sha256[0] != '\0')
+		dp_snprintf(line, linesz, "%s. %u IN TLSA 2 1 1 %s", p->set.name, ttl,
+		            r->leaf.issuer_spki_sha256);
+	else
+		dp_snprintf(line, linesz, "%s. %u IN TLSA 3 1 1 <SHA-256 of the next key's SPKI>",
+		            p->set.name, ttl);
+	dp_snprintf(note, notesz,
+	            "note: the certificate %s %s%s%s and the TLSA RRset pins only %s: a renewal "
+	            "with a new key breaks DANE; publish the next record first (RFC 7671 §8.1, "
+	            "two TTLs ahead): %s%s",
+	            e == DP_CERT_EXPIRED ? "expired" : "expires in", left,
+	            e == DP_CERT_EXPIRED ? " ago" : ", within --cert-warn ",
+	            e == DP_CERT_EXPIRED ? "" : w,
+	            full_cert ? "this certificate (x 0 x: even a renewal with the same key breaks it)"
+	                      : "its current key",
+	            line,
+	            r->leaf.issuer_spki_sha256[0] != '\0'
+	                ? " (the issuer's key, which the server sends: it survives a renewal by "
+	                  "the same CA), or the next key's 3 1 1"
+	                : " (openssl pkey -in NEXT.key -pubout -outform DER | sha256sum)");
+	return true;
+}
+
 /* The verdict on one address once connected. */
 static enum dp_status
-address_verdict(const struct ep *p, const struct dp_tls_job *j, char *sum, size_t sumsz)
+address_verdict(const struct dp_ctx *ctx, const struct ep *p, const struct dp_tls_job *j,
+                char *sum, size_t sumsz, char *pre, size_t presz)
 {
 	const struct dp_tls_res *r = &j->res;
 	char subj[SUBJ];
 	char text[200];
 	char others[600];
+	char note[768];
 
+	pre[0] = '\0';
 	dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj));
 	if (j->rc != 0) {
 		dp_snprintf(sum, sumsz, "%s: could not check: %s", subj, j->err.msg);
@@ -234,6 +292,11 @@ address_verdict(const struct ep *p, const struct dp_tls_job *j, char *sum, size_
 	            dp_tlsa_text(&p->set.v[r->dane_match], SHOWHEX, text, sizeof(text)),
 	            dp_tlsa_usage_str(p->set.v[r->dane_match].usage), r->dane_depth,
 	            others[0] ? "; matching nothing: " : "", others);
+	if (renewal_note(ctx, p, r, note, sizeof(note), pre, presz)) {
+		size_t len = strlen(sum);
+
+		dp_snprintf(sum + len, sumsz - len, "; %s", note);
+	}
 	return DP_STATUS_OK;
 }
 
@@ -249,9 +312,10 @@ address_result(const struct dp_ctx *ctx, const struct ep *p, const struct dp_tls
 {
 	struct dp_result *res;
 	char subj[SUBJ];
-	char sum[SUMMARY];
+	char sum[SUMMARY + 768];
 	char ep[SUBJ];
-	enum dp_status st = address_verdict(p, j, sum, sizeof(sum));
+	char pre[400];
+	enum dp_status st = address_verdict(ctx, p, j, sum, sizeof(sum), pre, sizeof(pre));
 	const struct dp_tls_res *r = &j->res;
 	bool done = j->rc == 0 && r->step == DP_TLS_STEP_DONE;
 	bool match = done && p->why[0] == '\0' && r->dane_ok;
@@ -276,13 +340,24 @@ address_result(const struct dp_ctx *ctx, const struct ep *p, const struct dp_tls
 	}
 	if (p->why[0] != '\0')
 		json_object_set_new(d, "dane_unusable", json_string(p->why));
+	if (pre[0] != '\0')
+		json_object_set_new(d, "prepublish", json_string(pre));
 	res = dp_results_add(out, ID, dp_tls_endpoint_name(p->e, j->addr, subj, sizeof(subj)), st,
 	                     d, "%s", sum);
 	if (dp_result_sample(res, &m_match, match, dp_tls_endpoint_name(p->e, NULL, ep, sizeof(ep)),
 	                     j->addr->text) != 0)
 		return DP_ENOMEM;
 	/* Connected, and unusable only for the zone's insecurity: that is the headline. */
-	return done && p->follows_apex ? dp_cause_insecure_apex(ctx, res) : 0;
+	if (done && p->follows_apex && dp_cause_insecure_apex(ctx, res) != 0)
+		return DP_ENOMEM;
+	/* Issue 15 item 5: the record that matches the key served, as a zone-file line (x 1 1 is
+	 * the SHA-256 of its SPKI; 3 1 1 is RFC 7671 §5.1's recommendation). */
+	if (done && p->why[0] == '\0' && !r->dane_ok && r->leaf.spki_sha256[0] != '\0')
+		return dp_result_add_fix(res, "%s. %u IN TLSA 3 1 1 %s", p->set.name,
+		                         p->set.l.ttl > 0 ? p->set.l.ttl : 3600, r->leaf.spki_sha256);
+	if (pre[0] != '\0' && strchr(pre, '<') == NULL)
+		return dp_result_add_fix(res, "%s", pre);
+	return 0;
 }
 
 /* A result for the endpoint as a whole, when there is no address to connect to. */

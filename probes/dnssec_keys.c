@@ -37,6 +37,7 @@ struct keys_run {
 	struct dsrec ds[MAX_KEYS];
 	size_t nds;
 	const char *ds_from; /* "name/address" of the parent server the DS came from */
+	uint32_t ds_ttl;     /* the DS RRset's TTL there */
 	char ds_from_buf[320];
 	char key_from[320];     /* the child server the DNSKEY RRset came from */
 	json_t *parent_servers; /* [{server, address, answered, ds}] */
@@ -119,6 +120,7 @@ take_ds(struct keys_run *x, const char *const *names, const struct dp_query *q,
 		dp_snprintf(x->ds_from_buf, sizeof(x->ds_from_buf), "%s/%s", names[i],
 		            q[i].server->text);
 		x->ds_from = x->ds_from_buf;
+		x->ds_ttl = nrr > 0 ? dp_rr_ttl(rrs[0]) : 0;
 		for (size_t j = 0; j < nrr; j++) {
 			getdns_bindata *raw = dp_rr_rdata_raw(rrs[j]);
 
@@ -530,8 +532,68 @@ build_queries(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, struct dp_
 	return n;
 }
 
+/* "48552 13 2 0BC3…" (zone-file DS rdata, digest in upper-case hex) into buf. */
+static const char *
+ds_text(uint16_t tag, uint8_t alg, uint8_t dt, const uint8_t *digest, size_t len, char *buf,
+        size_t bufsz)
+{
+	char hex[2 * DP_DS_DIGEST_MAX + 1];
+
+	dp_hex(digest, len, hex, sizeof(hex));
+	for (char *c = hex; *c != '\0'; c++) {
+		if (*c >= 'a' && *c <= 'f')
+			*c = (char)(*c - 'a' + 'A');
+	}
+	dp_snprintf(buf, bufsz, "%u %u %u %s", tag, alg, dt, hex);
+	return buf;
+}
+
+/* Issue 15 item 5: the DS RRset the parent should hold, as zone-file lines. A stale DS beside
+ * working ones: the working ones (to keep; the rest goes). No DS works: a SHA-256 DS (RFC 8624
+ * §3.3: MUST) for every SEP key that signs the DNSKEY RRset, computed here. Nothing when every DS
+ * works, or when a DS that does not work is a rollover the CDS asks for. */
 static int
-add_result(struct keys_run *x, struct dp_results *out)
+add_fix(const struct keys_run *x, struct dp_result *r, size_t working)
+{
+	const char *zone = x->ctx->disc->domain;
+	uint32_t ttl = x->ds_ttl > 0 ? x->ds_ttl : 86400;
+	bool stale = false;
+	char t[2 * DP_DS_DIGEST_MAX + 32];
+	int rc = 0;
+
+	for (size_t i = 0; i < x->nds; i++) {
+		char why[256];
+
+		stale |= ds_problem(x, &x->ds[i], why, sizeof(why)) != NULL && !x->ds[i].rollover;
+	}
+	if (!stale)
+		return 0;
+	for (size_t i = 0; rc == 0 && working > 0 && i < x->nds; i++) {
+		const struct dsrec *d = &x->ds[i];
+		char why[256];
+
+		if (ds_problem(x, d, why, sizeof(why)) == NULL || d->rollover)
+			rc = dp_result_add_fix(r, "%s. %u IN DS %s", zone, ttl,
+			                       ds_text(d->d.key_tag, d->d.algorithm, d->d.digest_type,
+			                               d->d.digest, d->d.digest_len, t, sizeof(t)));
+	}
+	for (size_t k = 0; rc == 0 && working == 0 && k < x->nkeys; k++) {
+		const struct key *key = &x->keys[k];
+		uint8_t dg[DP_DS_DIGEST_MAX];
+		size_t dl = 0;
+
+		if (!key->signs_dnskey || !(key->k.flags & 1) || key->k.revoked ||
+		    dp_ds_digest(zone, key->rdata, key->rdlen, 2, dg, sizeof(dg), &dl) != 0)
+			continue;
+		rc = dp_result_add_fix(r, "%s. %u IN DS %s", zone, ttl,
+		                       ds_text(key->k.key_tag, key->k.algorithm, 2, dg, dl, t,
+		                               sizeof(t)));
+	}
+	return rc;
+}
+
+static int
+add_result(struct keys_run *x, struct dp_results *out, size_t working)
 {
 	const struct dp_ctx *ctx = x->ctx;
 	char sum[1024];
@@ -553,7 +615,9 @@ add_result(struct keys_run *x, struct dp_results *out)
 	res = dp_results_add(out, ID, ctx->disc->domain, x->status, d, "%s", sum);
 	if (res == NULL)
 		return DP_ENOMEM;
-	return x->follows_apex ? dp_cause_insecure_apex(ctx, res) : 0;
+	if (x->follows_apex && dp_cause_insecure_apex(ctx, res) != 0)
+		return DP_ENOMEM;
+	return x->nds > 0 && x->nkeys > 0 ? add_fix(x, res, working) : 0;
 }
 
 static int
@@ -569,6 +633,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	size_t *tix = NULL;
 	size_t nparent = 0;
 	size_t n = 0;
+	size_t working = 0;
 	size_t cap;
 	struct dp_nssurvey sv;
 	int rc = dp_nssurvey_targets(ctx->disc, &sv);
@@ -592,10 +657,10 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	take_ds(&x, names, q, rep, nparent);
 	take_keys(&x, &sv, tix, rep + nparent, (n - nparent) / 2);
 	if (judge_presence(&x)) {
-		judge_ds(&x);
+		working = judge_ds(&x);
 		judge_algorithms(&x);
 	}
-	rc = add_result(&x, out);
+	rc = add_result(&x, out, working);
 out:
 	for (size_t i = 0; rep != NULL && i < n; i++)
 		dp_reply_clear(&rep[i]);

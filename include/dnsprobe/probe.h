@@ -45,6 +45,7 @@ struct dp_check_opts {
 	int64_t serial_lag_warn; /* RFC 1982 distance; 0: any disagreement warns */
 	int64_t serial_lag_crit; /* -1: off */
 	int64_t serial_grace;	 /* monitor: seconds a disagreement may last; -1: SOA refresh */
+	int64_t cds_grace;	 /* seconds a CDS may wait for the parent (0: warn at once) */
 	int64_t at;		 /* --at: validate as of this time (epoch seconds); 0: now */
 	int timeout_s;		 /* overall budget */
 	double started;		 /* dp_now_mono() when the budget began (`check`: the process's start,

@@ -43,6 +43,10 @@ struct dp_result {
 	 * result is in the run and not OK, and points it at the root of a chain of causes. */
 	char *cause_id;
 	char *cause_subject;
+	/* Ready-to-paste fix: zone-file lines (strings) that put right what the finding is about,
+	 * when the check knows them (a TLSA record for the served key, the DS records to keep); an
+	 * owned array, NULL when there is none. JSON "fix", text lines under the finding. */
+	json_t *fix;
 };
 
 /* A list of results, the output of one check (and, merged, of a run). */
@@ -83,6 +87,9 @@ size_t dp_results_dependents(const struct dp_results *rs, const struct dp_result
  * worst first; within a status, results that follow from nothing lead, then those that follow
  * from a cause; the original order is kept otherwise. */
 void dp_results_order(const struct dp_results *rs, size_t *idx);
+/* Append one printf-formatted zone-file line to r's fix (r may be NULL: DP_ENOMEM, so that a
+ * failed dp_results_add can be passed in). */
+int dp_result_add_fix(struct dp_result *r, const char *fmt, ...) DP_PRINTF(2, 3) DP_WUR;
 
 /* The summary without a leading "SUBJECT: " copy, for lines that already start with the subject
  * (points into x->summary). */

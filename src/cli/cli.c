@@ -22,6 +22,7 @@ enum {
 	OPT_CERT_CRIT,
 	OPT_LAG_WARN,
 	OPT_LAG_CRIT,
+	OPT_CDS_GRACE,
 	OPT_ONLY,
 	OPT_SKIP,
 	OPT_STEP_TIMEOUT,
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{"cert-crit", required_argument, NULL, OPT_CERT_CRIT},
 	{"serial-lag-warn", required_argument, NULL, OPT_LAG_WARN},
 	{"serial-lag-crit", required_argument, NULL, OPT_LAG_CRIT},
+	{"cds-grace", required_argument, NULL, OPT_CDS_GRACE},
 	{"timeout", required_argument, NULL, 't'},
 	{"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
 	{"only", required_argument, NULL, OPT_ONLY},
@@ -79,6 +81,7 @@ dp_cli_usage(FILE *f)
 	      "      --cert-crit DUR      critical within DUR (3d)\n"
 	      "      --serial-lag-warn N  SOA serial distance that warns (0: any disagreement)\n"
 	      "      --serial-lag-crit N  SOA serial distance that is critical (off)\n"
+	      "      --cds-grace DUR      warn when the parent has not picked up a CDS for DUR (2d)\n"
 	      "  -t, --timeout SECONDS    wall-clock limit of the whole run (60); what is not done\n"
 	      "                           by then is UNKNOWN (\"not checked: budget exhausted\")\n"
 	      "      --step-timeout DUR   budget of each network step (5s)\n"
@@ -225,6 +228,9 @@ parse_one(int c, const char *arg, struct dp_cli *cli, struct dp_err *err)
 	case OPT_LAG_CRIT:
 		rc = parse_lag("--serial-lag-crit", arg, &o->serial_lag_crit,
 			       &cli->set_serial_lag_crit, err);
+		break;
+	case OPT_CDS_GRACE:
+		rc = parse_dur("--cds-grace", arg, &o->cds_grace, &cli->set_cds_grace, err);
 		break;
 	case 't':
 		if (dp_parse_u64(arg, 1, 86400, &n) != 0)

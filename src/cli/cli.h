@@ -20,7 +20,7 @@ struct dp_cli {
 	bool version; /* -V */
 	/* Which options were given explicitly (they win over the config file). */
 	bool set_rrsig_warn, set_rrsig_crit, set_cert_warn, set_cert_crit;
-	bool set_serial_lag_warn, set_serial_lag_crit, set_timeout;
+	bool set_serial_lag_warn, set_serial_lag_crit, set_cds_grace, set_timeout;
 };
 
 /* Parse argv (after the word "check"). The domain is normalised into opts.domain. */

@@ -33,6 +33,7 @@ merge(struct dp_cli *cli, const struct dp_check_opts *fo)
 	KEEP(set_cert_crit, cert_crit);
 	KEEP(set_serial_lag_warn, serial_lag_warn);
 	KEEP(set_serial_lag_crit, serial_lag_crit);
+	KEEP(set_cds_grace, cds_grace);
 	KEEP(set_timeout, timeout_s);
 #undef KEEP
 	o->serial_grace = fo->serial_grace;

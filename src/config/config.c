@@ -26,7 +26,7 @@
 
 struct raw_thr {
 	char *rrsig_warn, *rrsig_crit, *cert_warn, *cert_crit;
-	char *serial_lag_warn, *serial_lag_crit, *serial_grace;
+	char *serial_lag_warn, *serial_lag_crit, *serial_grace, *cds_grace;
 };
 
 struct raw_domain {
@@ -86,6 +86,7 @@ static const cyaml_schema_field_t thr_fields[] = {
     CYAML_FIELD_STRING_PTR("serial_lag_warn", OPT, struct raw_thr, serial_lag_warn, 0, SMAX),
     CYAML_FIELD_STRING_PTR("serial_lag_crit", OPT, struct raw_thr, serial_lag_crit, 0, SMAX),
     CYAML_FIELD_STRING_PTR("serial_grace", OPT, struct raw_thr, serial_grace, 0, SMAX),
+    CYAML_FIELD_STRING_PTR("cds_grace", OPT, struct raw_thr, cds_grace, 0, SMAX),
     CYAML_FIELD_END,
 };
 
@@ -299,6 +300,7 @@ get_thr(const struct ctx *c, const char *prefix, const struct raw_thr *r,
 	THR_DUR(rrsig_crit, DP_THR_RRSIG_CRIT);
 	THR_DUR(cert_warn, DP_THR_CERT_WARN);
 	THR_DUR(cert_crit, DP_THR_CERT_CRIT);
+	THR_DUR(cds_grace, DP_THR_CDS_GRACE);
 #undef THR_DUR
 	dp_snprintf(p, sizeof(p), "%sthresholds.serial_lag_warn", prefix);
 	if (rc == 0 && r->serial_lag_warn != NULL) {
@@ -604,6 +606,7 @@ dp_config_defaults(struct dp_config **out, struct dp_err *err)
 	c->thr.serial_lag_warn = o.serial_lag_warn;
 	c->thr.serial_lag_crit = o.serial_lag_crit;
 	c->thr.serial_grace = o.serial_grace;
+	c->thr.cds_grace = o.cds_grace;
 	c->listen = dp_asprintf("127.0.0.1:%d", DP_DEFAULT_PORT);
 	if (c->listen == NULL ||
 	    dp_config_parse_listen(c->listen, &c->listen_addr, &c->listen_len, err) != 0) {
@@ -780,6 +783,7 @@ dp_config_domain_opts(const struct dp_config *c, const struct dp_config_domain *
 	o->serial_lag_warn = t->serial_lag_warn;
 	o->serial_lag_crit = t->serial_lag_crit;
 	o->serial_grace = t->serial_grace;
+	o->cds_grace = t->cds_grace;
 	o->timeout_s = (int)(d != NULL ? d->timeout : c->timeout);
 	o->step_timeout_ms = (int)(c->step_timeout * 1000);
 	o->resolvers = c->resolvers;

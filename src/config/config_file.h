@@ -22,6 +22,7 @@ struct dp_config_thresholds {
 	int64_t serial_lag_warn;
 	int64_t serial_lag_crit; /* -1: off */
 	int64_t serial_grace;    /* -1: the SOA refresh */
+	int64_t cds_grace;       /* dnssec.cds: a CDS the parent has not picked up */
 	unsigned set;
 };
 
@@ -33,6 +34,7 @@ enum dp_thr_bit {
 	DP_THR_LAG_WARN = 1u << 4,
 	DP_THR_LAG_CRIT = 1u << 5,
 	DP_THR_GRACE = 1u << 6,
+	DP_THR_CDS_GRACE = 1u << 7,
 };
 
 /* One monitored domain, with its effective settings (globals merged in). */

@@ -43,6 +43,8 @@ put_thr(FILE *f, const char *indent, const struct dp_config_thresholds *t, bool 
 		fprintf(f, "%sserial_grace: refresh\n", in2);
 	else if (all || (t->set & DP_THR_GRACE))
 		put_dur(f, in2, "serial_grace", t->serial_grace);
+	if (all || (t->set & DP_THR_CDS_GRACE))
+		put_dur(f, in2, "cds_grace", t->cds_grace);
 }
 
 /* ip_families, when it limits the run to one family (or always, both spelled out) */

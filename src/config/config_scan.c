@@ -29,7 +29,7 @@ static const char *const top_keys[] = {
     "ip_families", "shard", "state_dir", NULL};
 static const char *const thr_keys[] = {
     "rrsig_warn",      "rrsig_crit",      "cert_warn",    "cert_crit",
-    "serial_lag_warn", "serial_lag_crit", "serial_grace", NULL};
+    "serial_lag_warn", "serial_lag_crit", "serial_grace", "cds_grace", NULL};
 static const char *const domain_keys[] = {
     "name",         "tlsa", "nameservers", "interval",   "timeout", "unsigned",
     "caa_required", "only", "skip",        "thresholds", "ip_families", NULL};

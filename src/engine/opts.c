@@ -16,6 +16,7 @@ dp_opts_defaults(struct dp_check_opts *o)
 	o->serial_lag_warn = DP_DEFAULT_LAG_WARN;
 	o->serial_lag_crit = DP_DEFAULT_LAG_CRIT;
 	o->serial_grace = DP_DEFAULT_GRACE;
+	o->cds_grace = DP_DEFAULT_CDS_GRACE;
 	o->timeout_s = DP_DEFAULT_CHECK_TIMEOUT;
 	o->step_timeout_ms = DP_DEFAULT_STEP_MS;
 }

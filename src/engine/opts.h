@@ -12,6 +12,7 @@
 #define DP_DEFAULT_LAG_WARN   0  /* any disagreement warns */
 #define DP_DEFAULT_LAG_CRIT   -1 /* off */
 #define DP_DEFAULT_GRACE      -1 /* the zone's SOA refresh */
+#define DP_DEFAULT_CDS_GRACE  (2 * 86400) /* a CDS the parent has not picked up (dnssec.cds) */
 /* Budgets: `check -t` and the config's `timeout` (the monitor runs many domains at once). */
 #define DP_DEFAULT_CHECK_TIMEOUT   60
 #define DP_DEFAULT_MONITOR_TIMEOUT 30

@@ -36,6 +36,7 @@ result_clear(struct dp_result *r)
 	free(r->cause_id);
 	free(r->cause_subject);
 	json_decref(r->details);
+	json_decref(r->fix);
 }
 
 void
@@ -134,6 +135,27 @@ dp_results_drop_samples(struct dp_results *rs)
 {
 	for (size_t i = 0; rs != NULL && i < rs->n; i++)
 		samples_free(&rs->v[i]);
+}
+
+int
+dp_result_add_fix(struct dp_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *line = NULL;
+	int n;
+
+	if (r == NULL)
+		return DP_ENOMEM;
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return DP_ENOMEM;
+	if (r->fix == NULL)
+		r->fix = json_array();
+	n = r->fix != NULL ? json_array_append_new(r->fix, json_string(line)) : -1;
+	free(line);
+	return n == 0 ? 0 : DP_ENOMEM;
 }
 
 int

@@ -70,6 +70,9 @@ struct dp_cert_info {
 	char subject[256];
 	char issuer[256];
 	char spki_sha256[65]; /* SHA-256 of the DER SubjectPublicKeyInfo, hex (TLSA x 1 1) */
+	/* The same of the certificate in the presented chain that issued the leaf (TLSA 2 1 1),
+	 * "" when the server sent none */
+	char issuer_spki_sha256[65];
 	json_t *sans;         /* array of subjectAltName DNS names (owned) */
 	int chain_len;        /* certificates the server sent */
 };

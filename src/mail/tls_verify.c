@@ -270,6 +270,14 @@ dp_tls_verify(const struct dp_tls_req *req, struct dp_tls_res *res, SSL *ssl, st
 	}
 	cert_facts(leaf, &c->res->leaf);
 	c->res->leaf.chain_len = sk_X509_num(chain);
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		if (x != leaf && X509_check_issued(x, leaf) == X509_V_OK) {
+			spki_sha256(x, c->res->leaf.issuer_spki_sha256);
+			break;
+		}
+	}
 	rc = pkix_check(c, leaf, chain, err);
 	if (rc != 0 || c->req->ntlsa == 0)
 		return rc;

@@ -53,6 +53,8 @@ dp_report_to_json(const struct dp_report *r)
 		if (c != NULL && dp_results_cause_of(&r->results, x) != NULL)
 			json_object_set_new(c, "cause", json_pack("{s:s, s:s}", "id", x->cause_id,
 								  "subject", x->cause_subject));
+		if (c != NULL && x->fix != NULL && json_array_size(x->fix) > 0)
+			json_object_set(c, "fix", x->fix);
 		json_array_append_new(checks, c);
 	}
 	for (size_t i = 0; timings != NULL && i < r->ntimings; i++)

@@ -230,6 +230,9 @@ put_group(FILE *f, const struct dp_report *r, const char *id, const size_t *orde
 		if (o->verbose > 0 && json_object_size(x->details) > 0)
 			put_value(f, x->details, 6);
 		fputc('\n', f);
+		/* ready-to-paste zone-file lines, one a line under the finding */
+		for (size_t f2 = 0; f2 < json_array_size(x->fix); f2++)
+			fprintf(f, "         fix: %s\n", json_string_value(json_array_get(x->fix, f2)));
 	}
 }
 

@@ -108,6 +108,11 @@ t_mismatch_25() {
 		"the record is listed as matching nothing"
 	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 '.records[0].state')" "no match" \
 		"the record's own verdict is no match"
+	like "$(jqr '.checks[]|select(.id=="dane.tlsa" and .subject=="25:mail.glitter.kr/127.0.20.1")|.fix|join("|")')" \
+		"^_25\\._tcp\\.mail\\.glitter\\.kr\\. [0-9]+ IN TLSA 3 1 1 $spki\$" \
+		"fix: the zone-file line with the served SPKI (as openssl computes it)"
+	is "$(jqr '[.checks[]|select(.id=="dane.tlsa" and (.subject|test("^(587|443):")))|.fix]|map(select(. != null))|length')" 0 \
+		"no fix on the endpoints that match"
 	is "$(status_of dane.tlsa '^587:')" OK "587 unaffected"
 	is "$(status_of dane.tlsa '^443:')" OK "443 unaffected"
 	is "$(status_of tls.cert)" OK "tls.cert OK: the new certificate is PKIX-valid"
@@ -132,6 +137,9 @@ t_rollover() {
 		"the next key's record matches nothing (yet)"
 	like "$(summaries_of dane.tlsa '^443:')" 'matches the certificate at depth 0; matching nothing: 3 1 1 ' \
 		"summary lists the record that matched nothing"
+	dp_check --only dane.tlsa --cert-warn 3650d glitter.kr
+	is "$(jqr '[.checks[]|select(.id=="dane.tlsa")|.details.prepublish]|unique|join(",")')" "" \
+		"certificates within --cert-warn but the next key is published: no renewal note"
 }
 
 t_insecure() {
@@ -195,6 +203,16 @@ t_expiring() {
 	like "$(summaries_of tls.cert '^25:mail\.glitter\.kr/::1$')" 'expires in [45]d.*within --cert-warn 14d' \
 		"summary: expires in days, within --cert-warn"
 	is "$(status_of dane.tlsa)" OK "dane.tlsa stays OK (same key)"
+	like "$(summaries_of dane.tlsa '^25:mail\.glitter\.kr/127\.0\.20\.1$')" \
+		'; note: the certificate expires in [45]d.*, within --cert-warn 14d.* and the TLSA RRset pins only its current key: a renewal with a new key breaks DANE; publish the next record first' \
+		"dane.tlsa: a note ahead of the renewal (one 3 1 1 record, no DANE-TA)"
+	like "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 .prepublish)" \
+		'^_25\._tcp\.mail\.glitter\.kr\. [0-9]+ IN TLSA 3 1 1 <SHA-256 of the next key.s SPKI>$' \
+		"details.prepublish: the record to publish first (the server sends no issuer: a 3 1 1 template)"
+	like "$(detail dane.tlsa 587:mail.glitter.kr/::1 .prepublish)" '^_587\._tcp\.mail\.glitter\.kr\. ' \
+		"587 too (same certificate)"
+	is "$(detail dane.tlsa 443:captcha.glitter.kr/127.0.30.1 .prepublish)" null \
+		"443 (certificate far from expiry): no note"
 	like "$(detail tls.cert 25:mail.glitter.kr/::1 '.remaining_seconds < 5*86400')" true "under 5 days left"
 	dp_check --only tls.cert --cert-warn 3d --cert-crit 1d glitter.kr
 	is "$(status_of tls.cert)" OK "--cert-warn 3d: OK"
@@ -225,6 +243,15 @@ t_dane_ta() {
 		"$(openssl x509 -in "$LAB_CA" -outform DER | sha256sum | cut -d' ' -f1)" "the record is the lab CA's digest"
 	like "$(summaries_of dane.tlsa '^25:mail\.glitter\.kr/::1$')" 'TLSA 2 0 1 .* \(DANE-TA\) matches the certificate at depth 1' \
 		"summary names the DANE-TA match"
+	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 .certificate.issuer_spki_sha256)" \
+		"$(openssl x509 -in "$LAB_CA" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)" \
+		"details: the issuer's SPKI digest, from the chain the server sends"
+	dp_check --only dane.tlsa --cert-warn 3650d glitter.kr
+	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 .prepublish)" null \
+		"within --cert-warn but a DANE-TA record pins the issuer: no renewal note"
+	like "$(detail dane.tlsa 587:mail.glitter.kr/127.0.20.1 .prepublish)" \
+		"^_587\\._tcp\\.mail\\.glitter\\.kr\\. [0-9]+ IN TLSA 2 1 1 $(openssl x509 -in "$LAB_CA" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)\$" \
+		"587 (3 1 1 only, the full chain sent): the issuer's 2 1 1 to pre-publish"
 }
 
 scenario t_healthy

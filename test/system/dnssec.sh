@@ -127,11 +127,20 @@ t_ds_mismatch() {
 	is "$(status_of dnssec.keys)" CRITICAL "dnssec.keys CRITICAL"
 	like "$(summaries_of dnssec.keys)" '^DS [0-9]+/13/2 at a\.dns\.kr/127\.0\.0\.3: no DNSKEY with key tag' "summary names the DS and the parent server"
 	is "$(jqr '[.checks[]|select(.id=="dnssec.keys")|.details.ds[]|select(.works)]|length')" 0 "no DS works"
+	# the ready-to-paste fix: the SHA-256 DS of the KSK that signs the DNSKEY RRset, as
+	# dnssec-dsfromkey computes it from the key the servers publish
+	is "$(jqr '.checks[]|select(.id=="dnssec.keys")|.fix|join("|")')" \
+		"$(dig +norec @127.0.10.1 glitter.kr DNSKEY | awk '$4 == "DNSKEY" && $5 == 257' >"$DP_TMP/ksk" &&
+			dnssec-dsfromkey -2 -T 86400 -f "$DP_TMP/ksk" glitter.kr | awk '{ $1 = $1; printf "%s", $0 }')" \
+		"fix: the DS line for the KSK in use (dnssec-dsfromkey -2)"
 	is "$(rrsig_results CRITICAL)" 6 "dnssec.rrsig_expiry: every server address CRITICAL"
 	is "$(rrsig_validated bogus)" 6 "getdns: every answer of every server bogus against the DS"
 	like "$(summaries_of dnssec.rrsig_expiry 'ns2')" \
 		'^ns2\.glitter\.kr/127\.0\.10\.2: glitter\.kr DNSKEY does not validate against the DS at kr: no DNSKEY served has the key tag of a DS \(DS [0-9]+; DNSKEY [0-9]+, [0-9]+\)' \
 		"summary: no served key matches the DS"
+	# text output (not JSON: the last check of this scenario)
+	"$DNSPROBE" check -a "$LAB_TA" -r "$LAB_HINTS" -o text --only dnssec.keys glitter.kr >"$DP_TMP/out.txt" 2>&1
+	like "$(cat "$DP_TMP/out.txt")" '^ +fix: glitter\.kr\. 86400 IN DS [0-9]+ 13 2 [0-9A-F]{64}$' "text output: the fix line under the finding"
 }
 
 t_ds_stale() {
@@ -139,6 +148,12 @@ t_ds_stale() {
 	is "$DP_RC" 1 "ds-stale: exit 1"
 	like "$(summaries_of dnssec.keys)" '^stale DS [0-9]+/13/2 at a\.dns\.kr' "summary: stale DS"
 	is "$(jqr '[.checks[0].details.ds[].works]|sort|map(tostring)|join(" ")')" "false true" "one DS works, one does not"
+	is "$(jqr '.checks[0].fix|join("|")')" \
+		"$(dig +norec @127.0.0.3 glitter.kr DS | awk '$4 == "DS"' | while read -r _ ttl _ _ tag alg dt rest; do
+			d=$(tr -d ' ' <<<"$rest")
+			dnssec-dsfromkey -2 -f <(dig +norec @127.0.10.1 glitter.kr DNSKEY | awk '$4 == "DNSKEY"') glitter.kr |
+				grep -q " $tag $alg $dt $d\$" && printf 'glitter.kr. %s IN DS %s %s %s %s' "$ttl" "$tag" "$alg" "$dt" "$d"
+		done)" "fix: the one DS line to keep (the one that matches a published key)"
 }
 
 t_rsasha1() {

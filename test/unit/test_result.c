@@ -379,6 +379,44 @@ test_text(void **state)
 	dp_report_free(r);
 }
 
+/* A result's ready-to-paste fix: JSON "fix" (only where there is one), text lines under it. */
+static void
+test_fix(void **state)
+{
+	struct dp_report *r = sample();
+	struct dp_result *x;
+	json_error_t e;
+	json_t *j;
+	json_t *checks;
+	char *out;
+
+	(void)state;
+	x = dp_results_add(&r->results, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1",
+			   DP_STATUS_CRITICAL, NULL, "no TLSA record matches");
+	assert_int_equal(dp_result_add_fix(x, "_25._tcp.mail.glitter.kr. %u IN TLSA 3 1 1 %s", 3600,
+					   "9f2c"),
+			 0);
+	assert_int_equal(dp_result_add_fix(x, "%s", "second line"), 0);
+	assert_int_equal(dp_result_add_fix(NULL, "%s", "x"), DP_ENOMEM);
+	assert_int_equal(dp_report_add_timing(r, "dane.tlsa", 0.1, DP_STATUS_CRITICAL), 0);
+	out = render(dp_render_json, r, 0);
+	j = json_loads(out, 0, &e);
+	assert_non_null(j);
+	checks = json_object_get(j, "checks");
+	assert_null(json_object_get(json_array_get(checks, 0), "fix"));
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(json_array_get(checks, 3), "fix"), 0)),
+	    "_25._tcp.mail.glitter.kr. 3600 IN TLSA 3 1 1 9f2c");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(checks, 3), "fix")), 2);
+	json_decref(j);
+	free(out);
+	out = render(dp_render_text, r, 0);
+	assert_non_null(strstr(out, "no TLSA record matches\n         fix: _25._tcp.mail.glitter.kr. "
+				    "3600 IN TLSA 3 1 1 9f2c\n         fix: second line\n"));
+	free(out);
+	dp_report_free(r);
+}
+
 static void
 test_output_names(void **state)
 {
@@ -582,6 +620,7 @@ main(void)
 		cmocka_unit_test(test_text),	      cmocka_unit_test(test_output_names),
 		cmocka_unit_test(test_cause_link),    cmocka_unit_test(test_cause_order),
 		cmocka_unit_test(test_cause_render),
+		cmocka_unit_test(test_fix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
