@@ -147,6 +147,10 @@ struct dp_query {
 	/* dp_now_mono() value after which not to wait (0: none): the timeout is cut to it when the
 	 * query is actually sent, so that a query started late still ends at the run's deadline. */
 	double deadline;
+	/* The OPT RR's shape, for the RFC 6891 compliance probes of ns.edns: the EDNS version to
+	 * announce (0 normally) and one option of this code with empty data (0: none). */
+	uint8_t edns_version;
+	uint16_t edns_option;
 };
 
 /* A direct answer. reply is the getdns reply dict ("header", "answer", "authority",
@@ -158,6 +162,15 @@ struct dp_reply {
 	int rcode;
 	bool aa, tc, ad, ra;
 	bool edns;	   /* the reply carried an OPT RR */
+	/* When edns, that OPT RR as getdns parsed it (RFC 6891 §6.1.3): its version, DO bit, the
+	 * other flag bits (must be zero), the option codes it carried (the first few), and the
+	 * extended rcode (rcode with the OPT's upper eight bits: 16 is BADVERS). */
+	uint8_t edns_version;
+	bool edns_do;
+	uint16_t edns_z;
+	uint16_t edns_options[4];
+	size_t edns_noptions; /* how many options (may exceed the codes kept) */
+	int ext_rcode;	      /* rcode when there is no OPT */
 	double rtt;	   /* seconds */
 	getdns_dict *reply; /* owned; NULL when !answered */
 };

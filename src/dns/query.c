@@ -83,6 +83,26 @@ make_context(const struct dp_query *q, getdns_context **out, struct dp_err *err)
 	return 0;
 }
 
+/* One EDNS option of code with empty data, as add_opt_parameters/options (RFC 6891 §6.1.2). */
+static int
+add_option(getdns_dict *ext, uint16_t code)
+{
+	getdns_list *opts = getdns_list_create();
+	getdns_dict *opt = getdns_dict_create();
+	getdns_bindata empty = {0, (uint8_t *)""};
+	int rc = -1;
+
+	if (opts != NULL && opt != NULL &&
+	    getdns_dict_set_int(opt, "option_code", code) == GETDNS_RETURN_GOOD &&
+	    getdns_dict_set_bindata(opt, "option_data", &empty) == GETDNS_RETURN_GOOD &&
+	    getdns_list_set_dict(opts, 0, opt) == GETDNS_RETURN_GOOD &&
+	    getdns_dict_set_list(ext, "/add_opt_parameters/options", opts) == GETDNS_RETURN_GOOD)
+		rc = 0;
+	getdns_dict_destroy(opt);
+	getdns_list_destroy(opts);
+	return rc;
+}
+
 static getdns_dict *
 make_extensions(const struct dp_query *q)
 {
@@ -93,7 +113,10 @@ make_extensions(const struct dp_query *q)
 	if (getdns_dict_set_int(ext, "/header/rd", q->rd ? 1 : 0) != GETDNS_RETURN_GOOD ||
 	    getdns_dict_set_int(ext, "/header/cd", q->cd ? 1 : 0) != GETDNS_RETURN_GOOD ||
 	    getdns_dict_set_int(ext, "/add_opt_parameters/do_bit", q->dnssec_ok ? 1 : 0) !=
-		    GETDNS_RETURN_GOOD) {
+		    GETDNS_RETURN_GOOD ||
+	    getdns_dict_set_int(ext, "/add_opt_parameters/version", q->edns_version) !=
+		    GETDNS_RETURN_GOOD ||
+	    (q->edns_option != 0 && add_option(ext, q->edns_option) != 0)) {
 		getdns_dict_destroy(ext);
 		return NULL;
 	}
@@ -112,21 +135,51 @@ header_flag(getdns_dict *reply, const char *name)
 	return v != 0;
 }
 
-static bool
-has_opt(getdns_dict *reply)
+static getdns_dict *
+find_opt(getdns_dict *reply)
 {
 	getdns_list *add = dp_msg_section(reply, "additional");
-	size_t n = 0;
 
-	if (add == NULL || getdns_list_get_length(add, &n) != GETDNS_RETURN_GOOD)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		getdns_dict *rr = NULL;
+	for (size_t i = 0; i < dp_list_len(add); i++) {
+		getdns_dict *rr = dp_list_dict(add, i);
 
-		if (getdns_list_get_dict(add, i, &rr) == GETDNS_RETURN_GOOD && dp_rr_type(rr) == 41)
-			return true;
+		if (rr != NULL && dp_rr_type(rr) == 41)
+			return rr;
 	}
-	return false;
+	return NULL;
+}
+
+/* The OPT RR's fields as getdns parsed them (rr-dict: extended_rcode, version, do, z, and the
+ * rdata's options list) into out; out->ext_rcode already holds the header's rcode. */
+static void
+take_opt(getdns_dict *opt, struct dp_reply *out)
+{
+	getdns_list *opts = NULL;
+	uint32_t v = 0;
+
+	out->edns = true;
+	if (getdns_dict_get_int(opt, "extended_rcode", &v) == GETDNS_RETURN_GOOD)
+		out->ext_rcode = (int)(v << 4) | (out->ext_rcode & 0x0f);
+	v = 0;
+	(void)getdns_dict_get_int(opt, "version", &v);
+	out->edns_version = (uint8_t)v;
+	v = 0;
+	(void)getdns_dict_get_int(opt, "do", &v);
+	out->edns_do = v != 0;
+	v = 0;
+	(void)getdns_dict_get_int(opt, "z", &v);
+	out->edns_z = (uint16_t)v;
+	if (getdns_dict_get_list(opt, "/rdata/options", &opts) != GETDNS_RETURN_GOOD)
+		return;
+	out->edns_noptions = dp_list_len(opts);
+	for (size_t i = 0; i < out->edns_noptions && i < 4; i++) {
+		getdns_dict *o = dp_list_dict(opts, i);
+
+		v = 0;
+		if (o != NULL)
+			(void)getdns_dict_get_int(o, "option_code", &v);
+		out->edns_options[i] = (uint16_t)v;
+	}
 }
 
 /* Take the first reply of a getdns response into out, re-parsed from its wire form so that it
@@ -161,7 +214,9 @@ take_reply(getdns_dict *resp, struct dp_reply *out)
 	out->tc = header_flag(out->reply, "tc");
 	out->ad = header_flag(out->reply, "ad");
 	out->ra = header_flag(out->reply, "ra");
-	out->edns = has_opt(out->reply);
+	out->ext_rcode = (int)rcode;
+	if (find_opt(out->reply) != NULL)
+		take_opt(find_opt(out->reply), out);
 	return 0;
 }
 
