@@ -37,7 +37,9 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		a[n++] = sv.v[i].addr;
 		json_array_append_new(list, dp_hyg_target_json(&sv.v[i]));
 	}
-	dp_hyg_diversity(a, n, &dv, notes, sizeof(notes));
+	/* under -4/-6 the other family was left out by choice: no "only IPv4" note */
+	dp_hyg_diversity(a, n, ctx->opts->ip_families == 0 || ctx->opts->ip_families == (DP_IPV4 | DP_IPV6),
+			 &dv, notes, sizeof(notes));
 	d = json_pack("{s:o, s:I, s:I, s:I, s:I}", "addresses", list, "ipv4", (json_int_t)dv.nv4,
 		      "ipv6", (json_int_t)dv.nv6, "ipv4_prefixes_24", (json_int_t)dv.nprefix4,
 		      "ipv6_prefixes_48", (json_int_t)dv.nprefix6);

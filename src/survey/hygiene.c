@@ -417,8 +417,8 @@ prefix_of(const struct dp_addr *a, char *buf, size_t bufsz)
 }
 
 void
-dp_hyg_diversity(const struct dp_addr *addrs, size_t n, struct dp_diversity *out, char *notes,
-		 size_t notesz)
+dp_hyg_diversity(const struct dp_addr *addrs, size_t n, bool both_families,
+		 struct dp_diversity *out, char *notes, size_t notesz)
 {
 	memset(out, 0, sizeof(*out));
 	notes[0] = '\0';
@@ -461,7 +461,7 @@ dp_hyg_diversity(const struct dp_addr *addrs, size_t n, struct dp_diversity *out
 	else if (out->nv6 > 1 && out->nprefix6 == 1)
 		append(notes, notesz, "all %zu IPv6 addresses in one /48 (%s)", out->nv6,
 		       out->prefix6);
-	if (out->nv4 + out->nv6 > 0 && (out->nv4 == 0 || out->nv6 == 0))
+	if (both_families && out->nv4 + out->nv6 > 0 && (out->nv4 == 0 || out->nv6 == 0))
 		append(notes, notesz, "only %s nameserver addresses", out->nv4 ? "IPv4" : "IPv6");
 }
 

@@ -103,10 +103,11 @@ struct dp_diversity {
 	char prefix4[INET6_ADDRSTRLEN + 4]; /* the one /24 when nprefix4 == 1, e.g. "127.0.10.0/24" */
 	char prefix6[INET6_ADDRSTRLEN + 4]; /* the one /48 when nprefix6 == 1 */
 };
-/* Over n addresses (duplicates counted once). notes: ";"-separated, "" when diverse. Never more
- * than a note: always OK. */
-void dp_hyg_diversity(const struct dp_addr *addrs, size_t n, struct dp_diversity *out, char *notes,
-		      size_t notesz);
+/* Over n addresses (duplicates counted once). notes: ";"-separated, "" when diverse; the
+ * single-family note only when both families were looked at (not under -4/-6). Never more than
+ * a note: always OK. */
+void dp_hyg_diversity(const struct dp_addr *addrs, size_t n, bool both_families,
+		      struct dp_diversity *out, char *notes, size_t notesz);
 
 /* {"server": name, "address": text} of a target (new reference). */
 json_t *dp_hyg_target_json(const struct dp_ns_target *t);
