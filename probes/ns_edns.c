@@ -8,6 +8,7 @@
 
 #include "survey/hygiene.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID "ns.edns"
 
@@ -52,14 +53,16 @@ target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 	size_t nbad = 0;
 	json_t *d = dp_hyg_target_json(t);
 	json_t *cases = json_array();
+	struct dp_result *r;
 
 	dp_ns_target_subject(t, subj, sizeof(subj));
 	/* the plain EDNS question is the control: unanswered, the server was not reached */
-	if (dp_hyg_unchecked(&rep[DP_EDNS_PLAIN], dp_ctx_expired(ctx), sum, sizeof(sum)) != NULL) {
+	if (dp_hyg_unchecked(&rep[DP_EDNS_PLAIN], dp_ctx_cut(ctx), sum, sizeof(sum)) != NULL) {
 		json_decref(cases);
-		return dp_results_add(out, ID, subj, DP_STATUS_UNKNOWN, d, "%s: %s", subj, sum) != NULL
-			   ? 0
-			   : DP_ENOMEM;
+		r = dp_results_add(out, ID, subj, DP_STATUS_UNKNOWN, d, "%s: %s", subj, sum);
+		if (r == NULL)
+			return DP_ENOMEM;
+		return dp_hyg_unreached(&rep[DP_EDNS_PLAIN]) ? dp_cause_server_silent(r, subj) : 0;
 	}
 	for (int c = 0; c < DP_EDNS_NCASES; c++) {
 		struct dp_edns_seen s;
@@ -68,7 +71,7 @@ target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 		dp_hyg_edns_read(&rep[c], ctx->disc->domain, &s);
 		cs = dp_hyg_edns_judge((enum dp_edns_case)c, &s, why, sizeof(why));
 		/* a case left unanswered because the run's time ran out says nothing */
-		if (!s.answered && dp_ctx_expired(ctx)) {
+		if (!s.answered && (dp_ctx_cut(ctx) || dp_reply_cut(&rep[c]))) {
 			cs = DP_STATUS_UNKNOWN;
 			dp_snprintf(why, sizeof(why), "%s: not checked: budget exhausted",
 				    dp_edns_case_str((enum dp_edns_case)c));

@@ -9,6 +9,7 @@
 
 #include "survey/hygiene.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID "ns.soa_fields"
 
@@ -17,6 +18,7 @@ struct seen {
 	bool have;
 	struct dp_soa_fields soa;
 	char why[300]; /* not compared: why (when !have) */
+	bool silent;   /* the server answered nothing: ns.soa_serial's finding is the cause */
 };
 
 static json_t *
@@ -89,8 +91,10 @@ observe(const struct dp_ctx *ctx, const struct dp_ns_target *t, const struct dp_
 	char rc[16];
 
 	memset(s, 0, sizeof(*s));
-	if (dp_hyg_unchecked(r, dp_ctx_expired(ctx), s->why, sizeof(s->why)) != NULL)
+	if (dp_hyg_unchecked(r, dp_ctx_cut(ctx), s->why, sizeof(s->why)) != NULL) {
+		s->silent = dp_hyg_unreached(r);
 		return;
+	}
 	if (!r->aa || r->rcode != 0) {
 		/* lame or refusing: ns.delegation's and ns.soa_serial's finding */
 		dp_snprintf(s->why, sizeof(s->why), "not compared: %s%s, no authoritative SOA",
@@ -116,11 +120,14 @@ target_result(const struct dp_ns_target *t, const struct seen *s, const struct s
 	json_t *d = dp_hyg_target_json(t);
 
 	dp_ns_target_subject(t, subj, sizeof(subj));
-	if (!s->have)
-		return dp_results_add(out, ID, subj, DP_STATUS_UNKNOWN, d, "%s: %s", subj, s->why) !=
-			       NULL
-			   ? 0
-			   : DP_ENOMEM;
+	if (!s->have) {
+		struct dp_result *r =
+		    dp_results_add(out, ID, subj, DP_STATUS_UNKNOWN, d, "%s: %s", subj, s->why);
+
+		if (r == NULL)
+			return DP_ENOMEM;
+		return s->silent ? dp_cause_server_silent(r, subj) : 0;
+	}
 	if (d != NULL)
 		json_object_set_new(d, "soa", soa_json(&s->soa));
 	diff_text(&s->soa, &ref->soa, diff, sizeof(diff));

@@ -7,6 +7,7 @@
 
 #include "survey/hygiene.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID "ns.zone_transfer"
 #define DP_RR_AXFR 252
@@ -25,9 +26,10 @@ target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 	struct dp_axfr_seen s;
 	enum dp_status st;
 	json_t *d = dp_hyg_target_json(t);
+	struct dp_result *r;
 
 	dp_ns_target_subject(t, subj, sizeof(subj));
-	if (dp_hyg_unchecked(&rep[Q_CONTROL], dp_ctx_expired(ctx), sum, sizeof(sum)) != NULL) {
+	if (dp_hyg_unchecked(&rep[Q_CONTROL], dp_ctx_cut(ctx), sum, sizeof(sum)) != NULL) {
 		st = DP_STATUS_UNKNOWN;
 	} else {
 		dp_hyg_axfr_read(&rep[Q_AXFR], ctx->disc->domain, &s);
@@ -46,7 +48,10 @@ target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 			}
 		}
 	}
-	return dp_results_add(out, ID, subj, st, d, "%s: %s", subj, sum) != NULL ? 0 : DP_ENOMEM;
+	r = dp_results_add(out, ID, subj, st, d, "%s: %s", subj, sum);
+	if (r == NULL)
+		return DP_ENOMEM;
+	return dp_hyg_unreached(&rep[Q_CONTROL]) ? dp_cause_server_silent(r, subj) : 0;
 }
 
 static int

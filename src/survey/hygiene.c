@@ -54,10 +54,14 @@ dp_hyg_ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct 
 			q[n].server = &sv->v[i].addr;
 			/* the per-step deadline of the other per-server checks */
 			q[n].timeout_ms = dp_ctx_step_ms(ctx);
+			q[n].deadline = ctx->deadline;
 			n++;
 		}
 	}
 	rc = dp_query_send_many(q, got, n, err);
+	/* what the run's deadline cut off says "not checked: budget exhausted" */
+	if (rc == 0)
+		(void)dp_ctx_mark_cut(ctx, got, n);
 	for (size_t k = 0; k < n; k++) {
 		if (rc == 0)
 			(*rep)[slot[k]] = got[k];
@@ -88,8 +92,8 @@ dp_hyg_unchecked(const struct dp_reply *control, bool expired, char *buf, size_t
 {
 	if (control->no_route)
 		dp_snprintf(buf, bufsz, "not checked from here: %s", control->error);
-	else if (!control->answered && expired)
-		dp_snprintf(buf, bufsz, "not checked: budget exhausted");
+	else if (!control->answered && (expired || dp_reply_cut(control)))
+		dp_snprintf(buf, bufsz, "%s", DP_BUDGET_EXHAUSTED);
 	else if (!control->answered)
 		/* a server that is down is ns.soa_serial's finding, not this check's */
 		dp_snprintf(buf, bufsz, "not checked: no answer to the SOA question either (%s)",
@@ -97,6 +101,12 @@ dp_hyg_unchecked(const struct dp_reply *control, bool expired, char *buf, size_t
 	else
 		return NULL;
 	return buf;
+}
+
+bool
+dp_hyg_unreached(const struct dp_reply *control)
+{
+	return !control->no_route && !control->answered && !dp_reply_cut(control);
 }
 
 /* ---- SOA ---- */

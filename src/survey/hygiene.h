@@ -20,10 +20,13 @@ int dp_hyg_ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const str
 void dp_hyg_replies_free(struct dp_reply *rep, size_t n);
 
 /* Why a target's answers say nothing about it (UNKNOWN, "not checked"): no route from here, or
- * the control question (rep[0], the zone's SOA) unanswered, or the run's deadline passed. NULL
- * when the target was reached. */
+ * the control question (rep[0], the zone's SOA) unanswered, or the run's deadline passed
+ * (expired, or the reply marked cut by dp_ctx_mark_cut). NULL when the target was reached. */
 const char *dp_hyg_unchecked(const struct dp_reply *control, bool expired, char *buf,
 			     size_t bufsz);
+/* The server did not answer the control question at all (not for want of a route or of time):
+ * that is ns.soa_serial's finding about the same subject, which the result names as its cause. */
+bool dp_hyg_unreached(const struct dp_reply *control);
 
 /* ---- Facts read from a reply, and the judges (pure; test/unit/test_hygiene.c) ---- */
 

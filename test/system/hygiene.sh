@@ -44,8 +44,9 @@ t_healthy() {
 	like "$(head -1 <<<"$text")" ' — OK ' "text: the report is OK"
 }
 
-# axfr-open:ns2, recursion-open:ns3, edns-broken:ns4, soa-differs:ns5, and ns3 also has an AAAA
-# in 2001:db8::/32, which the lab has no route to (shape-no-v6-route).
+# axfr-open:ns2, recursion-open:ns3, edns-broken:ns4, soa-differs:ns5, ns3 also has an AAAA in
+# 2001:db8::/32, which the lab has no route to (shape-no-v6-route), and kr. also lists
+# ns6.glitter.kr at 127.0.10.6, where nothing answers (parent-extra-ns).
 t_faults() {
 	local id nag
 	dp_check --only "$HYG" glitter.kr
@@ -94,6 +95,17 @@ t_faults() {
 		like "$(summaries_of "$id" '^ns3\.glitter\.kr/2001:db8::53$')" 'not checked from here: .*2001:db8::53' \
 			"$id: says not checked from here"
 	done
+	# A server that answers nothing: not checked, following from ns.soa_serial's finding.
+	for id in $PER_ADDR; do
+		is "$(status_of "$id" '^ns6\.glitter\.kr/127\.0\.10\.6$')" UNKNOWN "$id: the silent ns6 UNKNOWN"
+		like "$(summaries_of "$id" '^ns6\.')" 'not checked: no answer to the SOA question either' \
+			"$id: says why ns6 was not checked"
+	done
+	dp_check --only "$HYG,ns.soa_serial" glitter.kr
+	is "$(jqr '[.checks[]|select(.subject=="ns6.glitter.kr/127.0.10.6" and .id!="ns.soa_serial")|.cause.id+" "+.cause.subject]|unique|join(",")')" \
+		"ns.soa_serial ns6.glitter.kr/127.0.10.6" "with ns.soa_serial: ns6's not-checked results name its CRITICAL as their cause"
+	is "$(jqr '[.causes[]|select(.subject|test("ns6"))|.id]|join(",")')" ns.soa_serial \
+		"the headline for ns6 is ns.soa_serial's, once"
 	is "$(status_of ns.diversity "$ZONE")" OK "ns.diversity: OK"
 	is "$(details_of ns.diversity "$ZONE" | jq -r .ipv6_prefixes_48)" 2 "ns.diversity: ::1 and 2001:db8::53, two /48s"
 	# The Nagios status line leads with a hygiene finding.
@@ -108,5 +120,5 @@ t_faults() {
 
 scenario t_healthy
 scenario t_faults --fault axfr-open:ns2 --fault recursion-open:ns3 --fault edns-broken:ns4 \
-	--fault soa-differs:ns5 --fault shape-no-v6-route
+	--fault soa-differs:ns5 --fault shape-no-v6-route --fault parent-extra-ns
 finish

@@ -344,8 +344,18 @@ test_unchecked(void **state)
 	assert_string_equal(buf, "not checked: budget exhausted");
 	assert_non_null(dp_hyg_unchecked(&r, false, buf, sizeof(buf)));
 	assert_string_equal(buf, "not checked: no answer to the SOA question either (timeout)");
+	/* silent, not cut: ns.soa_serial's finding is the cause */
+	assert_true(dp_hyg_unreached(&r));
+	/* a reply the run's deadline cut (dp_ctx_mark_cut) is "budget exhausted", not silence */
+	dp_strlcpy(r.error, DP_BUDGET_EXHAUSTED, sizeof(r.error));
+	assert_non_null(dp_hyg_unchecked(&r, false, buf, sizeof(buf)));
+	assert_string_equal(buf, "not checked: budget exhausted");
+	assert_false(dp_hyg_unreached(&r));
+	r = (struct dp_reply){.no_route = true, .error = "no route"};
+	assert_false(dp_hyg_unreached(&r));
 	r = (struct dp_reply){.answered = true, .rcode = 5};
 	assert_null(dp_hyg_unchecked(&r, true, buf, sizeof(buf)));
+	assert_false(dp_hyg_unreached(&r));
 }
 
 int
