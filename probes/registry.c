@@ -12,6 +12,11 @@ extern const struct dp_probe dp_probe_dnssec_keys;
 extern const struct dp_probe dp_probe_dnssec_cds;
 extern const struct dp_probe dp_probe_ns_soa_serial;
 extern const struct dp_probe dp_probe_ns_delegation;
+extern const struct dp_probe dp_probe_ns_zone_transfer;
+extern const struct dp_probe dp_probe_ns_recursion;
+extern const struct dp_probe dp_probe_ns_edns;
+extern const struct dp_probe dp_probe_ns_soa_fields;
+extern const struct dp_probe dp_probe_ns_diversity;
 extern const struct dp_probe dp_probe_dane_tlsa;
 extern const struct dp_probe dp_probe_tls_cert;
 extern const struct dp_probe dp_probe_mta_sts_policy;
@@ -27,6 +32,11 @@ const struct dp_probe *const dp_probes[] = {
 	&dp_probe_dnssec_cds,
 	&dp_probe_ns_soa_serial,
 	&dp_probe_ns_delegation,
+	&dp_probe_ns_zone_transfer,
+	&dp_probe_ns_recursion,
+	&dp_probe_ns_edns,
+	&dp_probe_ns_soa_fields,
+	&dp_probe_ns_diversity,
 	&dp_probe_dane_tlsa,
 	&dp_probe_tls_cert,
 	&dp_probe_mta_sts_policy,

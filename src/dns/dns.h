@@ -150,6 +150,10 @@ struct dp_query {
 	/* RFC 7766 §5: a truncated UDP answer is asked again over TCP within the same budget
 	 * (the reply is then the TCP one; tc_retried says so). */
 	bool tc_retry;
+	/* The OPT RR's shape, for the RFC 6891 compliance probes of ns.edns: the EDNS version to
+	 * announce (0 normally) and one option of this code with empty data (0: none). */
+	uint8_t edns_version;
+	uint16_t edns_option;
 };
 
 /* A direct answer. reply is the getdns reply dict ("header", "answer", "authority",
@@ -162,6 +166,15 @@ struct dp_reply {
 	bool aa, tc, ad, ra;
 	bool edns;	   /* the reply carried an OPT RR */
 	bool tc_retried;   /* UDP was truncated and this is the TCP retry's outcome */
+	/* When edns, that OPT RR as getdns parsed it (RFC 6891 §6.1.3): its version, DO bit, the
+	 * other flag bits (must be zero), the option codes it carried (the first few), and the
+	 * extended rcode (rcode with the OPT's upper eight bits: 16 is BADVERS). */
+	uint8_t edns_version;
+	bool edns_do;
+	uint16_t edns_z;
+	uint16_t edns_options[4];
+	size_t edns_noptions; /* how many options (may exceed the codes kept) */
+	int ext_rcode;	      /* rcode when there is no OPT */
 	double rtt;	   /* seconds */
 	getdns_dict *reply; /* owned; NULL when !answered */
 };

@@ -21,15 +21,18 @@
 /* The largest message we take (TCP's two-octet length); EDNS UDP payload we offer. */
 #define DP_QUERY_MAX_MSG 65535
 #define DP_QUERY_UDP_PAYLOAD 1232
+/* Our OPT RR: 11 octets, plus one empty option (4 octets) for ns.edns's unknown-option case. */
+#define DP_QUERY_OPT_MAX 15
 
-/* The query message in wire form (RFC 1035 §4.1, RFC 6891 §6.1.2 OPT with DO) into buf. */
+/* The query message in wire form (RFC 1035 §4.1, RFC 6891 §6.1.2 OPT with DO, the EDNS version
+ * and an empty option when asked for) into buf. */
 static int
 build_query(const struct dp_query *q, uint16_t id, uint8_t *buf, size_t cap, size_t *len)
 {
 	const char *name = q->qname;
 	size_t n = 12;
 
-	if (cap < 12 + 256 + 4 + 11)
+	if (cap < 12 + 256 + 4 + DP_QUERY_OPT_MAX)
 		return DP_EINVAL;
 	memset(buf, 0, 12);
 	buf[0] = (uint8_t)(id >> 8);
@@ -61,8 +64,18 @@ build_query(const struct dp_query *q, uint16_t id, uint8_t *buf, size_t cap, siz
 	buf[n + 2] = 41;
 	buf[n + 3] = (uint8_t)(DP_QUERY_UDP_PAYLOAD >> 8);
 	buf[n + 4] = (uint8_t)(DP_QUERY_UDP_PAYLOAD & 0xff);
+	buf[n + 6] = q->edns_version;
 	buf[n + 7] = q->dnssec_ok ? 0x80 : 0x00;
 	*len = n + 11;
+	if (q->edns_option != 0) {
+		/* RDLEN 4: OPTION-CODE, OPTION-LENGTH 0 */
+		buf[n + 10] = 4;
+		buf[n + 11] = (uint8_t)(q->edns_option >> 8);
+		buf[n + 12] = (uint8_t)q->edns_option;
+		buf[n + 13] = 0;
+		buf[n + 14] = 0;
+		*len = n + 15;
+	}
 	return 0;
 }
 
@@ -70,7 +83,14 @@ build_query(const struct dp_query *q, uint16_t id, uint8_t *buf, size_t cap, siz
 static bool
 answers(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
 {
-	size_t qend = qlen - 11; /* the question ends where our OPT starts */
+	size_t qend = 12;
+
+	/* the question ends where our OPT starts: walk our own (uncompressed) QNAME */
+	while (qend < qlen && query[qend] != 0)
+		qend += 1 + (size_t)query[qend];
+	qend += 1 + 4;
+	if (qend > qlen)
+		return false;
 
 	if (rlen < qend || reply[0] != query[0] || reply[1] != query[1] || (reply[2] & 0x80) == 0)
 		return false;
@@ -257,7 +277,7 @@ exchange_tcp(const struct dp_query *q, const uint8_t *msg, size_t len, double en
 	struct sockaddr_storage ss;
 	socklen_t sl = make_sockaddr(q, &ss);
 	int fd = socket(q->server->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	uint8_t out[2 + 12 + 256 + 4 + 11];
+	uint8_t out[2 + 12 + 256 + 4 + DP_QUERY_OPT_MAX];
 	uint8_t hdr[2];
 	size_t n;
 	int rc = -1;
@@ -301,21 +321,51 @@ header_flag(getdns_dict *reply, const char *name)
 	return v != 0;
 }
 
-static bool
-has_opt(getdns_dict *reply)
+static getdns_dict *
+find_opt(getdns_dict *reply)
 {
 	getdns_list *add = dp_msg_section(reply, "additional");
-	size_t n = 0;
 
-	if (add == NULL || getdns_list_get_length(add, &n) != GETDNS_RETURN_GOOD)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		getdns_dict *rr = NULL;
+	for (size_t i = 0; i < dp_list_len(add); i++) {
+		getdns_dict *rr = dp_list_dict(add, i);
 
-		if (getdns_list_get_dict(add, i, &rr) == GETDNS_RETURN_GOOD && dp_rr_type(rr) == 41)
-			return true;
+		if (rr != NULL && dp_rr_type(rr) == 41)
+			return rr;
 	}
-	return false;
+	return NULL;
+}
+
+/* The OPT RR's fields as getdns parsed them (rr-dict: extended_rcode, version, do, z, and the
+ * rdata's options list) into out; out->ext_rcode already holds the header's rcode. */
+static void
+take_opt(getdns_dict *opt, struct dp_reply *out)
+{
+	getdns_list *opts = NULL;
+	uint32_t v = 0;
+
+	out->edns = true;
+	if (getdns_dict_get_int(opt, "extended_rcode", &v) == GETDNS_RETURN_GOOD)
+		out->ext_rcode = (int)(v << 4) | (out->ext_rcode & 0x0f);
+	v = 0;
+	(void)getdns_dict_get_int(opt, "version", &v);
+	out->edns_version = (uint8_t)v;
+	v = 0;
+	(void)getdns_dict_get_int(opt, "do", &v);
+	out->edns_do = v != 0;
+	v = 0;
+	(void)getdns_dict_get_int(opt, "z", &v);
+	out->edns_z = (uint16_t)v;
+	if (getdns_dict_get_list(opt, "/rdata/options", &opts) != GETDNS_RETURN_GOOD)
+		return;
+	out->edns_noptions = dp_list_len(opts);
+	for (size_t i = 0; i < out->edns_noptions && i < 4; i++) {
+		getdns_dict *o = dp_list_dict(opts, i);
+
+		v = 0;
+		if (o != NULL)
+			(void)getdns_dict_get_int(o, "option_code", &v);
+		out->edns_options[i] = (uint16_t)v;
+	}
 }
 
 /* Parse the reply's wire form into out (the same dict shape as the resolver's messages). */
@@ -338,7 +388,9 @@ take_reply(const uint8_t *wire, size_t len, struct dp_reply *out)
 	out->tc = header_flag(out->reply, "tc");
 	out->ad = header_flag(out->reply, "ad");
 	out->ra = header_flag(out->reply, "ra");
-	out->edns = has_opt(out->reply);
+	out->ext_rcode = (int)rcode;
+	if (find_opt(out->reply) != NULL)
+		take_opt(find_opt(out->reply), out);
 }
 
 /* One exchange over transport t, ending by end; the reply (or why none) into out. */
@@ -400,7 +452,7 @@ dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz)
 int
 dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err)
 {
-	uint8_t msg[12 + 256 + 4 + 11];
+	uint8_t msg[12 + 256 + 4 + DP_QUERY_OPT_MAX];
 	uint8_t *buf = NULL;
 	uint16_t id = 0;
 	size_t len = 0;

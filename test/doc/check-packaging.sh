@@ -96,7 +96,7 @@ got=$(offered dnsprobe "")
 got=$(offered dnsprobe monitor --check-config -c packaging/dnsprobe.y)
 grep -qx 'packaging/dnsprobe.yml' <<<"$got" && ok "completion completes file names after monitor --check-config -c" ||
 	nok "completion completes file names after monitor --check-config -c" "got: $got"
-got=$(bash -c 'source "$1"; COMP_WORDS=(dnsprobe check --only dnssec.chain,ns.s); COMP_CWORD=3
+got=$(bash -c 'source "$1"; COMP_WORDS=(dnsprobe check --only dnssec.chain,ns.soa_se); COMP_CWORD=3
 	_dnsprobe; printf "%s\n" "${COMPREPLY[@]}"' _ "$comp")
 [ "$got" = "dnssec.chain,ns.soa_serial" ] && ok "completion completes the last item of --only" ||
 	nok "completion completes the last item of --only" "got: $got"

@@ -299,6 +299,15 @@ no_nsec_at() { ! dig +norec +dnssec @"$1" "nx-$RANDOM.glitter.kr" A | grep -q 'I
 parent_lists_ns6() { dig +norec @127.0.0.3 glitter.kr NS | grep -q 'ns6\.glitter\.kr'; }
 glue_is() { test "$(glue_of "$1")" = "$2"; }
 
+axfr_open_at() { dig +norec +time=2 +tries=1 @"$1" glitter.kr AXFR | grep -q 'IN[[:space:]]SOA'; }
+recursive_at() {
+	local o
+	o=$(dig +time=2 +tries=1 @"$1" nx.invalid A)
+	[[ $o == *"status: NXDOMAIN"* && $o =~ flags:[^\;]*\ ra[\ \;] ]]
+}
+no_badvers_at() { dig +norec +time=2 +tries=1 +edns=1 +noednsneg @"$1" glitter.kr SOA | grep -q 'status: NOERROR'; }
+rname_at() { dig +norec +short @"$1" glitter.kr SOA | awk '{ print $2 }' | grep -qx "$2"; }
+
 # t_runtime: every DNS fault applied to the live lab and lifted again (not in the default set:
 # about 2 minutes on its own)
 t_runtime() {
@@ -324,6 +333,10 @@ t_runtime() {
 		"shape-ksk-double-ds|ds_count_is 2 && validated glitter.kr SOA"
 		"shape-algorithm-rollover|alg_is 8 && alg_is 13 && validated glitter.kr SOA"
 		"shape-online-signer|like_aa 127.0.50.2 && validated glitter.kr SOA"
+		"axfr-open:ns2|axfr_open_at 127.0.10.2 && ! axfr_open_at 127.0.10.3"
+		"recursion-open:ns3|recursive_at 127.0.10.3 && ! recursive_at 127.0.10.2"
+		"edns-broken:ns4|no_badvers_at 127.0.10.4 && current_at 127.0.10.4 && validated glitter.kr SOA"
+		"soa-differs:ns5|rname_at 127.0.10.5 admin.glitter.kr. && rname_at 127.0.10.4 hostmaster.glitter.kr. && validated glitter.kr SOA"
 	)
 	for entry in "${rt[@]}"; do
 		f=${entry%%|*}

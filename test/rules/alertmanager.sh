@@ -22,7 +22,7 @@ if ! command -v amtool >/dev/null || ! command -v prometheus-alertmanager >/dev/
 fi
 if [ -z "${DP_AM_INSIDE:-}" ]; then
 	out=$(amtool check-config "$conf" 2>&1) && ok "amtool check-config $conf" || nok "amtool check-config $conf" "$out"
-	grep -q ' 3 inhibit rules' <<<"$out" && ok "$conf has its 3 inhibit rules" || nok "$conf has its 3 inhibit rules" "$out"
+	grep -q ' 4 inhibit rules' <<<"$out" && ok "$conf has its 4 inhibit rules" || nok "$conf has its 4 inhibit rules" "$out"
 fi
 
 # Inside a new network namespace (only its own loopback): no port clash, no traffic out.
@@ -84,6 +84,11 @@ alert DnsprobeDomainNotAnswering critical e.kr ""
 alert DnsprobeCheckCritical critical e.kr ns.soa_serial
 alert DnsprobeCheckCritical critical e.kr dnssec.chain
 alert DnsprobeCheckCritical critical e.kr dane.tlsa
+# 4. a server down (ns.soa_serial CRITICAL) inhibits the hygiene checks' "not checked" alerts
+alert DnsprobeCheckCritical critical d.kr ns.soa_serial
+alert DnsprobeCheckUnknown warning d.kr ns.edns
+alert DnsprobeCheckWarning warning d.kr ns.zone_transfer
+alert DnsprobeCheckUnknown warning f.kr ns.recursion
 # monitor alerts have no domain: never inhibited by a domain's
 alert DnsprobeMonitorAbsent critical "" ""
 alert DnsprobeConfigReloadFailed warning "" ""
@@ -103,6 +108,10 @@ DnsprobeDomainNotAnswering e.kr - active
 DnsprobeCheckCritical e.kr ns.soa_serial suppressed
 DnsprobeCheckCritical e.kr dnssec.chain suppressed
 DnsprobeCheckCritical e.kr dane.tlsa suppressed
+DnsprobeCheckCritical d.kr ns.soa_serial active
+DnsprobeCheckUnknown d.kr ns.edns suppressed
+DnsprobeCheckWarning d.kr ns.zone_transfer active
+DnsprobeCheckUnknown f.kr ns.recursion active
 DnsprobeMonitorAbsent - - active
 DnsprobeConfigReloadFailed - - active'
 states() {
@@ -119,5 +128,5 @@ while IFS= read -r line; do
 	st=$(grep -F "$key " <<<"$got" | awk '{ print $4 }')
 	[ "$st" = "${line##* }" ] && ok "$key: ${line##* }" || nok "$key: ${line##* }" "got: ${st:-missing}"
 done <<<"$want"
-[ "$(grep -c ' active$' <<<"$got")" -eq 8 ] && ok "8 of the 15 alerts stay active" ||
-	nok "8 of the 15 alerts stay active" "$got"
+[ "$(grep -c ' active$' <<<"$got")" -eq 11 ] && ok "11 of the 19 alerts stay active" ||
+	nok "11 of the 19 alerts stay active" "$got"

@@ -1,0 +1,139 @@
+/* ns.edns: EDNS compliance (RFC 6891) of every nameserver address, ISC ednscomp's cases for the
+ * zone's SOA over UDP: plain EDNS, version 1 (BADVERS), an unknown option (ignored, not echoed),
+ * both, and DO=1 (copied back, RFC 3225); any case answered otherwise → WARNING naming the server,
+ * the address and the case (Zonemaster NAMESERVER02, 10, 11, 14). */
+#include "config.h"
+
+#include <string.h>
+
+#include "survey/hygiene.h"
+#include "dnsprobe/probe.h"
+#include "probes/causes.h"
+
+#define ID "ns.edns"
+
+static json_t *
+case_json(enum dp_edns_case c, const struct dp_edns_seen *s, enum dp_status st, const char *why)
+{
+	char rc[16];
+	json_t *o = json_pack("{s:s, s:s, s:b}", "case", dp_edns_case_str(c), "status",
+			      dp_status_str(st), "answered", s->answered);
+
+	if (o == NULL)
+		return NULL;
+	if (!s->answered) {
+		json_object_set_new(o, "error", json_string(s->error));
+	} else {
+		json_object_set_new(
+		    o, "rcode",
+		    json_string(s->ext_rcode == 16
+				    ? "BADVERS"
+				    : dp_nssurvey_rcode_str(s->ext_rcode, rc, sizeof(rc))));
+		json_object_set_new(o, "opt", json_boolean(s->opt));
+		if (s->opt) {
+			json_object_set_new(o, "version", json_integer(s->version));
+			json_object_set_new(o, "do", json_boolean(s->do_bit));
+			json_object_set_new(o, "option_echoed", json_boolean(s->option_echoed));
+		}
+		json_object_set_new(o, "soa_in_answer", json_boolean(s->have_soa));
+	}
+	if (why[0] != '\0')
+		json_object_set_new(o, "problem", json_string(why));
+	return o;
+}
+
+static int
+target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const struct dp_reply *rep,
+	      struct dp_results *out)
+{
+	char subj[320];
+	char sum[1024] = "";
+	char why[256];
+	enum dp_status st = DP_STATUS_OK;
+	size_t nbad = 0;
+	json_t *d = dp_hyg_target_json(t);
+	json_t *cases = json_array();
+	struct dp_result *r;
+
+	dp_ns_target_subject(t, subj, sizeof(subj));
+	/* the plain EDNS question is the control: unanswered, the server was not reached */
+	if (dp_hyg_unchecked(&rep[DP_EDNS_PLAIN], dp_ctx_cut(ctx), sum, sizeof(sum)) != NULL) {
+		json_decref(cases);
+		r = dp_results_add(out, ID, subj, DP_STATUS_UNKNOWN, d, "%s: %s", subj, sum);
+		if (r == NULL)
+			return DP_ENOMEM;
+		return dp_hyg_unreached(&rep[DP_EDNS_PLAIN]) ? dp_cause_server_silent(r, subj) : 0;
+	}
+	for (int c = 0; c < DP_EDNS_NCASES; c++) {
+		struct dp_edns_seen s;
+		enum dp_status cs;
+
+		dp_hyg_edns_read(&rep[c], ctx->disc->domain, &s);
+		cs = dp_hyg_edns_judge((enum dp_edns_case)c, &s, why, sizeof(why));
+		/* a case left unanswered because the run's time ran out says nothing */
+		if (!s.answered && (dp_ctx_cut(ctx) || dp_reply_cut(&rep[c]))) {
+			cs = DP_STATUS_UNKNOWN;
+			dp_snprintf(why, sizeof(why), "%s: not checked: budget exhausted",
+				    dp_edns_case_str((enum dp_edns_case)c));
+		}
+		if (cases != NULL)
+			json_array_append_new(cases, case_json((enum dp_edns_case)c, &s, cs, why));
+		if (cs == DP_STATUS_OK)
+			continue;
+		nbad++;
+		st = dp_status_worst(st, cs);
+		dp_snprintf(sum + strlen(sum), sizeof(sum) - strlen(sum), "%s%s",
+			    sum[0] != '\0' ? "; " : "", why);
+	}
+	if (d != NULL)
+		json_object_set_new(d, "cases", cases);
+	else
+		json_decref(cases);
+	if (nbad == 0)
+		return dp_results_add(out, ID, subj, st, d,
+				      "%s: EDNS compliant: BADVERS for version 1, unknown option "
+				      "ignored, DO bit copied (%d cases)", subj, DP_EDNS_NCASES) != NULL
+			   ? 0
+			   : DP_ENOMEM;
+	return dp_results_add(out, ID, subj, st, d, "%s: EDNS not compliant (%zu of %d cases): %s",
+			      subj, nbad, DP_EDNS_NCASES, sum) != NULL
+		   ? 0
+		   : DP_ENOMEM;
+}
+
+static int
+run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
+{
+	struct dp_query qs[DP_EDNS_NCASES];
+	struct dp_nssurvey sv;
+	struct dp_reply *rep = NULL;
+	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+
+	if (rc != 0)
+		return dp_err_set(err, rc, "out of memory");
+	for (int c = 0; c < DP_EDNS_NCASES; c++)
+		qs[c] = dp_hyg_edns_query((enum dp_edns_case)c);
+	if (dp_hyg_naddressed(&sv) == 0) {
+		rc = dp_results_add(out, ID, ctx->disc->domain, DP_STATUS_UNKNOWN, NULL,
+				    "not checked: no nameserver address of %s to ask",
+				    ctx->disc->domain) != NULL ? 0 : DP_ENOMEM;
+		goto out;
+	}
+	rc = dp_hyg_ask(ctx, &sv, qs, DP_EDNS_NCASES, &rep, err);
+	for (size_t i = 0; rc == 0 && i < sv.n; i++) {
+		if (sv.v[i].has_addr)
+			rc = target_result(ctx, &sv.v[i], &rep[i * DP_EDNS_NCASES], out);
+	}
+out:
+	dp_hyg_replies_free(rep, sv.n * DP_EDNS_NCASES);
+	dp_nssurvey_clear(&sv);
+	return rc != 0 && err->code == 0 ? dp_err_set(err, rc, "out of memory") : rc;
+}
+
+const struct dp_probe dp_probe_ns_edns = {
+	.id = ID,
+	.title = "EDNS compliance (RFC 6891)",
+	.needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT,
+	.timeout_ms = 15000,
+	.run = run,
+};

@@ -1,0 +1,492 @@
+/* Nameserver hygiene: every authoritative address asked a few questions at once, and the pure
+ * judges of the answers (zone transfer, recursion, EDNS compliance, SOA fields, diversity). */
+#include "config.h"
+
+#include "survey/hygiene.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Append "; " (unless buf is empty) and a formatted phrase to buf. */
+static void
+append(char *buf, size_t bufsz, const char *fmt, ...) DP_PRINTF(3, 4);
+
+static void
+append(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len > 0 && len + 2 < bufsz) {
+		memcpy(buf + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	if (len < bufsz)
+		(void)vsnprintf(buf + len, bufsz - len, fmt, ap);
+	va_end(ap);
+}
+
+int
+dp_hyg_ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct dp_query *tmpl,
+	   size_t nq, struct dp_reply **rep, struct dp_err *err)
+{
+	struct dp_query *q = calloc(sv->n * nq + 1, sizeof(*q));
+	struct dp_reply *got = calloc(sv->n * nq + 1, sizeof(*got));
+	size_t *slot = calloc(sv->n * nq + 1, sizeof(*slot));
+	size_t n = 0;
+	int rc = DP_ENOMEM;
+
+	*rep = calloc(sv->n * nq + 1, sizeof(**rep));
+	if (q == NULL || got == NULL || slot == NULL || *rep == NULL) {
+		dp_err_set(err, rc, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < sv->n; i++) {
+		for (size_t j = 0; j < nq && sv->v[i].has_addr; j++) {
+			slot[n] = i * nq + j;
+			q[n] = tmpl[j];
+			if (q[n].qname == NULL)
+				q[n].qname = ctx->disc->domain;
+			q[n].server = &sv->v[i].addr;
+			/* the per-step deadline of the other per-server checks */
+			q[n].timeout_ms = dp_ctx_step_ms(ctx);
+			q[n].deadline = ctx->deadline;
+			n++;
+		}
+	}
+	rc = dp_query_send_many(q, got, n, err);
+	/* what the run's deadline cut off says "not checked: budget exhausted" */
+	if (rc == 0)
+		(void)dp_ctx_mark_cut(ctx, got, n);
+	for (size_t k = 0; k < n; k++) {
+		if (rc == 0)
+			(*rep)[slot[k]] = got[k];
+		else
+			dp_reply_clear(&got[k]);
+	}
+out:
+	if (rc != 0) {
+		free(*rep);
+		*rep = NULL;
+	}
+	free(q);
+	free(got);
+	free(slot);
+	return rc;
+}
+
+void
+dp_hyg_replies_free(struct dp_reply *rep, size_t n)
+{
+	for (size_t i = 0; rep != NULL && i < n; i++)
+		dp_reply_clear(&rep[i]);
+	free(rep);
+}
+
+const char *
+dp_hyg_unchecked(const struct dp_reply *control, bool expired, char *buf, size_t bufsz)
+{
+	if (control->no_route)
+		dp_snprintf(buf, bufsz, "not checked from here: %s", control->error);
+	else if (!control->answered && (expired || dp_reply_cut(control)))
+		dp_snprintf(buf, bufsz, "%s", DP_BUDGET_EXHAUSTED);
+	else if (!control->answered)
+		/* a server that is down is ns.soa_serial's finding, not this check's */
+		dp_snprintf(buf, bufsz, "not checked: no answer to the SOA question either (%s)",
+			    control->error[0] ? control->error : "timeout");
+	else
+		return NULL;
+	return buf;
+}
+
+bool
+dp_hyg_unreached(const struct dp_reply *control)
+{
+	return !control->no_route && !control->answered && !dp_reply_cut(control);
+}
+
+/* ---- SOA ---- */
+
+bool
+dp_hyg_soa_read(getdns_dict *reply, const char *zone, struct dp_soa_fields *out)
+{
+	getdns_list *ans = dp_msg_section(reply, "answer");
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+		char owner[256];
+		char name[256];
+
+		if (dp_rr_type(rr) != DP_RR_SOA || dp_rr_owner(rr, owner, sizeof(owner)) != 0 ||
+		    strcmp(owner, zone) != 0)
+			continue;
+		if (dp_rr_rdata_name(rr, "mname", name, sizeof(name)) != 0 ||
+		    dp_name_normalise(name, out->mname, sizeof(out->mname), false, NULL) != 0 ||
+		    dp_rr_rdata_name(rr, "rname", name, sizeof(name)) != 0 ||
+		    dp_name_normalise(name, out->rname, sizeof(out->rname), false, NULL) != 0 ||
+		    dp_rr_rdata_int(rr, "serial", &out->serial) != 0 ||
+		    dp_rr_rdata_int(rr, "refresh", &out->refresh) != 0 ||
+		    dp_rr_rdata_int(rr, "retry", &out->retry) != 0 ||
+		    dp_rr_rdata_int(rr, "expire", &out->expire) != 0 ||
+		    dp_rr_rdata_int(rr, "minimum", &out->minimum) != 0)
+			continue;
+		return true;
+	}
+	memset(out, 0, sizeof(*out));
+	return false;
+}
+
+size_t
+dp_hyg_soa_diff(const struct dp_soa_fields *a, const struct dp_soa_fields *b, char *buf,
+		size_t bufsz)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+#define DIFF(cond, name)                                                                          \
+	do {                                                                                      \
+		if (cond) {                                                                       \
+			size_t l = strlen(buf);                                                   \
+			dp_snprintf(buf + l, bufsz - l, "%s%s", n > 0 ? ", " : "", name);         \
+			n++;                                                                      \
+		}                                                                                 \
+	} while (0)
+	DIFF(strcmp(a->mname, b->mname) != 0, "mname");
+	DIFF(strcmp(a->rname, b->rname) != 0, "rname");
+	DIFF(a->refresh != b->refresh, "refresh");
+	DIFF(a->retry != b->retry, "retry");
+	DIFF(a->expire != b->expire, "expire");
+	DIFF(a->minimum != b->minimum, "minimum");
+#undef DIFF
+	return n;
+}
+
+/* RFC 1912 §2.2's ranges, and Zonemaster's bounds where RFC 1912 gives none (ZONE05: expire at
+ * least 7 days; ZONE06: minimum between 300 s and 1 day, the negative-caching TTL of RFC 2308). */
+#define ADV_REFRESH_MIN 1200	/* 20 minutes */
+#define ADV_REFRESH_MAX 43200	/* 12 hours */
+#define ADV_EXPIRE_MIN 604800	/* 7 days (RFC 1912 says 2-4 weeks) */
+#define ADV_EXPIRE_MAX 2419200	/* 4 weeks */
+#define ADV_MINIMUM_MIN 300
+#define ADV_MINIMUM_MAX 86400
+
+enum dp_status
+dp_hyg_soa_timers(const struct dp_soa_fields *s, char *notes, size_t notesz)
+{
+	enum dp_status st = DP_STATUS_OK;
+	char w[512] = "";
+
+	notes[0] = '\0';
+	/* Contradictions: a secondary would retry no sooner than it refreshes, or expire the zone
+	 * before its first refresh (RFC 1035 §3.3.13, RFC 1912 §2.2; Zonemaster ZONE03, ZONE05). */
+	if (s->retry >= s->refresh) {
+		append(w, sizeof(w), "retry %u is not below refresh %u", s->retry, s->refresh);
+		st = DP_STATUS_WARNING;
+	}
+	if (s->expire < s->refresh) {
+		append(w, sizeof(w), "expire %u is below refresh %u: secondaries would drop the "
+				     "zone before refreshing it", s->expire, s->refresh);
+		st = DP_STATUS_WARNING;
+	}
+	if (s->refresh < ADV_REFRESH_MIN || s->refresh > ADV_REFRESH_MAX)
+		append(notes, notesz, "refresh %u outside RFC 1912's %u-%u", s->refresh,
+		       ADV_REFRESH_MIN, ADV_REFRESH_MAX);
+	if (s->expire < ADV_EXPIRE_MIN || s->expire > ADV_EXPIRE_MAX)
+		append(notes, notesz, "expire %u outside the advised %u-%u (7 days to 4 weeks)",
+		       s->expire, ADV_EXPIRE_MIN, ADV_EXPIRE_MAX);
+	if (s->minimum < ADV_MINIMUM_MIN || s->minimum > ADV_MINIMUM_MAX)
+		append(notes, notesz, "minimum (negative TTL) %u outside the advised %u-%u",
+		       s->minimum, ADV_MINIMUM_MIN, ADV_MINIMUM_MAX);
+	if (w[0] != '\0') {
+		/* the warnings lead, the notes follow */
+		char all[1024];
+
+		dp_snprintf(all, sizeof(all), "%s%s%s", w, notes[0] ? "; " : "", notes);
+		dp_strlcpy(notes, all, notesz);
+	}
+	return st;
+}
+
+/* ---- AXFR ---- */
+
+void
+dp_hyg_axfr_read(const struct dp_reply *r, const char *zone, struct dp_axfr_seen *out)
+{
+	getdns_list *ans;
+	getdns_dict *first;
+	char owner[256];
+
+	memset(out, 0, sizeof(*out));
+	out->answered = r->answered;
+	if (!r->answered)
+		return;
+	out->rcode = r->rcode;
+	ans = dp_msg_section(r->reply, "answer");
+	out->nanswer = dp_list_len(ans);
+	first = dp_list_dict(ans, 0);
+	out->soa_first = first != NULL && dp_rr_type(first) == DP_RR_SOA &&
+			 dp_rr_owner(first, owner, sizeof(owner)) == 0 && strcmp(owner, zone) == 0;
+}
+
+enum dp_status
+dp_hyg_axfr_judge(const struct dp_axfr_seen *s, char *sum, size_t sumsz)
+{
+	char rc[16];
+
+	if (!s->answered) {
+		dp_snprintf(sum, sumsz, "no answer to AXFR over TCP: no zone transfer");
+		return DP_STATUS_OK;
+	}
+	if (s->rcode == 0 && s->soa_first) {
+		dp_snprintf(sum, sumsz,
+			    "zone transfer open: AXFR answered to us (first message: %zu records, "
+			    "starting with the SOA)", s->nanswer);
+		return DP_STATUS_WARNING;
+	}
+	if (s->rcode == 0)
+		dp_snprintf(sum, sumsz, "no zone transfer: AXFR answered without the zone's SOA");
+	else
+		dp_snprintf(sum, sumsz, "zone transfer refused (%s)",
+			    dp_nssurvey_rcode_str(s->rcode, rc, sizeof(rc)));
+	return DP_STATUS_OK;
+}
+
+/* ---- Recursion ---- */
+
+void
+dp_hyg_recursion_read(const struct dp_reply *r, struct dp_recursion_seen *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->answered = r->answered;
+	if (!r->answered)
+		return;
+	out->rcode = r->rcode;
+	out->ra = r->ra;
+	out->aa = r->aa;
+	out->nanswer = dp_list_len(dp_msg_section(r->reply, "answer"));
+}
+
+enum dp_status
+dp_hyg_recursion_judge(const struct dp_recursion_seen *s, char *sum, size_t sumsz)
+{
+	char rc[16];
+
+	if (!s->answered) {
+		dp_snprintf(sum, sumsz, "no recursion: a recursive query for %s went unanswered",
+			    DP_HYG_RECURSION_NAME);
+		return DP_STATUS_OK;
+	}
+	dp_nssurvey_rcode_str(s->rcode, rc, sizeof(rc));
+	/* NXDOMAIN or data for a name under .invalid, not from its own zones (no AA): that is a
+	 * resolver's answer */
+	if (s->ra && !s->aa && (s->rcode == 3 || (s->rcode == 0 && s->nanswer > 0))) {
+		dp_snprintf(sum, sumsz, "recursion offered: %s answered recursively (%s, RA set)",
+			    DP_HYG_RECURSION_NAME, rc);
+		return DP_STATUS_WARNING;
+	}
+	if (s->ra)
+		dp_snprintf(sum, sumsz, "no recursive answer (%s), though RA is set", rc);
+	else
+		dp_snprintf(sum, sumsz, "no recursion: %s for %s, RA clear", rc,
+			    DP_HYG_RECURSION_NAME);
+	return DP_STATUS_OK;
+}
+
+/* ---- EDNS ---- */
+
+const char *
+dp_edns_case_str(enum dp_edns_case c)
+{
+	switch (c) {
+	case DP_EDNS_PLAIN:
+		return "edns";
+	case DP_EDNS_V1:
+		return "edns1";
+	case DP_EDNS_OPT:
+		return "ednsopt";
+	case DP_EDNS_V1OPT:
+		return "edns1opt";
+	case DP_EDNS_DO:
+		return "do";
+	case DP_EDNS_NCASES:
+		break;
+	}
+	return "?";
+}
+
+struct dp_query
+dp_hyg_edns_query(enum dp_edns_case c)
+{
+	struct dp_query q = {.qtype = DP_RR_SOA, .transport = DP_TRANSPORT_UDP};
+
+	q.edns_version = c == DP_EDNS_V1 || c == DP_EDNS_V1OPT ? 1 : 0;
+	q.edns_option = c == DP_EDNS_OPT || c == DP_EDNS_V1OPT ? DP_HYG_UNKNOWN_OPTION : 0;
+	q.dnssec_ok = c == DP_EDNS_DO;
+	return q;
+}
+
+void
+dp_hyg_edns_read(const struct dp_reply *r, const char *zone, struct dp_edns_seen *out)
+{
+	struct dp_soa_fields soa;
+
+	memset(out, 0, sizeof(*out));
+	out->answered = r->answered;
+	dp_strlcpy(out->error, r->error, sizeof(out->error));
+	if (!r->answered)
+		return;
+	out->ext_rcode = r->ext_rcode;
+	out->aa = r->aa;
+	out->opt = r->edns;
+	out->version = r->edns_version;
+	out->do_bit = r->edns_do;
+	for (size_t i = 0; i < r->edns_noptions && i < 4; i++)
+		out->option_echoed |= r->edns_options[i] == DP_HYG_UNKNOWN_OPTION;
+	out->have_soa = r->rcode == 0 && dp_hyg_soa_read(r->reply, zone, &soa);
+}
+
+static const char *
+ext_rcode_str(int rcode, char *buf, size_t bufsz)
+{
+	if (rcode != 16)
+		return dp_nssurvey_rcode_str(rcode, buf, bufsz);
+	dp_strlcpy(buf, "BADVERS", bufsz);
+	return buf;
+}
+
+enum dp_status
+dp_hyg_edns_judge(enum dp_edns_case c, const struct dp_edns_seen *s, char *buf, size_t bufsz)
+{
+	bool v1 = c == DP_EDNS_V1 || c == DP_EDNS_V1OPT;
+	char rc[16];
+
+	buf[0] = '\0';
+	if (!s->answered) {
+		/* the control question was answered (the caller checks): this one was dropped */
+		dp_snprintf(buf, bufsz, "%s: no answer (%s)%s", dp_edns_case_str(c),
+			    s->error[0] ? s->error : "timeout",
+			    v1 ? ", BADVERS expected" : "");
+		return DP_STATUS_WARNING;
+	}
+	ext_rcode_str(s->ext_rcode, rc, sizeof(rc));
+	if (s->ext_rcode == 1) {
+		dp_snprintf(buf, bufsz, "%s: FORMERR (no EDNS support)", dp_edns_case_str(c));
+		return DP_STATUS_WARNING;
+	}
+	if (!s->opt) {
+		dp_snprintf(buf, bufsz, "%s: %s without an OPT record", dp_edns_case_str(c), rc);
+		return DP_STATUS_WARNING;
+	}
+	if (v1 && s->ext_rcode != 16)
+		append(buf, bufsz, "%s: %s%s instead of BADVERS", dp_edns_case_str(c), rc,
+		       s->have_soa ? " with the SOA" : "");
+	else if (v1 && s->have_soa)
+		append(buf, bufsz, "%s: BADVERS with an answer", dp_edns_case_str(c));
+	else if (!v1 && (s->ext_rcode != 0 || !s->have_soa))
+		append(buf, bufsz, "%s: %s%s", dp_edns_case_str(c), rc,
+		       s->have_soa ? "" : " without the SOA");
+	if (s->version != 0)
+		append(buf, bufsz, "%s: answered with EDNS version %u", dp_edns_case_str(c),
+		       s->version);
+	if (s->option_echoed)
+		append(buf, bufsz, "%s: echoed the unknown option %u", dp_edns_case_str(c),
+		       DP_HYG_UNKNOWN_OPTION);
+	if (c == DP_EDNS_DO && !s->do_bit)
+		append(buf, bufsz, "do: DO bit not copied into the answer (RFC 3225 §3)");
+	return buf[0] != '\0' ? DP_STATUS_WARNING : DP_STATUS_OK;
+}
+
+/* ---- Diversity ---- */
+
+/* The /24 (IPv4) or /48 (IPv6) of a as "a.b.c.0/24" / "x:y:z::/48" into buf. */
+static void
+prefix_of(const struct dp_addr *a, char *buf, size_t bufsz)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	if (a->family == AF_INET) {
+		struct in_addr p = a->u.v4;
+
+		((uint8_t *)&p)[3] = 0;
+		if (inet_ntop(AF_INET, &p, t, sizeof(t)) == NULL)
+			t[0] = '\0';
+		dp_snprintf(buf, bufsz, "%s/24", t);
+	} else {
+		struct in6_addr p = a->u.v6;
+
+		memset(p.s6_addr + 6, 0, 10);
+		if (inet_ntop(AF_INET6, &p, t, sizeof(t)) == NULL)
+			t[0] = '\0';
+		dp_snprintf(buf, bufsz, "%s/48", t);
+	}
+}
+
+void
+dp_hyg_diversity(const struct dp_addr *addrs, size_t n, bool both_families,
+		 struct dp_diversity *out, char *notes, size_t notesz)
+{
+	memset(out, 0, sizeof(*out));
+	notes[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		bool newprefix = true;
+		char p[INET6_ADDRSTRLEN + 4];
+		char q[INET6_ADDRSTRLEN + 4];
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = dp_addr_equal(&addrs[i], &addrs[j]);
+		if (dup)
+			continue;
+		prefix_of(&addrs[i], p, sizeof(p));
+		for (size_t j = 0; j < i && newprefix; j++) {
+			if (addrs[j].family != addrs[i].family)
+				continue;
+			prefix_of(&addrs[j], q, sizeof(q));
+			newprefix = strcmp(p, q) != 0;
+		}
+		if (addrs[i].family == AF_INET) {
+			out->nv4++;
+			out->nprefix4 += newprefix;
+			if (out->nprefix4 == 1 && newprefix)
+				dp_strlcpy(out->prefix4, p, sizeof(out->prefix4));
+		} else {
+			out->nv6++;
+			out->nprefix6 += newprefix;
+			if (out->nprefix6 == 1 && newprefix)
+				dp_strlcpy(out->prefix6, p, sizeof(out->prefix6));
+		}
+	}
+	if (out->nv4 == 1)
+		append(notes, notesz, "a single IPv4 address (in %s)", out->prefix4);
+	else if (out->nv4 > 1 && out->nprefix4 == 1)
+		append(notes, notesz, "all %zu IPv4 addresses in one /24 (%s)", out->nv4,
+		       out->prefix4);
+	if (out->nv6 == 1)
+		append(notes, notesz, "a single IPv6 address (in %s)", out->prefix6);
+	else if (out->nv6 > 1 && out->nprefix6 == 1)
+		append(notes, notesz, "all %zu IPv6 addresses in one /48 (%s)", out->nv6,
+		       out->prefix6);
+	if (both_families && out->nv4 + out->nv6 > 0 && (out->nv4 == 0 || out->nv6 == 0))
+		append(notes, notesz, "only %s nameserver addresses", out->nv4 ? "IPv4" : "IPv6");
+}
+
+json_t *
+dp_hyg_target_json(const struct dp_ns_target *t)
+{
+	return json_pack("{s:s, s:s}", "server", t->ns->host.name, "address", t->addr.text);
+}
+
+size_t
+dp_hyg_naddressed(const struct dp_nssurvey *sv)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sv->n; i++)
+		n += sv->v[i].has_addr;
+	return n;
+}
