@@ -1,6 +1,7 @@
 /* ns.edns: EDNS compliance (RFC 6891) of every nameserver address, ISC ednscomp's cases for the
  * zone's SOA over UDP: plain EDNS, version 1 (BADVERS), an unknown option (ignored, not echoed),
- * both, and DO=1 (copied back, RFC 3225); any case answered otherwise → WARNING naming the server,
+ * both, DO=1 (copied back, RFC 3225), an unknown flag (not echoed) and no EDNS at all (no OPT
+ * back); any case answered otherwise → WARNING naming the server,
  * the address and the case (Zonemaster NAMESERVER02, 10, 11, 14). */
 #include "config.h"
 
@@ -34,6 +35,7 @@ case_json(enum dp_edns_case c, const struct dp_edns_seen *s, enum dp_status st, 
 			json_object_set_new(o, "version", json_integer(s->version));
 			json_object_set_new(o, "do", json_boolean(s->do_bit));
 			json_object_set_new(o, "option_echoed", json_boolean(s->option_echoed));
+			json_object_set_new(o, "z", json_integer(s->z));
 		}
 		json_object_set_new(o, "soa_in_answer", json_boolean(s->have_soa));
 	}
@@ -91,8 +93,8 @@ target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 		json_decref(cases);
 	if (nbad == 0)
 		return dp_results_add(out, ID, subj, st, d,
-				      "%s: EDNS compliant: BADVERS for version 1, unknown option "
-				      "ignored, DO bit copied (%d cases)", subj, DP_EDNS_NCASES) != NULL
+				      "%s: EDNS compliant: BADVERS for version 1, unknown option and "
+				      "flag ignored, DO bit copied (%d cases)", subj, DP_EDNS_NCASES) != NULL
 			   ? 0
 			   : DP_ENOMEM;
 	return dp_results_add(out, ID, subj, st, d, "%s: EDNS not compliant (%zu of %d cases): %s",

@@ -154,6 +154,10 @@ struct dp_query {
 	 * announce (0 normally) and one option of this code with empty data (0: none). */
 	uint8_t edns_version;
 	uint16_t edns_option;
+	/* No OPT RR at all (plain DNS, ednscomp's "dns" case); or these must-be-zero EDNS flag
+	 * bits (RFC 6891 §6.1.4's Z, never the DO bit) set in it ("ednsflags"). */
+	bool edns_none;
+	uint16_t edns_flags;
 };
 
 /* A direct answer. reply is the getdns reply dict ("header", "answer", "authority",

@@ -59,13 +59,19 @@ build_query(const struct dp_query *q, uint16_t id, uint8_t *buf, size_t cap, siz
 	buf[n++] = (uint8_t)q->qtype;
 	buf[n++] = 0;
 	buf[n++] = 1; /* IN */
+	if (q->edns_none) {
+		buf[11] = 0; /* ARCOUNT: no OPT */
+		*len = n;
+		return 0;
+	}
 	/* OPT: root owner, type 41, class = UDP payload, TTL = ext-rcode/version/DO, no rdata. */
 	memset(buf + n, 0, 11);
 	buf[n + 2] = 41;
 	buf[n + 3] = (uint8_t)(DP_QUERY_UDP_PAYLOAD >> 8);
 	buf[n + 4] = (uint8_t)(DP_QUERY_UDP_PAYLOAD & 0xff);
 	buf[n + 6] = q->edns_version;
-	buf[n + 7] = q->dnssec_ok ? 0x80 : 0x00;
+	buf[n + 7] = (uint8_t)((q->dnssec_ok ? 0x80 : 0x00) | ((q->edns_flags >> 8) & 0x7f));
+	buf[n + 8] = (uint8_t)(q->edns_flags & 0xff);
 	*len = n + 11;
 	if (q->edns_option != 0) {
 		/* RDLEN 4: OPTION-CODE, OPTION-LENGTH 0 */

@@ -313,6 +313,10 @@ dp_edns_case_str(enum dp_edns_case c)
 		return "edns1opt";
 	case DP_EDNS_DO:
 		return "do";
+	case DP_EDNS_FLAGS:
+		return "ednsflags";
+	case DP_EDNS_NONE:
+		return "dns";
 	case DP_EDNS_NCASES:
 		break;
 	}
@@ -327,6 +331,8 @@ dp_hyg_edns_query(enum dp_edns_case c)
 	q.edns_version = c == DP_EDNS_V1 || c == DP_EDNS_V1OPT ? 1 : 0;
 	q.edns_option = c == DP_EDNS_OPT || c == DP_EDNS_V1OPT ? DP_HYG_UNKNOWN_OPTION : 0;
 	q.dnssec_ok = c == DP_EDNS_DO;
+	q.edns_flags = c == DP_EDNS_FLAGS ? DP_HYG_UNKNOWN_FLAG : 0;
+	q.edns_none = c == DP_EDNS_NONE;
 	return q;
 }
 
@@ -345,6 +351,7 @@ dp_hyg_edns_read(const struct dp_reply *r, const char *zone, struct dp_edns_seen
 	out->opt = r->edns;
 	out->version = r->edns_version;
 	out->do_bit = r->edns_do;
+	out->z = r->edns_z;
 	for (size_t i = 0; i < r->edns_noptions && i < 4; i++)
 		out->option_echoed |= r->edns_options[i] == DP_HYG_UNKNOWN_OPTION;
 	out->have_soa = r->rcode == 0 && dp_hyg_soa_read(r->reply, zone, &soa);
@@ -378,6 +385,15 @@ dp_hyg_edns_judge(enum dp_edns_case c, const struct dp_edns_seen *s, char *buf, 
 		dp_snprintf(buf, bufsz, "%s: FORMERR (no EDNS support)", dp_edns_case_str(c));
 		return DP_STATUS_WARNING;
 	}
+	if (c == DP_EDNS_NONE) {
+		/* RFC 6891 §7: a responder MUST NOT send an OPT to a requestor that sent none */
+		if (s->ext_rcode != 0 || !s->have_soa)
+			append(buf, bufsz, "dns: %s%s to a query without EDNS", rc,
+			       s->have_soa ? "" : " without the SOA");
+		if (s->opt)
+			append(buf, bufsz, "dns: an OPT record in the answer to a query without EDNS");
+		return buf[0] != '\0' ? DP_STATUS_WARNING : DP_STATUS_OK;
+	}
 	if (!s->opt) {
 		dp_snprintf(buf, bufsz, "%s: %s without an OPT record", dp_edns_case_str(c), rc);
 		return DP_STATUS_WARNING;
@@ -396,6 +412,9 @@ dp_hyg_edns_judge(enum dp_edns_case c, const struct dp_edns_seen *s, char *buf, 
 	if (s->option_echoed)
 		append(buf, bufsz, "%s: echoed the unknown option %u", dp_edns_case_str(c),
 		       DP_HYG_UNKNOWN_OPTION);
+	if (s->z != 0)
+		append(buf, bufsz, "%s: must-be-zero EDNS flags 0x%04x in the answer%s",
+		       dp_edns_case_str(c), s->z, c == DP_EDNS_FLAGS ? " (echoed)" : "");
 	if (c == DP_EDNS_DO && !s->do_bit)
 		append(buf, bufsz, "do: DO bit not copied into the answer (RFC 3225 §3)");
 	return buf[0] != '\0' ? DP_STATUS_WARNING : DP_STATUS_OK;

@@ -10,6 +10,8 @@
 #define DP_HYG_RECURSION_NAME "dnsprobe-recursion-test.invalid"
 /* An EDNS option code no one has been assigned (ISC's ednscomp uses it too). */
 #define DP_HYG_UNKNOWN_OPTION 100
+/* An EDNS flag bit no one has been assigned (ednscomp's +ednsflags=0x80). */
+#define DP_HYG_UNKNOWN_FLAG 0x0080
 
 /* Ask every target with an address the nq questions of tmpl at once, each under the context's
  * step timeout; tmpl[j].qname NULL means the zone (ctx->disc->domain), server is filled in.
@@ -69,7 +71,8 @@ struct dp_recursion_seen {
 void dp_hyg_recursion_read(const struct dp_reply *r, struct dp_recursion_seen *out);
 enum dp_status dp_hyg_recursion_judge(const struct dp_recursion_seen *s, char *sum, size_t sumsz);
 
-/* The EDNS compliance questions (RFC 6891; ednscomp's edns, edns1, ednsopt, edns1opt, do), all
+/* The EDNS compliance questions (RFC 6891; ednscomp's edns, edns1, ednsopt, edns1opt, do,
+ * ednsflags, and dns), all
  * for the zone's SOA over UDP with RD=0. */
 enum dp_edns_case {
 	DP_EDNS_PLAIN = 0, /* version 0, no option: an OPT in the answer, version 0 */
@@ -77,6 +80,8 @@ enum dp_edns_case {
 	DP_EDNS_OPT,	   /* an unknown option: ignored, not echoed (RFC 6891 §6.1.2) */
 	DP_EDNS_V1OPT,	   /* both: BADVERS, option not echoed */
 	DP_EDNS_DO,	   /* DO=1: the DO bit copied into the answer (RFC 3225 §3) */
+	DP_EDNS_FLAGS,	   /* an unknown EDNS flag (Z 0x0080): ignored, not echoed (§6.1.4) */
+	DP_EDNS_NONE,	   /* no OPT: answered without one (RFC 6891 §7) */
 	DP_EDNS_NCASES,
 };
 const char *dp_edns_case_str(enum dp_edns_case c);
@@ -92,6 +97,7 @@ struct dp_edns_seen {
 	uint8_t version;
 	bool do_bit;
 	bool option_echoed; /* the unknown option came back */
+	uint16_t z;	    /* the must-be-zero flag bits of the answer's OPT */
 	bool have_soa;	 /* the zone's SOA in the answer section */
 };
 void dp_hyg_edns_read(const struct dp_reply *r, const char *zone, struct dp_edns_seen *out);

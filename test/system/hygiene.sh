@@ -25,7 +25,7 @@ t_healthy() {
 	like "$(summaries_of ns.recursion 'ns1\.glitter\.kr/::1')" 'no recursion: REFUSED .*RA clear' \
 		"ns1 on ::1 refuses recursion"
 	is "$(details_of ns.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '[.cases[].case]|join(" ")')" \
-		"edns edns1 ednsopt edns1opt do" "ns.edns: the five ednscomp cases asked"
+		"edns edns1 ednsopt edns1opt do ednsflags dns" "ns.edns: the seven ednscomp cases asked"
 	is "$(details_of ns.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.cases[]|select(.case=="edns1")|.rcode')" \
 		BADVERS "BIND answers EDNS version 1 with BADVERS"
 	is "$(details_of ns.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.cases[]|select(.case=="do")|.do')" \
@@ -74,8 +74,10 @@ t_faults() {
 		"ns.edns: names ns4, its address and the missing BADVERS"
 	like "$(summaries_of ns.edns 'ns4\.')" 'ednsopt: echoed the unknown option 100' "ns.edns: the echoed option"
 	like "$(summaries_of ns.edns 'ns4\.')" 'do: DO bit not copied' "ns.edns: the DO bit not copied"
+	like "$(summaries_of ns.edns 'ns4\.')" 'ednsflags: must-be-zero EDNS flags 0x0080 in the answer \(echoed\)' \
+		"ns.edns: the unknown flag echoed"
 	is "$(details_of ns.edns 'ns4\.' | jq -r '[.cases[]|select(.status=="WARNING")|.case]|join(" ")')" \
-		"edns1 ednsopt edns1opt do" "details: the failing cases"
+		"edns1 ednsopt edns1opt do ednsflags" "details: the failing cases"
 	is "$(status_of ns.edns 'ns[1235]\.glitter\.kr/127')" OK "ns.edns: the others OK"
 
 	is "$(status_of ns.soa_fields 'ns5\.glitter\.kr/127\.0\.10\.5')" WARNING "ns.soa_fields: ns5 WARNING"

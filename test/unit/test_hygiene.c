@@ -186,6 +186,15 @@ test_edns_queries(void **state)
 	assert_int_equal(q.edns_option, DP_HYG_UNKNOWN_OPTION);
 	q = dp_hyg_edns_query(DP_EDNS_DO);
 	assert_true(q.dnssec_ok);
+	assert_int_equal(q.edns_flags, 0);
+	q = dp_hyg_edns_query(DP_EDNS_FLAGS);
+	assert_int_equal(q.edns_flags, DP_HYG_UNKNOWN_FLAG);
+	assert_false(q.dnssec_ok);
+	assert_false(q.edns_none);
+	q = dp_hyg_edns_query(DP_EDNS_NONE);
+	assert_true(q.edns_none);
+	assert_string_equal(dp_edns_case_str(DP_EDNS_FLAGS), "ednsflags");
+	assert_string_equal(dp_edns_case_str(DP_EDNS_NONE), "dns");
 	assert_string_equal(dp_edns_case_str(DP_EDNS_V1OPT), "edns1opt");
 	assert_string_equal(dp_edns_case_str(DP_EDNS_DO), "do");
 }
@@ -221,6 +230,21 @@ test_edns_judge(void **state)
 				 "echoed the unknown option 100");
 	assert_int_equal(dp_hyg_edns_judge(DP_EDNS_DO, &ok0, why, sizeof(why)), DP_STATUS_WARNING);
 	assert_string_equal(why, "do: DO bit not copied into the answer (RFC 3225 §3)");
+
+	/* the unknown flag: ignored by BIND, echoed by the edns-broken stand-in */
+	assert_int_equal(dp_hyg_edns_judge(DP_EDNS_FLAGS, &ok0, why, sizeof(why)), DP_STATUS_OK);
+	s = ok0;
+	s.z = DP_HYG_UNKNOWN_FLAG;
+	assert_int_equal(dp_hyg_edns_judge(DP_EDNS_FLAGS, &s, why, sizeof(why)), DP_STATUS_WARNING);
+	assert_string_equal(why, "ednsflags: must-be-zero EDNS flags 0x0080 in the answer (echoed)");
+	/* no EDNS asked: an answer without OPT is right, one with OPT is not */
+	s = (struct dp_edns_seen){.answered = true, .aa = true, .have_soa = true};
+	assert_int_equal(dp_hyg_edns_judge(DP_EDNS_NONE, &s, why, sizeof(why)), DP_STATUS_OK);
+	s.opt = true;
+	assert_int_equal(dp_hyg_edns_judge(DP_EDNS_NONE, &s, why, sizeof(why)), DP_STATUS_WARNING);
+	assert_string_equal(why, "dns: an OPT record in the answer to a query without EDNS");
+	s = (struct dp_edns_seen){.answered = true, .ext_rcode = 1};
+	assert_int_equal(dp_hyg_edns_judge(DP_EDNS_NONE, &s, why, sizeof(why)), DP_STATUS_WARNING);
 
 	/* BADVERS that still carries the answer; an answer in another EDNS version */
 	s = badvers;
