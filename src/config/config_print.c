@@ -122,6 +122,9 @@ dp_config_print(FILE *f, const struct dp_config *c)
 	fprintf(f, "allow_empty: %s\n", c->allow_empty ? "true" : "false");
 	fprintf(f, "max_parallel: %u\n", c->max_parallel);
 	fprintf(f, "probe_concurrency: %u\n", c->probe_concurrency);
+	fprintf(f, "http_max_connections: %u\n", c->http_max_connections);
+	fprintf(f, "http_max_per_client: %u\n", c->http_max_per_client);
+	put_dur(f, "", "http_header_timeout", c->http_header_timeout);
 	fprintf(f, "log_level: %s\n", c->log_level ? c->log_level : "info");
 	fprintf(f, "domains:%s\n", c->ndomains == 0 ? " []" : "");
 	for (size_t i = 0; i < c->ndomains; i++)

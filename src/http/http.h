@@ -10,6 +10,14 @@ int dp_http_probe_args(const char *target, const char *check, char *out, size_t 
 /* True when none of the len bytes of a decoded query key or value is a control character (NUL
  * included: "%00" must not cut a value short, issue 13). */
 bool dp_http_bytes_clean(const char *s, size_t len);
+/* Request caps (issue 13): the request target (longer: 414) and the header fields, names and
+ * values (larger: 431). No endpoint takes a body (413). */
+#define DP_HTTP_URI_MAX	   2048
+#define DP_HTTP_HEADER_MAX 8192
+/* The raw request target, before any decoding: 0 when acceptable, 414 when longer than
+ * DP_HTTP_URI_MAX, 400 when it holds a control byte, a space or an escaped control byte
+ * (%00-%1F, %7F) anywhere, path or query. */
+unsigned dp_http_target_status(const char *raw, size_t len);
 struct MHD_Daemon;
 int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
                   struct dp_err *err) DP_WUR;
