@@ -1,6 +1,6 @@
 /* Fuzz target: /probe's query validation (target and check), then the label and HTML escaping
- * of what a hostile target would put on the page, and the whole input as an Accept-Encoding
- * header. Input: TARGET, optionally NUL then CHECK. */
+ * of what a hostile target would put on the page, the whole input as an Accept-Encoding header
+ * and as a raw request target. Input: TARGET, optionally NUL then CHECK. */
 #include "config.h"
 
 #include <stddef.h>
@@ -47,6 +47,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!b.failed && memchr(b.p, '<', b.len) != NULL && strchr(buf, '<') == NULL)
 		abort(); /* escaping must never introduce markup */
 	dp_sbuf_clear(&b);
+	/* The same bytes as a raw request target: accepted only without control bytes or spaces. */
+	if (dp_http_target_status((const char *)data, size) == 0) {
+		for (size_t i = 0; i < size; i++) {
+			if (data[i] <= 0x20 || data[i] == 0x7f)
+				abort();
+		}
+		if (size > DP_HTTP_URI_MAX)
+			abort();
+	}
 	free(buf);
 	return 0;
 }

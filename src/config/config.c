@@ -65,6 +65,9 @@ struct raw_config {
 	char *max_parallel;
 	char *probe_concurrency;
 	char *shard;
+	char *http_max_connections;
+	char *http_max_per_client;
+	char *http_header_timeout;
 	char *log_level;
 	struct raw_domain *domains;
 	unsigned domains_count;
@@ -133,6 +136,12 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING_PTR("max_parallel", OPT, struct raw_config, max_parallel, 0, SMAX),
     CYAML_FIELD_STRING_PTR("probe_concurrency", OPT, struct raw_config, probe_concurrency, 0, SMAX),
     CYAML_FIELD_STRING_PTR("shard", OPT, struct raw_config, shard, 0, SMAX),
+    CYAML_FIELD_STRING_PTR("http_max_connections", OPT, struct raw_config, http_max_connections, 0,
+                           SMAX),
+    CYAML_FIELD_STRING_PTR("http_max_per_client", OPT, struct raw_config, http_max_per_client, 0,
+                           SMAX),
+    CYAML_FIELD_STRING_PTR("http_header_timeout", OPT, struct raw_config, http_header_timeout, 0,
+                           SMAX),
     CYAML_FIELD_STRING_PTR("log_level", OPT, struct raw_config, log_level, 0, SMAX),
     CYAML_FIELD_SEQUENCE("domains", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_config,
                          domains, &domain_entry, 0, DP_CONFIG_MAX_DOMAINS),
@@ -491,6 +500,47 @@ get_shard(const struct ctx *c, const char *v, unsigned *idx, unsigned *n)
 	return 0;
 }
 
+/* The HTTP connection budget (issue 13). A connection is a thread, hence the upper bound; an
+ * eighth of them (dp_http_reserve) is kept for clients that hold none, so one client's share and
+ * the /probe runs (each holds its connection for the whole run) must leave that much free. */
+static int
+get_http(const struct ctx *c, const struct raw_config *r, struct dp_config *cfg)
+{
+	int64_t v = cfg->http_max_connections;
+	const char *k;
+	unsigned room;
+	int rc = get_uint(c, "http_max_connections", r->http_max_connections, 16, 1024, &v);
+
+	if (rc != 0)
+		return rc;
+	cfg->http_max_connections = (unsigned)v;
+	room = cfg->http_max_connections - dp_config_http_reserve(cfg->http_max_connections);
+	v = cfg->http_max_per_client;
+	rc = get_uint(c, "http_max_per_client", r->http_max_per_client, 1, 1024, &v);
+	if (rc != 0)
+		return rc;
+	cfg->http_max_per_client = (unsigned)v;
+	if (cfg->http_max_per_client > room) {
+		k = r->http_max_per_client != NULL ? "http_max_per_client" : "http_max_connections";
+		return dp_err_set(c->err, DP_EINVAL,
+		                  "%s:%u: %s: http_max_per_client %u leaves no room for other clients: "
+		                  "at most %u with http_max_connections %u",
+		                  c->name, dp_cfgscan_line(c->scan, k), k, cfg->http_max_per_client,
+		                  room, cfg->http_max_connections);
+	}
+	if (cfg->probe_concurrency > room / 2) {
+		k = r->probe_concurrency != NULL ? "probe_concurrency" : "http_max_connections";
+		return dp_err_set(c->err, DP_EINVAL,
+		                  "%s:%u: %s: probe_concurrency %u may hold at most half of the HTTP "
+		                  "connections not kept in reserve: at most %u with "
+		                  "http_max_connections %u",
+		                  c->name, dp_cfgscan_line(c->scan, k), k, cfg->probe_concurrency,
+		                  room / 2, cfg->http_max_connections);
+	}
+	return get_dur(c, "http_header_timeout", r->http_header_timeout, 1, 300,
+	               &cfg->http_header_timeout);
+}
+
 static int
 get_globals(const struct ctx *c, const struct raw_config *r, struct dp_config *cfg)
 {
@@ -524,6 +574,8 @@ get_globals(const struct ctx *c, const struct raw_config *r, struct dp_config *c
 	}
 	if (rc == 0)
 		rc = get_shard(c, r->shard, &cfg->shard_index, &cfg->shard_count);
+	if (rc == 0)
+		rc = get_http(c, r, cfg);
 	if (rc == 0)
 		rc = get_thr(c, "", r->thresholds, &cfg->thr);
 	if (rc == 0)
@@ -599,6 +651,9 @@ dp_config_defaults(struct dp_config **out, struct dp_err *err)
 	c->probe_concurrency = DP_DEFAULT_PROBES;
 	c->shard_index = 0;
 	c->shard_count = 1;
+	c->http_max_connections = DP_DEFAULT_HTTP_CONNECTIONS;
+	c->http_max_per_client = DP_DEFAULT_HTTP_PER_CLIENT;
+	c->http_header_timeout = DP_DEFAULT_HTTP_HEADER_TIMEOUT;
 	c->thr.rrsig_warn = o.rrsig_warn;
 	c->thr.rrsig_crit = o.rrsig_crit;
 	c->thr.cert_warn = o.cert_warn;

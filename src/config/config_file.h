@@ -80,6 +80,9 @@ struct dp_config {
 	unsigned probe_concurrency; /* /probe requests at once */
 	unsigned shard_index;       /* shard: I/N — run only the domains of shard I of N */
 	unsigned shard_count;       /* 1: every domain; at most DP_SHARDS_MAX */
+	unsigned http_max_connections; /* HTTP connections at once (a thread each) */
+	unsigned http_max_per_client;  /* … from one client address */
+	int64_t http_header_timeout;   /* seconds for a request's header, a trickle included */
 	char *log_level;
 	struct dp_config_domain *domains;
 	size_t ndomains;
@@ -112,5 +115,11 @@ void dp_config_domain_opts(const struct dp_config *c, const struct dp_config_dom
 /* "127.0.0.1:9862", "[::1]:9862", ":9862" (all IPv4 addresses) into a socket address. */
 int dp_config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
                            struct dp_err *err) DP_WUR;
+/* HTTP connections kept free for clients that hold none (an eighth of the budget, at least 2). */
+static inline unsigned
+dp_config_http_reserve(unsigned max_connections)
+{
+	return max_connections / 8 > 2 ? max_connections / 8 : 2;
+}
 /* Canonical duration: the largest unit that divides it ("3d", "5m", "90s"). */
 void dp_config_format_duration(int64_t s, char *buf, size_t bufsz);

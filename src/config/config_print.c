@@ -126,6 +126,9 @@ dp_config_print(FILE *f, const struct dp_config *c)
 	fprintf(f, "probe_concurrency: %u\n", c->probe_concurrency);
 	if (c->shard_count > 1)
 		fprintf(f, "shard: %u/%u\n", c->shard_index, c->shard_count);
+	fprintf(f, "http_max_connections: %u\n", c->http_max_connections);
+	fprintf(f, "http_max_per_client: %u\n", c->http_max_per_client);
+	put_dur(f, "", "http_header_timeout", c->http_header_timeout);
 	fprintf(f, "log_level: %s\n", c->log_level ? c->log_level : "info");
 	fprintf(f, "domains:%s\n", c->ndomains == 0 ? " []" : "");
 	for (size_t i = 0; i < c->ndomains; i++)

@@ -26,7 +26,8 @@ static const char *const top_keys[] = {
     "listen",       "interval",          "timeout",   "step_timeout", "trust_anchor",
     "root_hints",   "ca_file",           "resolvers", "thresholds",   "allow_any_target",
     "max_parallel", "probe_concurrency", "log_level", "domains",      "allow_empty",
-    "ip_families", "shard", "state_dir", NULL};
+    "ip_families",  "shard",             "state_dir", "http_max_connections",
+    "http_max_per_client", "http_header_timeout", NULL};
 static const char *const thr_keys[] = {
     "rrsig_warn",      "rrsig_crit",      "cert_warn",    "cert_crit",
     "serial_lag_warn", "serial_lag_crit", "serial_grace", "cds_grace", NULL};

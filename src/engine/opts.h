@@ -22,6 +22,11 @@
 #define DP_DEFAULT_INTERVAL 300
 #define DP_DEFAULT_PARALLEL 16
 #define DP_DEFAULT_PROBES   4
+/* The monitor's HTTP connections (issue 13): in all, per client address, and the seconds a
+ * request's header may take from accept (or from the previous response on the connection). */
+#define DP_DEFAULT_HTTP_CONNECTIONS    64
+#define DP_DEFAULT_HTTP_PER_CLIENT     16
+#define DP_DEFAULT_HTTP_HEADER_TIMEOUT 10
 
 /* o zeroed, then every field set to its default (the `check` budget). */
 void dp_opts_defaults(struct dp_check_opts *o);

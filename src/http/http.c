@@ -4,19 +4,35 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <microhttpd.h>
 
 #include "http/http.h"
 
-#define MAX_CONNECTIONS    64
-#define CONNECTION_TIMEOUT 60 /* seconds idle; a /probe runs inside the handler */
-#define BODY_MAX           (64u * 1024 * 1024)
+#include "config/config_file.h"
+
+/* Backstop idle timer of libmicrohttpd (seconds); the deadlines below cut sooner. */
+#define CONNECTION_TIMEOUT 60
+/* A response not fully sent this long after the handler queued it is cut (slow readers). */
+#define SEND_TIMEOUT 30
+/* Per-connection memory of libmicrohttpd: a request line or header beyond it is answered 414 or
+ * 431 by libmicrohttpd itself; our own caps (DP_HTTP_URI_MAX, DP_HTTP_HEADER_MAX) come first. */
+#define MEMORY_LIMIT (32u * 1024)
+/* In the reserve, a client already holding this many connections gets no more, nor one that
+ * has not completed a request within KNOWN_FOR seconds (KNOWN_CLIENTS addresses remembered). */
+#define RESERVE_HOLD  2
+#define KNOWN_FOR     900
+#define KNOWN_CLIENTS 64
+#define BODY_MAX     (64u * 1024 * 1024)
+#define STR_(x)      #x
+#define STR(x)       STR_(x)
 #define CT_METRICS         "text/plain; version=0.0.4; charset=utf-8"
 #define CT_TEXT            "text/plain; charset=utf-8"
 #define CT_HTML            "text/html; charset=utf-8"
@@ -117,6 +133,436 @@ dp_http_accepts_gzip(const char *v)
 			v++;
 	}
 	return false;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+unsigned
+dp_http_target_status(const char *raw, size_t len)
+{
+	if (len > DP_HTTP_URI_MAX)
+		return MHD_HTTP_URI_TOO_LONG;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		int hi;
+		int lo;
+
+		if (c <= 0x20 || c == 0x7f)
+			return MHD_HTTP_BAD_REQUEST;
+		if (c != '%' || i + 2 >= len)
+			continue;
+		hi = hexval(raw[i + 1]);
+		lo = hexval(raw[i + 2]);
+		if (hi >= 0 && lo >= 0 && (hi < 2 || (hi == 7 && lo == 0xf)))
+			return MHD_HTTP_BAD_REQUEST; /* %00-%1F, %7F */
+	}
+	return 0;
+}
+
+/* ---- Connection accounting (issue 13) ----
+ *
+ * One record per connection, from accept (MHD_CONNECTION_NOTIFY_STARTED) to close, in a list
+ * oldest first. A connection is WAITING while a request's header is incomplete (from accept,
+ * or from the end of the previous response: keep-alive idle time counts too), RUNNING inside
+ * the handler (a /probe runs the engine there, in its own thread) and SENDING once a response
+ * is queued. A reaper thread cuts (shutdown(2): libmicrohttpd then closes it as if the client
+ * had) a connection WAITING longer than http_header_timeout — bytes arriving do not extend
+ * that — or SENDING longer than SEND_TIMEOUT. At accept: a client (address) holding
+ * http_max_per_client connections gets no more; the last reserve (an eighth) of the budget
+ * goes only to clients holding fewer than RESERVE_HOLD that completed a request within
+ * KNOWN_FOR (a scraper, not a client that never finishes one), and each such accept pushes
+ * out the oldest WAITING connection of the client holding the most (or, when each client
+ * holds one, the connection waiting longest), so that held connections cannot lock a scraper
+ * out of /healthz or /metrics. libmicrohttpd refuses beyond the whole budget. A client that
+ * completes requests and holds connections from many addresses can still fill the budget: no
+ * accept-time rule tells it from a scraper. */
+
+enum phase { PH_WAITING, PH_RUNNING, PH_SENDING };
+
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	unsigned char addr[16]; /* the client's address (4 or 16 bytes used) */
+	unsigned char alen;
+	enum phase phase;
+	bool linked;         /* in srv's list */
+	bool cut;            /* shut down by us; gone at MHD_CONNECTION_NOTIFY_CLOSED */
+	bool fresh;          /* a request line was read, the handler has not run yet */
+	bool served;         /* the current request passed request_check and was answered */
+	double since;        /* dp_now_mono() when the phase began */
+	const char *raw;     /* where the request target began (libmicrohttpd's buffer, decoded
+	                      * in place after uri_seen: only the address is used later) */
+	size_t rawlen;       /* its length up to the first NUL */
+	unsigned raw_status; /* dp_http_target_status of it */
+};
+
+/* One HTTP server per process (the monitor's). */
+static struct server {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t reaper;
+	bool reaper_on;
+	bool stop;
+	struct conn *head, *tail;
+	unsigned max_conn, per_client, reserve;
+	double header_timeout;
+	/* Clients that completed a request lately: only they may use the reserve. */
+	struct {
+		unsigned char addr[16];
+		unsigned char alen;
+		double when;
+	} known[KNOWN_CLIENTS];
+	/* Counted since the last log line (one per 10 s at most under abuse). */
+	unsigned n_header, n_send, n_refused, n_pushed;
+	double logged;
+} srv = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static size_t
+addr_key(const struct sockaddr *sa, unsigned char out[16])
+{
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		return 4;
+	}
+	if (sa != NULL && sa->sa_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		return 16;
+	}
+	return 0;
+}
+
+static bool
+same_client(const struct conn *k, const unsigned char *a, size_t alen)
+{
+	return k->alen == alen && memcmp(k->addr, a, alen) == 0;
+}
+
+/* Under srv.lock: did this client complete a request within KNOWN_FOR seconds? */
+static bool
+known(const unsigned char *a, size_t alen, double now)
+{
+	for (size_t i = 0; i < KNOWN_CLIENTS; i++) {
+		if (srv.known[i].alen == alen && memcmp(srv.known[i].addr, a, alen) == 0)
+			return now - srv.known[i].when < KNOWN_FOR;
+	}
+	return false;
+}
+
+/* Under srv.lock: remember k's client as having completed a request now (its entry, or the
+ * oldest one replaced). */
+static void
+remember(const struct conn *k, double now)
+{
+	size_t pick = 0;
+
+	for (size_t i = 0; i < KNOWN_CLIENTS; i++) {
+		if (srv.known[i].alen == k->alen && memcmp(srv.known[i].addr, k->addr, k->alen) == 0) {
+			pick = i;
+			break;
+		}
+		if (srv.known[i].when < srv.known[pick].when)
+			pick = i;
+	}
+	memcpy(srv.known[pick].addr, k->addr, sizeof(k->addr));
+	srv.known[pick].alen = k->alen;
+	srv.known[pick].when = now;
+}
+
+/* Under srv.lock. */
+static void
+cut(struct conn *k)
+{
+	if (k->cut)
+		return;
+	k->cut = true;
+	(void)shutdown(k->fd, SHUT_RDWR);
+}
+
+/* Under srv.lock: the oldest WAITING connection of the client with the most live connections
+ * (at least RESERVE_HOLD); when every client holds fewer, the connection waiting longest, if for
+ * more than a second (a scraper's header takes milliseconds). NULL when there is none. */
+static struct conn *
+victim(double now)
+{
+	struct conn *best = NULL;
+	struct conn *oldest = NULL;
+	unsigned best_n = RESERVE_HOLD - 1;
+
+	for (struct conn *k = srv.head; k != NULL; k = k->next) {
+		unsigned n = 0;
+		struct conn *first = NULL;
+
+		if (k->cut)
+			continue;
+		if (oldest == NULL && k->phase == PH_WAITING && now - k->since > 1)
+			oldest = k;
+		for (struct conn *j = srv.head; j != NULL; j = j->next) {
+			if (j->cut || !same_client(j, k->addr, k->alen))
+				continue;
+			n++;
+			if (first == NULL && j->phase == PH_WAITING)
+				first = j;
+		}
+		if (n > best_n && first != NULL) {
+			best = first;
+			best_n = n;
+		}
+	}
+	return best != NULL ? best : oldest;
+}
+
+/* MHD_AcceptPolicyCallback: before libmicrohttpd takes the connection. */
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *sa, socklen_t salen)
+{
+	unsigned char a[16];
+	size_t alen = addr_key(sa, a);
+	double now = dp_now_mono();
+	unsigned all = 0;
+	unsigned mine = 0;
+	enum MHD_Result ok = MHD_YES;
+	bool reserve;
+
+	(void)cls;
+	(void)salen;
+	pthread_mutex_lock(&srv.lock);
+	for (struct conn *k = srv.head; k != NULL; k = k->next) {
+		all++;
+		if (!k->cut && same_client(k, a, alen))
+			mine++;
+	}
+	reserve = all >= srv.max_conn - srv.reserve;
+	if (mine >= srv.per_client || (reserve && (mine >= RESERVE_HOLD || !known(a, alen, now)))) {
+		srv.n_refused++;
+		ok = MHD_NO;
+	} else if (reserve) {
+		struct conn *v = victim(now);
+
+		if (v != NULL) {
+			cut(v);
+			srv.n_pushed++;
+		}
+	}
+	pthread_mutex_unlock(&srv.lock);
+	return ok;
+}
+
+static void
+notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                  enum MHD_ConnectionNotificationCode toe)
+{
+	struct conn *k = *socket_context;
+
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		k = calloc(1, sizeof(*k));
+		*socket_context = k;
+		if (k == NULL || fd == NULL)
+			return; /* no record: the handler closes the connection */
+		k->fd = fd->connect_fd;
+		k->alen = (unsigned char)addr_key(ad != NULL ? ad->client_addr : NULL, k->addr);
+		k->phase = PH_WAITING;
+		k->since = dp_now_mono();
+		k->linked = true;
+		pthread_mutex_lock(&srv.lock);
+		k->prev = srv.tail;
+		if (srv.tail != NULL)
+			srv.tail->next = k;
+		else
+			srv.head = k;
+		srv.tail = k;
+		pthread_mutex_unlock(&srv.lock);
+		return;
+	}
+	if (k == NULL || !k->linked)
+		goto out;
+	pthread_mutex_lock(&srv.lock); /* before libmicrohttpd closes the socket: no cut after */
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else if (srv.head == k)
+		srv.head = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	else if (srv.tail == k)
+		srv.tail = k->prev;
+	pthread_mutex_unlock(&srv.lock);
+out:
+	free(k);
+	*socket_context = NULL;
+}
+
+static void
+set_phase(struct conn *k, enum phase p)
+{
+	pthread_mutex_lock(&srv.lock);
+	k->phase = p;
+	k->since = dp_now_mono();
+	pthread_mutex_unlock(&srv.lock);
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the request line is in, nothing of it decoded yet. What it
+ * returns is the request's *con_cls. */
+static void *
+uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = i != NULL ? i->socket_context : NULL;
+
+	(void)cls;
+	if (k == NULL)
+		return NULL;
+	k->fresh = true;
+	k->raw = uri;
+	k->rawlen = uri != NULL ? strlen(uri) : 0;
+	k->raw_status = dp_http_target_status(uri != NULL ? uri : "", k->rawlen);
+	return k;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: the response is out (or the request failed); the connection
+ * waits for the next request's header, under the same deadline. */
+static void
+request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+	struct conn *k = *con_cls;
+
+	(void)cls;
+	(void)c;
+	if (k != NULL) {
+		double now = dp_now_mono();
+
+		pthread_mutex_lock(&srv.lock);
+		if (k->served && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+			remember(k, now);
+		k->phase = PH_WAITING;
+		k->since = now;
+		pthread_mutex_unlock(&srv.lock);
+		k->fresh = false;
+		k->served = false;
+		k->raw = NULL;
+	}
+	*con_cls = NULL;
+}
+
+static void
+log_cuts(double now, bool force)
+{
+	if (!force && now - srv.logged < 10)
+		return;
+	if (srv.n_header + srv.n_send + srv.n_refused + srv.n_pushed == 0)
+		return;
+	dp_log(DP_LOG_WARN, "http",
+	       "connections: %u cut without a complete request header within %.0f s, %u cut "
+	       "still sending after %d s, %u refused (http_max_per_client %u, or the reserve), %u "
+	       "waiting ones pushed out to keep room",
+	       srv.n_header, srv.header_timeout, srv.n_send, SEND_TIMEOUT, srv.n_refused,
+	       srv.per_client, srv.n_pushed);
+	srv.n_header = srv.n_send = srv.n_refused = srv.n_pushed = 0;
+	srv.logged = now;
+}
+
+static void *
+reaper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&srv.lock);
+	while (!srv.stop) {
+		double now = dp_now_mono();
+		struct timespec ts;
+
+		for (struct conn *k = srv.head; k != NULL; k = k->next) {
+			if (k->cut)
+				continue;
+			if (k->phase == PH_WAITING && now - k->since >= srv.header_timeout) {
+				cut(k);
+				srv.n_header++;
+			} else if (k->phase == PH_SENDING && now - k->since >= SEND_TIMEOUT) {
+				cut(k);
+				srv.n_send++;
+			}
+		}
+		log_cuts(now, false);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 200 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		(void)pthread_cond_timedwait(&srv.wake, &srv.lock, &ts);
+	}
+	log_cuts(dp_now_mono(), true);
+	pthread_mutex_unlock(&srv.lock);
+	return NULL;
+}
+
+/* Each header line counted into *cls (libmicrohttpd keeps names and values with their sizes). */
+static enum MHD_Result
+header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+             const char *value, size_t value_size)
+{
+	size_t *n = cls;
+
+	(void)kind;
+	(void)key;
+	(void)value;
+	*n += key_size + value_size + 4; /* ": " and CRLF */
+	return MHD_YES;
+}
+
+/* The header is complete: refuse what no endpoint takes before reading anything more.
+ * Returns 0 or the status to answer with, and its reason. */
+static unsigned
+request_check(struct MHD_Connection *c, const struct conn *k, const char *version,
+              const char **why)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+	size_t hdr = 0;
+	unsigned st;
+
+	/* libmicrohttpd ends the target with a NUL just before the version; one sooner means a NUL
+	 * byte inside the target (which its C strings would silently cut short). */
+	if (k->raw == NULL || version != k->raw + k->rawlen + 1) {
+		*why = "the request target holds a control character";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	st = k->raw_status;
+	if (st == MHD_HTTP_URI_TOO_LONG) {
+		*why = "the request target is longer than " STR(DP_HTTP_URI_MAX) " bytes";
+		return st;
+	}
+	if (st != 0) {
+		*why = "the request target holds a control character (or %00-%1F, %7F)";
+		return st;
+	}
+	(void)MHD_get_connection_values_n(c, MHD_HEADER_KIND, header_bytes, &hdr);
+	if (hdr > DP_HTTP_HEADER_MAX) {
+		*why = "the header fields are larger than " STR(DP_HTTP_HEADER_MAX) " bytes";
+		return MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+	}
+	if ((cl != NULL && strcmp(cl, "0") != 0) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
+	        NULL) {
+		*why = "no endpoint takes a request body";
+		return MHD_HTTP_CONTENT_TOO_LARGE;
+	}
+	return 0;
 }
 
 /* Queue body (taken over, may be NULL for an empty one) with a status and content type. */
@@ -443,22 +889,8 @@ h_probe(struct dp_monitor *m, struct MHD_Connection *c)
 }
 
 static enum MHD_Result
-handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-        const char *version, const char *upload, size_t *upload_size, void **con_cls)
+route(struct dp_monitor *m, struct MHD_Connection *c, const char *url, const char *method)
 {
-	static int marker;
-	struct dp_monitor *m = cls;
-
-	(void)version;
-	(void)upload;
-	if (*con_cls == NULL) { /* headers only so far */
-		*con_cls = &marker;
-		return MHD_YES;
-	}
-	if (*upload_size != 0) { /* a body is not expected: discard it */
-		*upload_size = 0;
-		return MHD_YES;
-	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD");
 	if (strcmp(url, "/metrics") == 0)
@@ -475,12 +907,80 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	                  "not found: try /, /domain/NAME, /metrics, /probe?target=, /healthz");
 }
 
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+        const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct dp_monitor *m = cls;
+	struct conn *k = *con_cls;
+	const char *why = NULL;
+	enum MHD_Result ret;
+	unsigned st;
+
+	(void)upload;
+	if (k == NULL)
+		return MHD_NO; /* no accounting record (out of memory): close */
+	if (k->fresh) { /* the header is complete */
+		k->fresh = false;
+		set_phase(k, PH_RUNNING);
+		st = request_check(c, k, version, &why);
+		if (st == 0)
+			return MHD_YES;
+		ret = reply_text(c, st, why);
+		set_phase(k, PH_SENDING);
+		return ret;
+	}
+	if (*upload_size != 0) { /* request_check refused any body: not reached */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	ret = route(m, c, url, method);
+	k->served = true;
+	set_phase(k, PH_SENDING);
+	return ret;
+}
+
+static void
+reaper_stop(void)
+{
+	if (!srv.reaper_on)
+		return;
+	pthread_mutex_lock(&srv.lock);
+	srv.stop = true;
+	pthread_cond_signal(&srv.wake);
+	pthread_mutex_unlock(&srv.lock);
+	pthread_join(srv.reaper, NULL);
+	srv.reaper_on = false;
+}
+
+/* libmicrohttpd's own messages: one for every client that hangs up early or is refused, so
+ * under abuse at most 10 lines per 10 s, then a count of the ones left out. */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static double window;
+	static unsigned lines, dropped;
+	double now = dp_now_mono();
+	unsigned skipped = 0;
 	char buf[512];
 
 	(void)cls;
+	pthread_mutex_lock(&lock);
+	if (now - window >= 10) {
+		window = now;
+		skipped = dropped;
+		lines = dropped = 0;
+	}
+	if (lines >= 10) {
+		dropped++;
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	lines++;
+	pthread_mutex_unlock(&lock);
+	if (skipped > 0)
+		dp_log(DP_LOG_WARN, "http", "%u more libmicrohttpd messages left out", skipped);
 	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
 		return;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -491,18 +991,36 @@ int
 dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
               struct dp_err *err)
 {
-	unsigned flags =
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	                 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	const struct dp_config *cfg;
 
+	pthread_mutex_lock(&m->lock);
+	cfg = m->gen->cfg;
+	srv.max_conn = cfg->http_max_connections;
+	srv.per_client = cfg->http_max_per_client;
+	srv.reserve = dp_config_http_reserve(cfg->http_max_connections);
+	srv.header_timeout = (double)cfg->http_header_timeout;
+	pthread_mutex_unlock(&m->lock);
+	srv.stop = false;
+	srv.logged = dp_now_mono();
+	if (pthread_create(&srv.reaper, NULL, reaper, NULL) != 0)
+		return dp_err_set(err, DP_EIO, "cannot start the HTTP reaper thread");
+	srv.reaper_on = true;
 	if (sa->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	*out = MHD_start_daemon(
-	    flags, 0, NULL, NULL, handler, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_END);
-	if (*out == NULL)
-		return dp_err_set(err, DP_EIO, "cannot listen on %s (address in use?)",
-		                  m->gen->cfg->listen);
+	    flags, 0, accept_policy, NULL, handler, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, srv.max_conn,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_NOTIFY_CONNECTION,
+	    notify_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    (unsigned)(2 * srv.max_conn), MHD_OPTION_END);
+	if (*out == NULL) {
+		reaper_stop();
+		return dp_err_set(err, DP_EIO, "cannot listen on %s (address in use?)", cfg->listen);
+	}
 	return 0;
 }
 
@@ -511,4 +1029,5 @@ dp_http_stop(struct MHD_Daemon *d)
 {
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	reaper_stop();
 }

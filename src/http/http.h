@@ -13,6 +13,14 @@ bool dp_http_bytes_clean(const char *s, size_t len);
 /* True when an Accept-Encoding value (RFC 9110 §12.5.3) accepts gzip: a "gzip" or "x-gzip"
  * coding whose q is not 0. NULL: false. */
 bool dp_http_accepts_gzip(const char *v);
+/* Request caps (issue 13): the request target (longer: 414) and the header fields, names and
+ * values (larger: 431). No endpoint takes a body (413). */
+#define DP_HTTP_URI_MAX	   2048
+#define DP_HTTP_HEADER_MAX 8192
+/* The raw request target, before any decoding: 0 when acceptable, 414 when longer than
+ * DP_HTTP_URI_MAX, 400 when it holds a control byte, a space or an escaped control byte
+ * (%00-%1F, %7F) anywhere, path or query. */
+unsigned dp_http_target_status(const char *raw, size_t len);
 struct MHD_Daemon;
 int dp_http_start(struct dp_monitor *m, const struct sockaddr *sa, struct MHD_Daemon **out,
                   struct dp_err *err) DP_WUR;

@@ -754,6 +754,12 @@ reload(struct dp_monitor *m, struct pool *p, const struct args *a)
 	    memcmp(&cfg->listen_addr, &m->gen->cfg->listen_addr, cfg->listen_len) != 0)
 		dp_log(DP_LOG_WARN, "config", "listen changed to %s: takes effect at restart",
 		       cfg->listen);
+	if (rc == 0 && (cfg->http_max_connections != m->gen->cfg->http_max_connections ||
+	                cfg->http_max_per_client != m->gen->cfg->http_max_per_client ||
+	                cfg->http_header_timeout != m->gen->cfg->http_header_timeout))
+		dp_log(DP_LOG_WARN, "config",
+		       "http_max_connections, http_max_per_client or http_header_timeout changed: "
+		       "takes effect at restart");
 	if (rc == 0) {
 		dp_log_set_level(level_of(cfg));
 		g = gen_new(cfg, &err);

@@ -186,6 +186,36 @@ test_shard(void **state)
 	assert_true(moved > 850 && moved < 1150);
 }
 
+/* The raw request target (issue 13): 414 past the cap, 400 for a control byte or space, raw
+ * or escaped, in the path or the query. */
+static void
+test_target(void **state)
+{
+	char big[DP_HTTP_URI_MAX + 2];
+
+	(void)state;
+	assert_int_equal(dp_http_target_status("/metrics", 8), 0);
+	assert_int_equal(dp_http_target_status("/probe?target=glitter.kr&check=caa", 34), 0);
+	assert_int_equal(dp_http_target_status("/?q=%7e%20%41", 13), 0);
+	assert_int_equal(dp_http_target_status("/a%", 3), 0);   /* a lone % is not an escape */
+	assert_int_equal(dp_http_target_status("/a%0", 4), 0);
+	assert_int_equal(dp_http_target_status("/a%zz", 5), 0);
+	assert_int_equal(dp_http_target_status("/a%00", 5), 400);
+	assert_int_equal(dp_http_target_status("/a?x=%1F", 8), 400);
+	assert_int_equal(dp_http_target_status("/a?x=%1f", 8), 400);
+	assert_int_equal(dp_http_target_status("/a?x=%7F", 8), 400);
+	assert_int_equal(dp_http_target_status("/a?x=%0d%0a", 11), 400);
+	assert_int_equal(dp_http_target_status("/a\tb", 4), 400);
+	assert_int_equal(dp_http_target_status("/a b", 4), 400);
+	assert_int_equal(dp_http_target_status("/a\x7f", 3), 400);
+	assert_int_equal(dp_http_target_status("/a\0b", 4), 400);
+	assert_int_equal(dp_http_target_status("/\xed\x95\x9c", 4), 0); /* UTF-8 is not control */
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	assert_int_equal(dp_http_target_status(big, DP_HTTP_URI_MAX), 0);
+	assert_int_equal(dp_http_target_status(big, DP_HTTP_URI_MAX + 1), 414);
+}
+
 int
 main(void)
 {
@@ -197,6 +227,7 @@ main(void)
 	    cmocka_unit_test(test_health),
 	    cmocka_unit_test(test_query_bytes),
 	    cmocka_unit_test(test_shard),
+	    cmocka_unit_test(test_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
