@@ -1,4 +1,4 @@
-/* ns.diversity: where the nameserver addresses are (RFC 2182 §3.1, Zonemaster CONNECTIVITY04):
+/* ns.hygiene.diversity: where the nameserver addresses are (RFC 2182 §3.1, Zonemaster CONNECTIVITY04):
  * all IPv4 addresses in one /24, all IPv6 in one /48, or a single address family are notes on an
  * OK result, never a failure (a lab or a small zone lives in one prefix). Asks nothing. */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include "survey/hygiene.h"
 #include "dnsprobe/probe.h"
 
-#define ID "ns.diversity"
+#define ID "ns.hygiene.diversity"
 
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)

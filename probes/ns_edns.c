@@ -1,4 +1,4 @@
-/* ns.edns: EDNS compliance (RFC 6891) of every nameserver address, ISC ednscomp's cases for the
+/* ns.hygiene.edns: EDNS compliance (RFC 6891) of every nameserver address, ISC ednscomp's cases for the
  * zone's SOA over UDP: plain EDNS, version 1 (BADVERS), an unknown option (ignored, not echoed),
  * both, DO=1 (copied back, RFC 3225), an unknown flag (not echoed) and no EDNS at all (no OPT
  * back); any case answered otherwise → WARNING naming the server,
@@ -11,7 +11,7 @@
 #include "dnsprobe/probe.h"
 #include "probes/causes.h"
 
-#define ID "ns.edns"
+#define ID "ns.hygiene.edns"
 
 static json_t *
 case_json(enum dp_edns_case c, const struct dp_edns_seen *s, enum dp_status st, const char *why)

@@ -1,4 +1,4 @@
-/* ns.recursion: every nameserver address is asked, with RD set, for a name outside its zones (under
+/* ns.hygiene.recursion: every nameserver address is asked, with RD set, for a name outside its zones (under
  * .invalid); RA set and a recursive answer (NXDOMAIN or data, no AA) mean the authoritative
  * server also resolves for anyone → WARNING naming the server and address (Zonemaster
  * NAMESERVER01; RFC 5358). */
@@ -10,7 +10,7 @@
 #include "dnsprobe/probe.h"
 #include "probes/causes.h"
 
-#define ID "ns.recursion"
+#define ID "ns.hygiene.recursion"
 
 /* The control question (the zone's SOA, RD=0) tells a server that ignores recursive queries from
  * one that cannot be reached at all. */

@@ -1,4 +1,4 @@
-/* ns.soa_fields: the SOA's mname, rname and timers are the same at every nameserver address
+/* ns.hygiene.soa_fields: the SOA's mname, rname and timers are the same at every nameserver address
  * (Zonemaster CONSISTENCY02-06: a server that differs serves another copy of the zone → WARNING
  * naming it), and the timers follow RFC 1912 §2.2 (contradictions → WARNING, values outside the
  * advised ranges → notes; Zonemaster ZONE02-ZONE06). The serial is ns.soa_serial's. */
@@ -11,7 +11,7 @@
 #include "dnsprobe/probe.h"
 #include "probes/causes.h"
 
-#define ID "ns.soa_fields"
+#define ID "ns.hygiene.soa_fields"
 
 /* What each target gave: its SOA when it answered authoritatively. */
 struct seen {

@@ -1,4 +1,4 @@
-/* ns.zone_transfer: every nameserver address is asked for an AXFR of the zone over TCP (RFC 5936);
+/* ns.hygiene.zone_transfer: every nameserver address is asked for an AXFR of the zone over TCP (RFC 5936);
  * a first message that opens with the zone's SOA means the transfer is open to us → WARNING
  * naming the server and address (Zonemaster NAMESERVER03). */
 #include "config.h"
@@ -9,7 +9,7 @@
 #include "dnsprobe/probe.h"
 #include "probes/causes.h"
 
-#define ID "ns.zone_transfer"
+#define ID "ns.hygiene.zone_transfer"
 #define DP_RR_AXFR 252
 
 /* The control question (the SOA over the same transport) tells a silent AXFR from a server that

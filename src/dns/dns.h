@@ -150,7 +150,7 @@ struct dp_query {
 	/* RFC 7766 §5: a truncated UDP answer is asked again over TCP within the same budget
 	 * (the reply is then the TCP one; tc_retried says so). */
 	bool tc_retry;
-	/* The OPT RR's shape, for the RFC 6891 compliance probes of ns.edns: the EDNS version to
+	/* The OPT RR's shape, for the RFC 6891 compliance probes of ns.hygiene.edns: the EDNS version to
 	 * announce (0 normally) and one option of this code with empty data (0: none). */
 	uint8_t edns_version;
 	uint16_t edns_option;

@@ -21,7 +21,7 @@
 /* The largest message we take (TCP's two-octet length); EDNS UDP payload we offer. */
 #define DP_QUERY_MAX_MSG 65535
 #define DP_QUERY_UDP_PAYLOAD 1232
-/* Our OPT RR: 11 octets, plus one empty option (4 octets) for ns.edns's unknown-option case. */
+/* Our OPT RR: 11 octets, plus one empty option (4 octets) for ns.hygiene.edns's unknown-option case. */
 #define DP_QUERY_OPT_MAX 15
 
 /* The query message in wire form (RFC 1035 §4.1, RFC 6891 §6.1.2 OPT with DO, the EDNS version

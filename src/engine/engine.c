@@ -82,7 +82,9 @@ dp_engine_check_find(const char *id)
 	return -1;
 }
 
-/* Split a comma list and mark each id in on[] (value v). Unknown ids are an error. */
+/* Split a comma list and mark each id in on[] (value v). An item names one id or a family, the
+ * ids under it (SPEC §2's `ns.hygiene` is the five `ns.hygiene.*`; `dnssec` every dnssec.*).
+ * Unknown ids are an error. */
 static int
 mark_ids(bool *on, const char *list, bool v, const char *opt, struct dp_err *err)
 {
@@ -94,7 +96,9 @@ mark_ids(bool *on, const char *list, bool v, const char *opt, struct dp_err *err
 		bool found = false;
 
 		for (size_t i = 0; dp_probes[i] != NULL; i++) {
-			if (strlen(dp_probes[i]->id) == len && strncmp(dp_probes[i]->id, p, len) == 0) {
+			const char *id = dp_probes[i]->id;
+
+			if (len > 0 && strncmp(id, p, len) == 0 && (id[len] == '\0' || id[len] == '.')) {
 				on[i] = v;
 				found = true;
 			}

@@ -1,4 +1,4 @@
-/* Nameserver hygiene (ns.zone_transfer, ns.recursion, ns.edns, ns.soa_fields, ns.diversity): the
+/* Nameserver hygiene (ns.hygiene.zone_transfer, ns.hygiene.recursion, ns.hygiene.edns, ns.hygiene.soa_fields, ns.hygiene.diversity): the
  * questions asked of every authoritative address, and the pure judges of what each one answered
  * (Zonemaster's NAMESERVER, CONSISTENCY, ZONE and CONNECTIVITY test cases; ISC's ednscomp). */
 #pragma once

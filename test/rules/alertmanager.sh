@@ -86,9 +86,9 @@ alert DnsprobeCheckCritical critical e.kr dnssec.chain
 alert DnsprobeCheckCritical critical e.kr dane.tlsa
 # 4. a server down (ns.soa_serial CRITICAL) inhibits the hygiene checks' "not checked" alerts
 alert DnsprobeCheckCritical critical d.kr ns.soa_serial
-alert DnsprobeCheckUnknown warning d.kr ns.edns
-alert DnsprobeCheckWarning warning d.kr ns.zone_transfer
-alert DnsprobeCheckUnknown warning f.kr ns.recursion
+alert DnsprobeCheckUnknown warning d.kr ns.hygiene.edns
+alert DnsprobeCheckWarning warning d.kr ns.hygiene.zone_transfer
+alert DnsprobeCheckUnknown warning f.kr ns.hygiene.recursion
 # monitor alerts have no domain: never inhibited by a domain's
 alert DnsprobeMonitorAbsent critical "" ""
 alert DnsprobeConfigReloadFailed warning "" ""
@@ -109,9 +109,9 @@ DnsprobeCheckCritical e.kr ns.soa_serial suppressed
 DnsprobeCheckCritical e.kr dnssec.chain suppressed
 DnsprobeCheckCritical e.kr dane.tlsa suppressed
 DnsprobeCheckCritical d.kr ns.soa_serial active
-DnsprobeCheckUnknown d.kr ns.edns suppressed
-DnsprobeCheckWarning d.kr ns.zone_transfer active
-DnsprobeCheckUnknown f.kr ns.recursion active
+DnsprobeCheckUnknown d.kr ns.hygiene.edns suppressed
+DnsprobeCheckWarning d.kr ns.hygiene.zone_transfer active
+DnsprobeCheckUnknown f.kr ns.hygiene.recursion active
 DnsprobeMonitorAbsent - - active
 DnsprobeConfigReloadFailed - - active'
 states() {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# System tests of the nameserver hygiene checks (ns.zone_transfer, ns.recursion, ns.edns,
-# ns.soa_fields, ns.diversity) against the lab: healthy, then four faults at once (each on its
+# System tests of the nameserver hygiene checks (ns.hygiene.zone_transfer, ns.hygiene.recursion, ns.hygiene.edns,
+# ns.hygiene.soa_fields, ns.hygiene.diversity) against the lab: healthy, then four faults at once (each on its
 # own server, so they do not interfere) with an unroutable IPv6 address beside them.
 . "$(dirname "$0")/lib.sh"
 
-HYG=ns.zone_transfer,ns.recursion,ns.edns,ns.soa_fields,ns.diversity
-PER_ADDR="ns.zone_transfer ns.recursion ns.edns ns.soa_fields"
+HYG=ns.hygiene.zone_transfer,ns.hygiene.recursion,ns.hygiene.edns,ns.hygiene.soa_fields,ns.hygiene.diversity
+PER_ADDR="ns.hygiene.zone_transfer ns.hygiene.recursion ns.hygiene.edns ns.hygiene.soa_fields"
 ZONE='^glitter\.kr$'
 
 t_healthy() {
@@ -20,24 +20,24 @@ t_healthy() {
 		is "$(jqr --arg id "$id" '[.checks[]|select(.id==$id and (.subject|test("/")))]|length')" 6 \
 			"$id: one result per server address (five names, ns1 also on ::1)"
 	done
-	like "$(summaries_of ns.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2')" 'zone transfer refused \(REFUSED\)' \
+	like "$(summaries_of ns.hygiene.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2')" 'zone transfer refused \(REFUSED\)' \
 		"AXFR refused by ns2 (BIND: only TSIG-signed transfers)"
-	like "$(summaries_of ns.recursion 'ns1\.glitter\.kr/::1')" 'no recursion: REFUSED .*RA clear' \
+	like "$(summaries_of ns.hygiene.recursion 'ns1\.glitter\.kr/::1')" 'no recursion: REFUSED .*RA clear' \
 		"ns1 on ::1 refuses recursion"
-	is "$(details_of ns.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '[.cases[].case]|join(" ")')" \
-		"edns edns1 ednsopt edns1opt do ednsflags dns" "ns.edns: the seven ednscomp cases asked"
-	is "$(details_of ns.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.cases[]|select(.case=="edns1")|.rcode')" \
+	is "$(details_of ns.hygiene.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '[.cases[].case]|join(" ")')" \
+		"edns edns1 ednsopt edns1opt do ednsflags dns" "ns.hygiene.edns: the seven ednscomp cases asked"
+	is "$(details_of ns.hygiene.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.cases[]|select(.case=="edns1")|.rcode')" \
 		BADVERS "BIND answers EDNS version 1 with BADVERS"
-	is "$(details_of ns.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.cases[]|select(.case=="do")|.do')" \
+	is "$(details_of ns.hygiene.edns 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.cases[]|select(.case=="do")|.do')" \
 		true "BIND copies the DO bit"
-	like "$(summaries_of ns.soa_fields "$ZONE")" \
+	like "$(summaries_of ns.hygiene.soa_fields "$ZONE")" \
 		'^all 6 addresses serve the same SOA fields: mname ns1\.glitter\.kr, rname hostmaster\.glitter\.kr, refresh 3600, retry 900, expire 1209600, minimum 300$' \
-		"ns.soa_fields: the zone result gives the common SOA"
+		"ns.hygiene.soa_fields: the zone result gives the common SOA"
 	# The lab lives in 127.0.10.0/24: a note on an OK result, in JSON and in text.
-	like "$(summaries_of ns.diversity "$ZONE")" 'note: all 5 IPv4 addresses in one /24 \(127\.0\.10\.0/24\)' \
-		"ns.diversity: the one-/24 note in the JSON summary"
-	is "$(details_of ns.diversity "$ZONE" | jq -r '.ipv4_prefixes_24')" 1 "details: one IPv4 /24"
-	like "$(details_of ns.diversity "$ZONE" | jq -r '.notes')" 'one /24' "details.notes"
+	like "$(summaries_of ns.hygiene.diversity "$ZONE")" 'note: all 5 IPv4 addresses in one /24 \(127\.0\.10\.0/24\)' \
+		"ns.hygiene.diversity: the one-/24 note in the JSON summary"
+	is "$(details_of ns.hygiene.diversity "$ZONE" | jq -r '.ipv4_prefixes_24')" 1 "details: one IPv4 /24"
+	like "$(details_of ns.hygiene.diversity "$ZONE" | jq -r '.notes')" 'one /24' "details.notes"
 	text=$("$DNSPROBE" check -a "$LAB_TA" -r "$LAB_HINTS" --only "$HYG" -o text glitter.kr 2>&1)
 	like "$text" '\[OK  \] glitter\.kr: 5 IPv4 addresses in 1 /24, .*note: all 5 IPv4 addresses in one /24 \(127\.0\.10\.0/24\)' \
 		"text: the note is shown on the OK line"
@@ -49,47 +49,49 @@ t_healthy() {
 # ns6.glitter.kr at 127.0.10.6, where nothing answers (parent-extra-ns).
 t_faults() {
 	local id nag
-	dp_check --only "$HYG" glitter.kr
+	dp_check --only ns.hygiene glitter.kr # the family (SPEC §2): its five ids
 	is "$DP_RC" 1 "four hygiene faults: exit 1 (WARNING)"
+	is "$(jqr '[.checks[].id] | unique | join(",")')" "$(tr , '\n' <<<"$HYG" | sort | paste -sd,)" \
+		"--only ns.hygiene runs the five ns.hygiene.* checks and nothing else"
 
-	is "$(status_of ns.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2')" WARNING "ns.zone_transfer: ns2 WARNING"
-	like "$(summaries_of ns.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2')" \
+	is "$(status_of ns.hygiene.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2')" WARNING "ns.hygiene.zone_transfer: ns2 WARNING"
+	like "$(summaries_of ns.hygiene.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2')" \
 		'^ns2\.glitter\.kr/127\.0\.10\.2: zone transfer open: AXFR answered to us' \
-		"ns.zone_transfer: the summary names ns2 and its address"
-	is "$(details_of ns.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2' | jq -r .soa_first)" true \
+		"ns.hygiene.zone_transfer: the summary names ns2 and its address"
+	is "$(details_of ns.hygiene.zone_transfer 'ns2\.glitter\.kr/127\.0\.10\.2' | jq -r .soa_first)" true \
 		"details: the first message starts with the SOA"
-	is "$(status_of ns.zone_transfer 'ns[1345]\.glitter\.kr/127')" OK "ns.zone_transfer: the others OK"
+	is "$(status_of ns.hygiene.zone_transfer 'ns[1345]\.glitter\.kr/127')" OK "ns.hygiene.zone_transfer: the others OK"
 
-	is "$(status_of ns.recursion 'ns3\.glitter\.kr/127\.0\.10\.3')" WARNING "ns.recursion: ns3 WARNING"
-	like "$(summaries_of ns.recursion 'ns3\.glitter\.kr/127\.0\.10\.3')" \
+	is "$(status_of ns.hygiene.recursion 'ns3\.glitter\.kr/127\.0\.10\.3')" WARNING "ns.hygiene.recursion: ns3 WARNING"
+	like "$(summaries_of ns.hygiene.recursion 'ns3\.glitter\.kr/127\.0\.10\.3')" \
 		'^ns3\.glitter\.kr/127\.0\.10\.3: recursion offered: dnsprobe-recursion-test\.invalid answered recursively \(NXDOMAIN, RA set\)' \
-		"ns.recursion: the summary names ns3, its address and the answer"
-	is "$(details_of ns.recursion 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.ra and (.aa|not)')" true \
+		"ns.hygiene.recursion: the summary names ns3, its address and the answer"
+	is "$(details_of ns.hygiene.recursion 'ns3\.glitter\.kr/127\.0\.10\.3' | jq -r '.ra and (.aa|not)')" true \
 		"details: RA set, AA clear"
-	is "$(status_of ns.recursion 'ns[1245]\.glitter\.kr/127')" OK "ns.recursion: the others OK"
+	is "$(status_of ns.hygiene.recursion 'ns[1245]\.glitter\.kr/127')" OK "ns.hygiene.recursion: the others OK"
 
-	is "$(status_of ns.edns 'ns4\.glitter\.kr/127\.0\.10\.4')" WARNING "ns.edns: ns4 WARNING"
-	like "$(summaries_of ns.edns 'ns4\.glitter\.kr/127\.0\.10\.4')" \
+	is "$(status_of ns.hygiene.edns 'ns4\.glitter\.kr/127\.0\.10\.4')" WARNING "ns.hygiene.edns: ns4 WARNING"
+	like "$(summaries_of ns.hygiene.edns 'ns4\.glitter\.kr/127\.0\.10\.4')" \
 		'^ns4\.glitter\.kr/127\.0\.10\.4: EDNS not compliant .*edns1: NOERROR with the SOA instead of BADVERS' \
-		"ns.edns: names ns4, its address and the missing BADVERS"
-	like "$(summaries_of ns.edns 'ns4\.')" 'ednsopt: echoed the unknown option 100' "ns.edns: the echoed option"
-	like "$(summaries_of ns.edns 'ns4\.')" 'do: DO bit not copied' "ns.edns: the DO bit not copied"
-	like "$(summaries_of ns.edns 'ns4\.')" 'ednsflags: must-be-zero EDNS flags 0x0080 in the answer \(echoed\)' \
-		"ns.edns: the unknown flag echoed"
-	is "$(details_of ns.edns 'ns4\.' | jq -r '[.cases[]|select(.status=="WARNING")|.case]|join(" ")')" \
+		"ns.hygiene.edns: names ns4, its address and the missing BADVERS"
+	like "$(summaries_of ns.hygiene.edns 'ns4\.')" 'ednsopt: echoed the unknown option 100' "ns.hygiene.edns: the echoed option"
+	like "$(summaries_of ns.hygiene.edns 'ns4\.')" 'do: DO bit not copied' "ns.hygiene.edns: the DO bit not copied"
+	like "$(summaries_of ns.hygiene.edns 'ns4\.')" 'ednsflags: must-be-zero EDNS flags 0x0080 in the answer \(echoed\)' \
+		"ns.hygiene.edns: the unknown flag echoed"
+	is "$(details_of ns.hygiene.edns 'ns4\.' | jq -r '[.cases[]|select(.status=="WARNING")|.case]|join(" ")')" \
 		"edns1 ednsopt edns1opt do ednsflags" "details: the failing cases"
-	is "$(status_of ns.edns 'ns[1235]\.glitter\.kr/127')" OK "ns.edns: the others OK"
+	is "$(status_of ns.hygiene.edns 'ns[1235]\.glitter\.kr/127')" OK "ns.hygiene.edns: the others OK"
 
-	is "$(status_of ns.soa_fields 'ns5\.glitter\.kr/127\.0\.10\.5')" WARNING "ns.soa_fields: ns5 WARNING"
-	like "$(summaries_of ns.soa_fields 'ns5\.glitter\.kr/127\.0\.10\.5')" \
+	is "$(status_of ns.hygiene.soa_fields 'ns5\.glitter\.kr/127\.0\.10\.5')" WARNING "ns.hygiene.soa_fields: ns5 WARNING"
+	like "$(summaries_of ns.hygiene.soa_fields 'ns5\.glitter\.kr/127\.0\.10\.5')" \
 		'^ns5\.glitter\.kr/127\.0\.10\.5: serves different SOA fields: rname admin\.glitter\.kr \(others hostmaster\.glitter\.kr\), refresh 86400 \(others 3600\)' \
-		"ns.soa_fields: names ns5, its address and the fields with both values"
-	like "$(summaries_of ns.soa_fields 'ns5\.')" 'expire 3600 is below refresh 86400' \
-		"ns.soa_fields: ns5's own timers judged (expire below refresh)"
-	is "$(status_of ns.soa_fields "$ZONE")" WARNING "ns.soa_fields: the zone result WARNING"
-	like "$(summaries_of ns.soa_fields "$ZONE")" 'different at ns5\.glitter\.kr/127\.0\.10\.5' \
-		"ns.soa_fields: the zone result names ns5"
-	is "$(status_of ns.soa_fields 'ns[1-4]\.glitter\.kr/127')" OK "ns.soa_fields: the others OK"
+		"ns.hygiene.soa_fields: names ns5, its address and the fields with both values"
+	like "$(summaries_of ns.hygiene.soa_fields 'ns5\.')" 'expire 3600 is below refresh 86400' \
+		"ns.hygiene.soa_fields: ns5's own timers judged (expire below refresh)"
+	is "$(status_of ns.hygiene.soa_fields "$ZONE")" WARNING "ns.hygiene.soa_fields: the zone result WARNING"
+	like "$(summaries_of ns.hygiene.soa_fields "$ZONE")" 'different at ns5\.glitter\.kr/127\.0\.10\.5' \
+		"ns.hygiene.soa_fields: the zone result names ns5"
+	is "$(status_of ns.hygiene.soa_fields 'ns[1-4]\.glitter\.kr/127')" OK "ns.hygiene.soa_fields: the others OK"
 
 	# Not checked, never a failure: the address this host has no route to.
 	for id in $PER_ADDR; do
@@ -108,8 +110,8 @@ t_faults() {
 		"ns.soa_serial ns6.glitter.kr/127.0.10.6" "with ns.soa_serial: ns6's not-checked results name its CRITICAL as their cause"
 	is "$(jqr '[.causes[]|select(.subject|test("ns6"))|.id]|join(",")')" ns.soa_serial \
 		"the headline for ns6 is ns.soa_serial's, once"
-	is "$(status_of ns.diversity "$ZONE")" OK "ns.diversity: OK"
-	is "$(details_of ns.diversity "$ZONE" | jq -r .ipv6_prefixes_48)" 2 "ns.diversity: ::1 and 2001:db8::53, two /48s"
+	is "$(status_of ns.hygiene.diversity "$ZONE")" OK "ns.hygiene.diversity: OK"
+	is "$(details_of ns.hygiene.diversity "$ZONE" | jq -r .ipv6_prefixes_48)" 2 "ns.hygiene.diversity: ::1 and 2001:db8::53, two /48s"
 	# The Nagios status line leads with a hygiene finding.
 	nag=$("$DNSPROBE" check -a "$LAB_TA" -r "$LAB_HINTS" --only "$HYG" -o nagios glitter.kr 2>/dev/null)
 	like "$(head -1 <<<"$nag")" '^DNSPROBE WARNING - glitter\.kr: ns\.[a-z_]+ ns[2-5]\.glitter\.kr/127\.0\.10\.[2-5]' \
@@ -117,7 +119,7 @@ t_faults() {
 	# -4: only IPv4 is asked, and the diversity note does not claim the zone has no IPv6.
 	dp_check -4 --only "$HYG" glitter.kr
 	is "$(jqr '[.checks[]|select(.subject|test("/[0-9a-f:]*:[0-9a-f:]*$"))]|length')" 0 "-4: no IPv6 address asked"
-	unlike "$(summaries_of ns.diversity "$ZONE")" 'only IPv4' "-4: no 'only IPv4' note"
+	unlike "$(summaries_of ns.hygiene.diversity "$ZONE")" 'only IPv4' "-4: no 'only IPv4' note"
 }
 
 scenario t_healthy

@@ -80,8 +80,10 @@ t_reload_storm() {
 	like "$(grep 'reload failed' "$log")" 'trust_anchor: .*/nonexistent' "… the missing trust anchor refused"
 	like "$(grep 'reload failed' "$log")" 'bad\.\.name' "… the bad domain name named"
 	like "$(grep 'reload failed' "$log")" 'http_max_per_client 100 leaves no room' "… the HTTP budget checked"
+	# How many scrapes fit in the storm depends on the machine (193 quiet, 43 at load 8): at
+	# least one per five reloads shows the scraper was there throughout.
 	ok_desc "the scraper ran throughout ($(jq .scrapes "$DP_TMP/scrape.json") scrapes)" \
-		test "$(jq .scrapes "$DP_TMP/scrape.json")" -ge 100
+		test "$(jq .scrapes "$DP_TMP/scrape.json")" -ge 20
 	is "$(jq .failed "$DP_TMP/scrape.json")" 0 "no scrape failed"
 	is "$(jq -c .missing "$DP_TMP/scrape.json")" '{"glitter.kr":0,"b0001.kr":0}' \
 		"no scrape lacked either domain's results"

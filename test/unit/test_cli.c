@@ -182,6 +182,16 @@ test_selection(void **state)
 	assert_int_not_equal(dp_selection_parse(&sel, "dnssec.nope", NULL, &err), 0);
 	assert_non_null(strstr(err.msg, "dnssec.nope"));
 	assert_int_not_equal(dp_selection_parse(&sel, NULL, "dnssec.chain,,caa", &err), 0);
+	/* A family selects the ids under it, and only those: ns.hygiene is ns.hygiene.*, never
+	 * ns.soa_serial; a part of a label is no family. */
+	assert_int_equal(dp_selection_parse(&sel, "ns.hygiene", NULL, &err), 0);
+	for (size_t i = 0; dp_engine_check_id(i) != NULL; i++)
+		assert_int_equal(sel.on[i], strncmp(dp_engine_check_id(i), "ns.hygiene.", 11) == 0);
+	assert_int_equal(dp_selection_parse(&sel, NULL, "ns", &err), 0);
+	for (size_t i = 0; dp_engine_check_id(i) != NULL; i++)
+		assert_int_equal(sel.on[i], strncmp(dp_engine_check_id(i), "ns.", 3) != 0);
+	assert_int_not_equal(dp_selection_parse(&sel, "ns.hyg", NULL, &err), 0);
+	assert_int_not_equal(dp_selection_parse(&sel, "dns", NULL, &err), 0);
 }
 
 int
