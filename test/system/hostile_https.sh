@@ -6,7 +6,7 @@
 # URL and says what went wrong, the check ends within -t, by itself, with no sanitizer report.
 . "$(dirname "$0")/lib.sh"
 
-ONLY=(--only mta_sts.policy,tls.cert --tlsa 443:captcha.glitter.kr)
+ONLY=(--only "mta_sts.policy,tls.cert" --tlsa 443:captcha.glitter.kr)
 BUDGET=8
 URL_RE='https://mta-sts\.glitter\.kr/\.well-known/mta-sts\.txt'
 

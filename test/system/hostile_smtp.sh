@@ -6,7 +6,7 @@
 # ends within -t, by itself, with no sanitizer report.
 . "$(dirname "$0")/lib.sh"
 
-ONLY=(--only dane.tlsa,tls.cert --tlsa 587:mail.glitter.kr)
+ONLY=(--only "dane.tlsa,tls.cert" --tlsa 587:mail.glitter.kr)
 BUDGET=8
 
 # mode MODE WHAT-ERE DESC : run the check against MODE, assert the findings on port 25
