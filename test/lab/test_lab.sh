@@ -324,6 +324,7 @@ t_runtime() {
 		"shape-ksk-double-ds|ds_count_is 2 && validated glitter.kr SOA"
 		"shape-algorithm-rollover|alg_is 8 && alg_is 13 && validated glitter.kr SOA"
 		"shape-online-signer|like_aa 127.0.50.2 && validated glitter.kr SOA"
+		"hostile-dns:ns4|\"\$LAB_DIR/hostile\" dns big && dig +norec +short @127.0.10.4 glitter.kr SOA | grep -q ' 1 3600 '"
 	)
 	for entry in "${rt[@]}"; do
 		f=${entry%%|*}
