@@ -31,6 +31,8 @@ t_hostile_dns() {
 	mode pointer-loop CRITICAL 'malformed reply \(44 octets\)' "its reply does not parse"
 	mode big WARNING 'serves serial 1, [0-9]+ behind the newest' \
 		"the 64 KiB TCP answer (after TC over UDP) was read: serial 1"
+	like "$(summaries_of ns.delegation "^$NS3\$")" "^$NS3: over UDP truncated answer \\(TC\\) without the SOA" \
+		"big: ns.delegation says the UDP answer was truncated"
 	mode other-question CRITICAL 'timeout; ignored [0-9]+ repl(y|ies) to another question' \
 		"its replies answer another question"
 
