@@ -46,7 +46,7 @@ t_hostile_https() {
 	dp_check_within 3 "${ONLY[@]}" --step-timeout 10s glitter.kr
 	is "$DP_RC" 3 "length-long, -t 3 with 10 s steps: exit 3 (UNKNOWN)"
 	within_budget "length-long, -t 3" 3
-	like "$(summaries_of mta_sts.policy)" '^not checked: budget exhausted \(-t 3\)$' \
+	like "$(summaries_of mta_sts.policy)" 'not checked: budget exhausted' \
 		"length-long, -t 3: mta_sts.policy not checked: budget exhausted (-t 3)"
 	is "$(jqr '[.checks[] | select(.status == "CRITICAL")] | length')" 0 \
 		"length-long, -t 3: nothing CRITICAL for want of time"

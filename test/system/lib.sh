@@ -101,11 +101,12 @@ dp_check_within() {
 	DP_HUNG=0
 	case $DP_RC in 124 | 137) DP_HUNG=1 ;; esac
 }
-# within_budget DESC SECONDS : the last dp_check_within ended by SECONDS (+0.5 s for the exit)
-# and by itself, with no sanitizer report on its stderr (the ASan+UBSan build prints one there)
+# within_budget DESC SECONDS : the last dp_check_within ended by SECONDS (+1 s for the exit: the
+# ASan build's leak scan at exit took 0.6 s under load) and by itself, with no sanitizer report
+# on its stderr (the ASan+UBSan build prints one there)
 within_budget() {
 	ok_desc "$1: the process ended by itself" test "$DP_HUNG" = 0
-	if awk -v w="$DP_WALL" -v b="$2" 'BEGIN { exit !(w <= b + 0.5) }'; then
+	if awk -v w="$DP_WALL" -v b="$2" 'BEGIN { exit !(w <= b + 1.0) }'; then
 		_tap ok "$1: ended within -t $2 (took $DP_WALL s)"
 	else
 		_tap fail "$1: ended within -t $2" "took $DP_WALL s"
