@@ -276,6 +276,12 @@ policy_step(struct sts *s, bool *ok)
 		fail(s, DP_STATUS_UNKNOWN, "cannot fetch %s: %s", url, err.msg);
 		return 0;
 	}
+	/* SPEC §1: a transfer the run's deadline ended (not the step timeout) proves nothing. */
+	if (r.timed_out && dp_ctx_cut(s->ctx)) {
+		fail(s, DP_STATUS_UNKNOWN, "%s: %s", url, DP_BUDGET_EXHAUSTED);
+		dp_https_resp_clear(&r);
+		return 0;
+	}
 	json_object_set_new(s->d, "http",
 	                    json_pack("{s:i, s:s, s:s, s:s?, s:I, s:b}", "status",
 	                              (json_int_t)r.status, "content_type", r.content_type,

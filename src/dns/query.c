@@ -85,8 +85,38 @@ build_query(const struct dp_query *q, uint16_t id, uint8_t *buf, size_t cap, siz
 	return 0;
 }
 
-/* Is reply an answer to our query (same id, QR set, same question, names case-insensitive)? */
+/* Why a reply is not the answer to our query; such replies are ignored (RFC 5452 §9.1) and
+ * counted, so that a timeout can say what the server sent instead. */
+enum mismatch {
+	MATCH = 0,
+	NOT_DNS,        /* no DNS response header with one well-formed question */
+	OTHER_ID,       /* a response, with another ID */
+	OTHER_QUESTION, /* our ID, another question */
+};
+
+struct ignored {
+	unsigned n;         /* replies ignored */
+	enum mismatch last; /* why the last one was */
+};
+
+/* A response header (QR set, QDCOUNT 1) and an uncompressed question inside the message. */
 static bool
+looks_like_response(const uint8_t *reply, size_t rlen)
+{
+	size_t i = 12;
+
+	if (rlen < 12 || (reply[2] & 0x80) == 0 || reply[4] != 0 || reply[5] != 1)
+		return false;
+	while (i < rlen && reply[i] != 0) {
+		if (reply[i] > 63)
+			return false;
+		i += 1 + (size_t)reply[i];
+	}
+	return i + 5 <= rlen;
+}
+
+/* Is reply an answer to our query (same id, QR set, same question, names case-insensitive)? */
+static enum mismatch
 answers(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
 {
 	size_t qend = 12;
@@ -98,10 +128,12 @@ answers(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
 	if (qend > qlen)
 		return false;
 
-	if (rlen < qend || reply[0] != query[0] || reply[1] != query[1] || (reply[2] & 0x80) == 0)
-		return false;
-	if (reply[4] != 0 || reply[5] != 1) /* QDCOUNT 1 */
-		return false;
+	if (!looks_like_response(reply, rlen))
+		return NOT_DNS;
+	if (reply[0] != query[0] || reply[1] != query[1])
+		return OTHER_ID;
+	if (rlen < qend)
+		return OTHER_QUESTION;
 	for (size_t i = 12; i < qend; i++) {
 		uint8_t a = query[i];
 		uint8_t b = reply[i];
@@ -111,9 +143,40 @@ answers(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
 		if (b >= 'A' && b <= 'Z')
 			b = (uint8_t)(b + 32);
 		if (a != b)
-			return false;
+			return OTHER_QUESTION;
 	}
-	return true;
+	return MATCH;
+}
+
+/* Take reply when it answers our query, else count it in ig; true when taken. */
+static bool
+take_if_answer(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen,
+	       struct ignored *ig)
+{
+	enum mismatch m = answers(query, qlen, reply, rlen);
+
+	if (m == MATCH)
+		return true;
+	ig->n++;
+	ig->last = m;
+	return false;
+}
+
+/* Append to error what the ignored replies were: "; ignored 3 replies with another ID". */
+static void
+note_ignored(char *error, size_t errsz, const struct ignored *ig)
+{
+	size_t len = strlen(error);
+	bool one = ig->n == 1;
+	const char *why = ig->last == OTHER_ID         ? "with another ID"
+			  : ig->last == OTHER_QUESTION ? "to another question"
+			  : one                        ? "that is not a DNS response"
+						       : "that are not a DNS response";
+
+	if (ig->n == 0 || len >= errsz)
+		return;
+	dp_snprintf(error + len, errsz - len, "; ignored %u repl%s %s", ig->n, one ? "y" : "ies",
+		    why);
 }
 
 /* Milliseconds left until the absolute time end (at least 0). */
@@ -203,7 +266,7 @@ wait_fd(int fd, short ev, double end)
  * Replies that do not answer our query are ignored. */
 static int
 exchange_udp(const struct dp_query *q, const uint8_t *msg, size_t len, double end, uint8_t *buf,
-	     size_t *rlen, char *error, size_t errsz)
+	     size_t *rlen, char *error, size_t errsz, struct ignored *ig)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = make_sockaddr(q, &ss);
@@ -232,7 +295,7 @@ exchange_udp(const struct dp_query *q, const uint8_t *msg, size_t len, double en
 			sock_error(error, errsz, errno);
 			goto out;
 		}
-		if (answers(msg, len, buf, (size_t)r)) {
+		if (take_if_answer(msg, len, buf, (size_t)r, ig)) {
 			*rlen = (size_t)r;
 			rc = 0;
 			goto out;
@@ -278,7 +341,7 @@ stream_io(int fd, uint8_t *p, size_t n, bool wr, double end, char *error, size_t
 /* One exchange over TCP (RFC 1035 §4.2.2: two-octet length prefix), every step before end. */
 static int
 exchange_tcp(const struct dp_query *q, const uint8_t *msg, size_t len, double end, uint8_t *buf,
-	     size_t *rlen, char *error, size_t errsz)
+	     size_t *rlen, char *error, size_t errsz, struct ignored *ig)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = make_sockaddr(q, &ss);
@@ -303,7 +366,7 @@ exchange_tcp(const struct dp_query *q, const uint8_t *msg, size_t len, double en
 		n = (size_t)hdr[0] << 8 | hdr[1];
 		if (stream_io(fd, buf, n, false, end, error, errsz) != 0)
 			goto out;
-		if (answers(msg, len, buf, n)) {
+		if (take_if_answer(msg, len, buf, n, ig)) {
 			*rlen = n;
 			rc = 0;
 			goto out;
@@ -405,13 +468,16 @@ exchange(const struct dp_query *q, enum dp_transport t, const uint8_t *msg, size
 	 double end, uint8_t *buf, struct dp_reply *out)
 {
 	double t0 = dp_now_mono();
+	struct ignored ig = {0};
 	size_t rlen = 0;
 	int r = t == DP_TRANSPORT_TCP
-			? exchange_tcp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error))
-			: exchange_udp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error));
+			? exchange_tcp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error), &ig)
+			: exchange_udp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error), &ig);
 
-	if (r != 0)
+	if (r != 0) {
+		note_ignored(out->error, sizeof(out->error), &ig);
 		return;
+	}
 	out->rtt = dp_now_mono() - t0;
 	take_reply(buf, rlen, out);
 }

@@ -27,6 +27,8 @@ struct transfer {
 	size_t header_bytes; /* response header bytes so far */
 	bool header_too_large;
 	bool body_started;
+	bool hello_sent;     /* our ClientHello went out (OpenSSL's message callback) */
+	bool record_seen;    /* and a TLS record header came back */
 };
 
 /* Our cap on a response's header section; libcurl 7.88 caps one header line at 100 KiB and
@@ -126,6 +128,24 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* OpenSSL's message callback on libcurl's handshake: did our ClientHello go out, did anything
+ * come back? A timeout in between is a server that stalls the handshake. */
+static void
+on_tls_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+           void *arg)
+{
+	struct transfer *t = arg;
+
+	(void)version;
+	(void)buf;
+	(void)len;
+	(void)ssl;
+	if (write_p && content_type == SSL3_RT_HANDSHAKE)
+		t->hello_sent = true;
+	else if (!write_p && content_type == SSL3_RT_HEADER)
+		t->record_seen = true;
+}
+
 /* Trust the extra CA file beside the system roots libcurl loaded (CURLOPT_CAINFO holds one,
  * CURLOPT_CAINFO_BLOB would replace them): its text, read before the transfer, goes into the
  * handshake's store from memory. */
@@ -137,6 +157,8 @@ on_ssl_ctx(CURL *curl, void *sslctx, void *arg)
 	struct dp_err e = {0};
 
 	(void)curl;
+	SSL_CTX_set_msg_callback(sslctx, on_tls_msg);
+	SSL_CTX_set_msg_callback_arg(sslctx, t);
 	if (t->ca_pem == NULL)
 		return CURLE_OK;
 	if (store == NULL ||
@@ -271,6 +293,11 @@ collect(CURL *c, CURLcode cc, struct transfer *t, const char *errbuf)
 	}
 	if (t->ca_failed)
 		dp_strlcpy(r->error, t->ca_error, sizeof(r->error));
+	else if (cc == CURLE_OPERATION_TIMEDOUT && t->hello_sent && !t->record_seen)
+		dp_snprintf(r->error, sizeof(r->error),
+		            "TLS handshake with %s not done within %ld ms: nothing came back "
+		            "after our ClientHello",
+		            r->address[0] ? r->address : "the server", (long)t->req->connect_timeout_ms);
 	else
 		dp_snprintf(r->error, sizeof(r->error), "%s",
 		            errbuf[0] ? errbuf : curl_easy_strerror(cc));

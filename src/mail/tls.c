@@ -38,6 +38,8 @@ struct conn {
 	SSL *ssl;
 	char buf[SMTP_BUF]; /* SMTP bytes read but not parsed yet */
 	size_t len;
+	unsigned char rec[5]; /* the first TLS record header the server sent (msg callback) */
+	size_t reclen;
 };
 
 const char *
@@ -381,6 +383,7 @@ smtp_read(struct conn *c, enum dp_tls_step step, struct dp_smtp_reply *r)
 {
 	double t0 = dp_now_mono();
 	double until = step_until(c->req);
+	size_t got = 0; /* bytes of this reply received in this step (a trickle shows here) */
 	char eb[128];
 
 	for (;;) {
@@ -404,6 +407,11 @@ smtp_read(struct conn *c, enum dp_tls_step step, struct dp_smtp_reply *r)
 			return false;
 		}
 		w = wait_fd(c->fd, POLLIN, until);
+		if (w == 0 && got > 0) {
+			fail(c, step, true, "no complete %s within %d ms: only %zu bytes arrived",
+			     awaited(step), ms_between(t0, until), got);
+			return false;
+		}
 		if (w == 0) {
 			fail(c, step, true, "no %s within %d ms", awaited(step),
 			     ms_between(t0, until));
@@ -419,8 +427,10 @@ smtp_read(struct conn *c, enum dp_tls_step step, struct dp_smtp_reply *r)
 			     strerror_r(errno, eb, sizeof(eb)));
 			return false;
 		}
-		if (n > 0)
+		if (n > 0) {
 			c->len += (size_t)n;
+			got += (size_t)n;
+		}
 	}
 }
 
@@ -494,6 +504,36 @@ smtp_starttls(struct conn *c)
 
 /* ---- TLS ---- */
 
+/* OpenSSL's message callback: keep the header of the first record the server sent, so that a
+ * plaintext answer to our ClientHello can be named as such. */
+static void
+on_tls_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+           void *arg)
+{
+	struct conn *c = arg;
+
+	(void)version;
+	(void)ssl;
+	if (write_p || content_type != SSL3_RT_HEADER || c->reclen > 0 || len == 0)
+		return;
+	c->reclen = len < sizeof(c->rec) ? len : sizeof(c->rec);
+	memcpy(c->rec, buf, c->reclen);
+}
+
+/* Did the server send text where a TLS record belongs (RFC 3207 §4: after our STARTTLS, say
+ * an SMTP reply)? The record's 5-byte header then is printable ASCII. */
+static bool
+rec_is_text(const struct conn *c)
+{
+	if (c->reclen < sizeof(c->rec))
+		return false;
+	for (size_t i = 0; i < c->reclen; i++) {
+		if (c->rec[i] < 0x20 || c->rec[i] > 0x7e)
+			return false;
+	}
+	return true;
+}
+
 /* A new SSL for the request: SNI, time, DANE with every usable record. */
 static int
 tls_setup(struct conn *c, struct dp_err *err)
@@ -532,6 +572,8 @@ tls_setup(struct conn *c, struct dp_err *err)
 	}
 	ERR_clear_error();
 	SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
+	SSL_set_msg_callback(c->ssl, on_tls_msg);
+	SSL_set_msg_callback_arg(c->ssl, c);
 	return 0;
 }
 
@@ -540,7 +582,12 @@ handshake_failed(struct conn *c, int e)
 {
 	char why[256];
 
-	if (e == SSL_ERROR_SSL)
+	if (e == SSL_ERROR_SSL && rec_is_text(c))
+		fail(c, DP_TLS_STEP_HANDSHAKE, false,
+		     "TLS handshake failed: the server answered with plaintext (\"%.*s...\"), not a "
+		     "TLS record (%s)",
+		     (int)c->reclen, (const char *)c->rec, ossl_error(why, sizeof(why)));
+	else if (e == SSL_ERROR_SSL)
 		fail(c, DP_TLS_STEP_HANDSHAKE, false, "TLS handshake failed: %s",
 		     ossl_error(why, sizeof(why)));
 	else if (e == SSL_ERROR_SYSCALL && errno != 0)
@@ -575,8 +622,9 @@ tls_handshake(struct conn *c)
 		}
 		w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, until);
 		if (w == 0) {
-			fail(c, DP_TLS_STEP_HANDSHAKE, true, "TLS handshake not done within %d ms",
-			     ms_between(t0, until));
+			fail(c, DP_TLS_STEP_HANDSHAKE, true, "TLS handshake not done within %d ms%s",
+			     ms_between(t0, until),
+			     c->reclen == 0 ? ": nothing came back after our ClientHello" : "");
 			return false;
 		}
 		if (w < 0) {

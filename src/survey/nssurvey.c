@@ -253,6 +253,8 @@ dp_ns_answer_problem(const struct dp_ns_answer *a, char *buf, size_t bufsz)
 			    a->aa ? "" : " without AA (lame)");
 	else if (!a->aa)
 		dp_snprintf(buf, bufsz, "answer without AA (lame)");
+	else if (!a->have_soa && a->tc)
+		dp_snprintf(buf, bufsz, "truncated answer (TC) without the SOA");
 	else if (!a->have_soa)
 		dp_snprintf(buf, bufsz, "no SOA in the answer");
 	else

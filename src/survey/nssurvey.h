@@ -64,7 +64,8 @@ bool dp_ns_target_cut(const struct dp_ns_target *t);
 bool dp_ns_target_serial(const struct dp_ns_target *t, uint32_t *serial, uint32_t *refresh);
 
 /* A short phrase for an answer that is not a good authoritative one ("timeout", "REFUSED without
- * AA", "NOERROR without AA (lame)", "no SOA in the answer"), or NULL when it is good. */
+ * AA", "NOERROR without AA (lame)", "no SOA in the answer", "truncated answer (TC) without the
+ * SOA"), or NULL when it is good. */
 const char *dp_ns_answer_problem(const struct dp_ns_answer *a, char *buf, size_t bufsz);
 
 /* The answer as JSON: {answered, rcode, aa, edns, rtt_seconds, soa_serial, error}. */

@@ -337,6 +337,7 @@ t_runtime() {
 		"recursion-open:ns3|recursive_at 127.0.10.3 && ! recursive_at 127.0.10.2"
 		"edns-broken:ns4|no_badvers_at 127.0.10.4 && current_at 127.0.10.4 && validated glitter.kr SOA"
 		"soa-differs:ns5|rname_at 127.0.10.5 admin.glitter.kr. && rname_at 127.0.10.4 hostmaster.glitter.kr. && validated glitter.kr SOA"
+		"hostile-dns:ns4|\"\$LAB_DIR/hostile\" dns big && dig +norec +short @127.0.10.4 glitter.kr SOA | grep -q ' 1 3600 '"
 	)
 	for entry in "${rt[@]}"; do
 		f=${entry%%|*}

@@ -87,6 +87,34 @@ wait_until() {
 	done
 }
 
+# dp_check_within SECONDS ARGS... : dp_check ARGS with `-t SECONDS`, under a hard outer limit
+# (SECONDS + 10 s, then SIGKILL) so that a hang fails the test instead of stalling it. Sets
+# DP_WALL (seconds, 3 decimals) and DP_HUNG (1 when the outer limit had to end the process).
+dp_check_within() {
+	local budget=$1 t0
+	shift
+	t0=$(date +%s%N)
+	DP_RC=0
+	timeout -k 2 $((budget + 10)) "$DNSPROBE" check -a "$LAB_TA" -r "$LAB_HINTS" \
+		--ca-file "$LAB_CA" -o json -t "$budget" "$@" >"$DP_OUT" 2>"$DP_ERR" || DP_RC=$?
+	DP_WALL=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	DP_HUNG=0
+	case $DP_RC in 124 | 137) DP_HUNG=1 ;; esac
+}
+# within_budget DESC SECONDS : the last dp_check_within ended by SECONDS (+1 s for the exit: the
+# ASan build's leak scan at exit took 0.6 s under load) and by itself, with no sanitizer report
+# on its stderr (the ASan+UBSan build prints one there)
+within_budget() {
+	ok_desc "$1: the process ended by itself" test "$DP_HUNG" = 0
+	if awk -v w="$DP_WALL" -v b="$2" 'BEGIN { exit !(w <= b + 1.0) }'; then
+		_tap ok "$1: ended within -t $2 (took $DP_WALL s)"
+	else
+		_tap fail "$1: ended within -t $2" "took $DP_WALL s"
+	fi
+	unlike "$(cat "$DP_ERR")" 'Sanitizer|runtime error:|AddressSanitizer|LeakSanitizer' \
+		"$1: no sanitizer report on stderr"
+}
+
 # scenario FN [LAB-ARGS...] : outside, start a lab and run FN inside it; inside, run FN and exit.
 scenario() {
 	local fn=$1

@@ -127,6 +127,9 @@ test_problem_and_serial(void **state)
 	/* AA but no SOA. */
 	t.udp = (struct dp_ns_answer){.answered = true, .aa = true};
 	PROBLEM_IS("no SOA in the answer");
+	/* ... because it was truncated (the hostile-dns "big" mode over UDP): say so. */
+	t.udp.tc = true;
+	PROBLEM_IS("truncated answer (TC) without the SOA");
 
 	/* Good over UDP: its serial wins over TCP's. */
 	t.udp = (struct dp_ns_answer){.answered = true, .aa = true, .have_soa = true, .serial = 10,
