@@ -42,7 +42,7 @@ done
 
 # The reverse: what README names must exist.
 for id in $(grep -o '`[a-z_]*\.[a-z_]*`\|`tls_rpt`\|`caa`' README.md | tr -d '`' | grep -E '^(dnssec|ns|dane|tls|mta_sts|resolver)\.|^tls_rpt$|^caa$' | sort -u); do
-	grep -Eq "#define ID[[:space:]]+\"$id\"" probes/*.c && ok "check $id in README exists" || nok "check $id in README exists"
+	grep -Eq "#define ID[[:space:]]+\"$id(\"|\\.)" probes/*.c && ok "check $id in README exists" || nok "check $id in README exists"
 done
 for m in $(grep -o 'dnsprobe_[a-z_]*' README.md | sort -u); do
 	[ -z "$metrics" ] && break
