@@ -114,7 +114,7 @@ t_faults() {
 	is "$(details_of ns.hygiene.diversity "$ZONE" | jq -r .ipv6_prefixes_48)" 2 "ns.hygiene.diversity: ::1 and 2001:db8::53, two /48s"
 	# The Nagios status line leads with a hygiene finding.
 	nag=$("$DNSPROBE" check -a "$LAB_TA" -r "$LAB_HINTS" --only "$HYG" -o nagios glitter.kr 2>/dev/null)
-	like "$(head -1 <<<"$nag")" '^DNSPROBE WARNING - glitter\.kr: ns\.[a-z_]+ ns[2-5]\.glitter\.kr/127\.0\.10\.[2-5]' \
+	like "$(head -1 <<<"$nag")" '^DNSPROBE WARNING - glitter\.kr: ns\.hygiene\.[a-z_]+ ns[2-5]\.glitter\.kr/127\.0\.10\.[2-5]' \
 		"nagios: WARNING naming a check, a server and its address"
 	# -4: only IPv4 is asked, and the diversity note does not claim the zone has no IPv6.
 	dp_check -4 --only "$HYG" glitter.kr
