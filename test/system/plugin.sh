@@ -49,8 +49,10 @@ t_silent() {
 	is "$DP_RC" "$(budget_rc '^\[CRITICAL\]')" "-t 2 against a silent server: exit 3, or 2 with a finding made in time"
 	awk -v e="$ELAPSED" 'BEGIN { exit !(e < 2.5) }' && _tap ok "-t 2 ends the process within 2.5 s (took $ELAPSED s)" ||
 		_tap fail "-t 2 ends the process within 2.5 s" "took $ELAPSED s"
-	# The report goes out before the watchdog, which fires 0.25 s before the budget: at least 1.4 s.
-	awk -v e="$ELAPSED" 'BEGIN { exit !(e >= 1.4) }' && _tap ok "-t 2 uses its budget ($ELAPSED s)" ||
+	# The checks' own deadline is 0.7 s before the budget (the report is due 0.4 s before it,
+	# checks stop 0.3 s before that) and the report goes out as soon as they are done: at least
+	# 1.25 s of -t 2 (1.39 s seen under ASan).
+	awk -v e="$ELAPSED" 'BEGIN { exit !(e >= 1.25) }' && _tap ok "-t 2 uses its budget ($ELAPSED s)" ||
 		_tap fail "-t 2 uses its budget" "took $ELAPSED s"
 	first=$(head -1 "$DP_TMP/run.out")
 	like "$first" '^DNSPROBE (UNKNOWN|CRITICAL) - glitter\.kr: ' "the status line says UNKNOWN (or CRITICAL for a finding)"
