@@ -195,6 +195,26 @@ setup_validation(struct ub_ctx *ctx, const struct dp_resolver_opts *o, struct dp
 	return set_opt(ctx, "val-override-date:", date, err);
 }
 
+/* libunbound waits tcp-auth-query-timeout (3 s by default) for an authoritative server's TCP
+ * answer before it tries another server. A server that sets TC over UDP and then stays silent
+ * over TCP would hold a lookup past its own timeout, and the lookup would fail although the
+ * zone's other servers answer: a quarter of the lookup's timeout (at least 300 ms, at most the
+ * default) leaves room to fall back to the next server, as a resolver facing that server must. */
+static int
+set_tcp_timeout(struct ub_ctx *ctx, int timeout_ms, struct dp_err *err)
+{
+	int ms = timeout_ms / 4;
+	char v[16];
+
+	if (ms < 300)
+		ms = 300;
+	if (ms > 3000)
+		ms = 3000;
+	if (!dp_snprintf(v, sizeof(v), "%d", ms))
+		return dp_err_set(err, DP_EINVAL, "bad TCP timeout");
+	return set_opt(ctx, "tcp-auth-query-timeout:", v, err);
+}
+
 int
 dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out, struct dp_err *err)
 {
@@ -226,6 +246,8 @@ dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out, stru
 		rc = set_opt(r->ctx, "do-ip6:", "no", err);
 	if (rc == 0 && o->families == DP_IPV6)
 		rc = set_opt(r->ctx, "do-ip4:", "no", err);
+	if (rc == 0)
+		rc = set_tcp_timeout(r->ctx, r->timeout_ms, err);
 out:
 	if (rc != 0) {
 		dp_resolver_free(r);
