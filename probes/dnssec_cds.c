@@ -313,20 +313,15 @@ out:
 
 /* ---- Asking ---- */
 
-/* Send the queries; answers truncated over UDP are asked again over TCP (RFC 7766 §5). */
+/* Send the queries at once; an answer truncated over UDP is asked again over TCP inside the
+ * same query's budget (RFC 7766 §5; tc_retry), so TC-silent servers cost one step in all, not
+ * one step each. */
 static int
 send_all(struct dp_query *q, struct dp_reply *rep, size_t n, struct dp_err *err)
 {
-	int rc = dp_query_send_many(q, rep, n, err);
-
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!rep[i].answered || !rep[i].tc)
-			continue;
-		dp_reply_clear(&rep[i]);
-		q[i].transport = DP_TRANSPORT_TCP;
-		rc = dp_query_send(&q[i], &rep[i], err);
-	}
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		q[i].tc_retry = true;
+	return dp_query_send_many(q, rep, n, err);
 }
 
 /* What one server said, reduced; validation comes later (it needs the DS anchor). */
