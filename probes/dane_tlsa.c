@@ -374,6 +374,11 @@ endpoint_result(const struct ep *p, struct dp_results *out)
 	if (p->rc != 0) {
 		st = DP_STATUS_UNKNOWN;
 		why = p->err.msg;
+	} else if (!host_has_addrs(p->e) && dp_host_lookup_failed(h)) {
+		/* Unknown addresses are reported as such (dp_tls_endpoints_unchecked); only a
+		 * finding of the TLSA RRset itself stands beside them. */
+		if (st == DP_STATUS_OK)
+			return 0;
 	} else if (!host_has_addrs(p->e)) {
 		st = DP_STATUS_CRITICAL;
 		why = h != NULL && h->error != NULL ? h->error : "the host has no address";
@@ -457,7 +462,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = dp_tls_endpoints_unchecked(ID, v, n, out);
+	rc = dp_tls_endpoints_unchecked(ctx, ID, v, n, out);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		eps[i].e = &v[i];
 		eps[i].domain = ctx->disc->domain;

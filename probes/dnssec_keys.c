@@ -40,6 +40,8 @@ struct keys_run {
 	uint32_t ds_ttl;     /* the DS RRset's TTL there */
 	char ds_from_buf[320];
 	char key_from[320];     /* the child server the DNSKEY RRset came from */
+	size_t key_answered;    /* child server addresses that answered the DNSKEY question */
+	size_t key_asked;
 	json_t *parent_servers; /* [{server, address, answered, ds}] */
 	json_t *problems;       /* strings, worst first is not required */
 	json_t *notes; /* strings: what is fine but worth saying (a rollover in progress) */
@@ -170,6 +172,8 @@ take_keys(struct keys_run *x, const struct dp_nssurvey *sv, const size_t *tix,
 		getdns_dict *rrs[MAX_KEYS];
 		size_t nrr = answer_rrs(r, zone, DP_RR_DNSKEY, rrs, MAX_KEYS);
 
+		x->key_asked++;
+		x->key_answered += r->answered;
 		if (!r->answered || !r->aa || r->rcode != 0 || nrr == 0)
 			continue;
 		dp_ns_target_subject(&sv->v[tix[i]], x->key_from, sizeof(x->key_from));
@@ -362,10 +366,32 @@ judge_presence(struct keys_run *x)
 	const char *zone = x->ctx->disc->domain;
 	bool uok = x->ctx->opts->unsigned_ok;
 
+	if (x->ds_from == NULL && dp_ctx_cut(x->ctx)) {
+		problem(x, DP_STATUS_UNKNOWN,
+		        "DS at the parent zone '%s': " DP_BUDGET_EXHAUSTED " (no parent server had "
+		        "answered by the run's deadline)",
+		        x->ctx->disc->parent);
+		return false;
+	}
 	if (x->ds_from == NULL) {
 		problem(x, DP_STATUS_CRITICAL,
 		        "no server of the parent zone '%s' answered for the DS",
 		        x->ctx->disc->parent);
+		return false;
+	}
+	if (x->key_from[0] == '\0' && x->key_answered == 0 && dp_ctx_cut(x->ctx)) {
+		problem(x, DP_STATUS_UNKNOWN,
+		        "DNSKEY of %s: " DP_BUDGET_EXHAUSTED " (no nameserver address had answered "
+		        "by the run's deadline)",
+		        zone);
+		return false;
+	}
+	if (x->key_from[0] == '\0' && x->key_answered == 0) {
+		/* silence is not "no DNSKEY": the servers' state is ns.soa_serial's finding */
+		problem(x, DP_STATUS_UNKNOWN,
+		        "not judged: no nameserver address of %s answered the DNSKEY question (%zu "
+		        "asked); %s has %zu DS",
+		        zone, x->key_asked, x->ds_from, x->nds);
 		return false;
 	}
 	if (x->key_from[0] == '\0' && x->nds == 0) {
@@ -654,6 +680,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	rc = send_all(q, rep, n, err);
 	if (rc != 0)
 		goto out;
+	(void)dp_ctx_mark_cut(ctx, rep, n);
 	take_ds(&x, names, q, rep, nparent);
 	take_keys(&x, &sv, tix, rep + nparent, (n - nparent) / 2);
 	if (judge_presence(&x)) {

@@ -33,6 +33,10 @@ struct sts {
 	struct dp_sts_policy pol;
 	char sha256[65];
 	const struct dp_tls_trust *trust; /* the run's (observation store); NULL when not had */
+	/* UNKNOWN because a lookup failed (not bogus: no answer, SERVFAIL): the result claims
+	 * dnssec.chain's apex result as its cause */
+	bool lookup_failed;
+	char failed[256]; /* the lookup that failed, e.g. "mta-sts.glitter.kr A" */
 };
 
 static void fail(struct sts *s, enum dp_status st, const char *fmt, ...) DP_PRINTF(3, 4);
@@ -75,10 +79,18 @@ txt_step(struct sts *s, bool *deployed)
 		return false;
 	}
 	json_object_set_new(s->d, "txt_security", json_string(dp_sec_str(l.sec)));
-	if (l.sec == DP_SEC_BOGUS || (l.rcode != 0 && l.rcode != 3)) {
+	if (l.sec == DP_SEC_BOGUS) {
 		*deployed = true;
-		fail(s, DP_STATUS_CRITICAL, "%s TXT cannot be resolved (%s%s%s)", name,
-		     l.sec == DP_SEC_BOGUS ? "bogus" : "lookup failed", l.why_bogus ? ": " : "",
+		fail(s, DP_STATUS_CRITICAL, "%s TXT cannot be resolved (bogus%s%s)", name,
+		     l.why_bogus ? ": " : "", l.why_bogus ? l.why_bogus : "");
+		goto out;
+	}
+	if (l.rcode != 0 && l.rcode != 3) {
+		/* a failed lookup says nothing about the policy (SPEC §1: never evidence) */
+		*deployed = true;
+		s->lookup_failed = true;
+		fail(s, DP_STATUS_UNKNOWN, "not checked: the %s TXT lookup failed (%s%s%s)", name,
+		     l.rcode == 2 ? "SERVFAIL" : "lookup failed", l.why_bogus ? ", " : "",
 		     l.why_bogus ? l.why_bogus : "");
 		goto out;
 	}
@@ -139,8 +151,18 @@ policy_host_addrs(struct sts *s, const char *host, struct dp_addr *addrs, size_t
 		struct dp_lookup l = {0};
 		struct dp_err err;
 
-		if (dp_resolver_lookup(s->ctx->resolver, host, types[t], &l, &err) != 0)
+		if (dp_resolver_lookup(s->ctx->resolver, host, types[t], &l, &err) != 0) {
+			s->lookup_failed = true;
+			dp_snprintf(s->failed, sizeof(s->failed), "%s %s: %s", host,
+			            t == 0 ? "A" : "AAAA", err.msg);
 			continue;
+		}
+		if (!l.havedata && l.rcode != 0 && l.rcode != 3) {
+			s->lookup_failed = true;
+			dp_snprintf(s->failed, sizeof(s->failed), "%s %s: %s%s%s", host,
+			            t == 0 ? "A" : "AAAA", l.rcode == 2 ? "SERVFAIL" : "lookup failed",
+			            l.why_bogus ? ", " : "", l.why_bogus ? l.why_bogus : "");
+		}
 		for (size_t i = 0; i < l.nrdata && n < max; i++) {
 			struct dp_addr *a = &addrs[n];
 
@@ -257,6 +279,12 @@ policy_step(struct sts *s, bool *ok)
 	dp_snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", host);
 	json_object_set_new(s->d, "url", json_string(url));
 	n = policy_host_addrs(s, host, addrs, 16);
+	if (n == 0 && s->lookup_failed) {
+		fail(s, DP_STATUS_UNKNOWN,
+		     "%s not fetched: the address lookup failed (%s)", url, s->failed);
+		return 0;
+	}
+	s->lookup_failed = false; /* an address is enough to fetch from */
 	if (n == 0) {
 		fail(s, DP_STATUS_CRITICAL, "%s has no address: the policy cannot be fetched",
 		     host);
@@ -331,7 +359,7 @@ mx_certs(struct sts *s, const struct dp_mx *mx, json_t *addrs, char *why, size_t
 	const char *name = mx->host.name;
 	struct dp_tls_job *jobs = calloc(mx->host.naddrs + 1, sizeof(*jobs));
 
-	if (mx->host.naddrs == 0 && why[0] == '\0')
+	if (mx->host.naddrs == 0 && why[0] == '\0' && !dp_host_lookup_failed(&mx->host))
 		dp_snprintf(why, whysz, "MX %s has no address: %s", name,
 		            mx->host.error ? mx->host.error : "no A or AAAA record");
 	if (jobs == NULL || s->trust == NULL) {
@@ -419,6 +447,13 @@ mx_step_one(struct sts *s, const struct dp_mx *mx, json_t *hosts, struct dp_resu
 		            name, pats[0] ? pats : "none");
 	}
 	mx_certs(s, mx, addrs, why, sizeof(why), &cut);
+	if (why[0] == '\0' && dp_host_lookup_failed(&mx->host)) {
+		/* unknown addresses: the MX is not held to the policy on them (UNKNOWN) */
+		cut = true;
+		dp_snprintf(why, sizeof(why), "MX %s: not checked%s: the address lookup failed (%s)",
+		            name, mx->host.naddrs > 0 ? " on every address" : "",
+		            mx->host.error ? mx->host.error : "no answer");
+	}
 	if (why[0] != '\0') {
 		st = cut && m >= 0 ? DP_STATUS_UNKNOWN : weight;
 		dp_snprintf(summary, sizeof(summary), "%s (mode %s)%s", why,
@@ -456,8 +491,13 @@ mx_step(struct sts *s, struct dp_results *out)
 	json_object_set_new(s->d, "mx_hosts", hosts);
 	if (d->nmx > 0 && dp_obs_trust(s->ctx, &s->trust, &err) != 0)
 		fail(s, DP_STATUS_UNKNOWN, "MX certificates not checked: %s", err.msg);
-	if (d->nmx == 0)
+	if (d->mx_failed) {
+		s->lookup_failed = true;
+		fail(s, DP_STATUS_UNKNOWN, "MX hosts not held to the policy: the MX lookup failed (%s)",
+		     d->mx_error != NULL ? d->mx_error : "no answer");
+	} else if (d->nmx == 0) {
 		fail(s, DP_STATUS_OK, "%s has no MX hosts to hold to the policy", s->domain);
+	}
 	for (size_t i = 0; rc == 0 && i < d->nmx; i++) {
 		if (dp_ctx_expired(s->ctx)) {
 			char subj[300];
@@ -554,6 +594,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		res = dp_results_add(out, ID, s.domain, s.status, s.d, "%s", s.summary);
 		if (res == NULL || (deployed && dp_result_sample(res, &m_valid, valid, m) != 0))
 			rc = DP_ENOMEM;
+		else if (s.lookup_failed && s.status == DP_STATUS_UNKNOWN)
+			rc = dp_result_set_cause(res, "dnssec.chain", s.domain);
 	} else {
 		json_decref(s.d);
 	}

@@ -185,8 +185,11 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 	char why[1536] = "";
 	char cut[768] = "";
 	char ok[512];
+	bool follows = false;
+	struct dp_result *res;
 
-	for (size_t i = 0; i < d->nns; i++) {
+	/* a failed lookup of the zone's NS RRset is not an empty one: nothing to compare */
+	for (size_t i = 0; !d->child_ns_failed && i < d->nns; i++) {
 		const struct dp_ns *ns = &d->ns[i];
 
 		if (ns->at_parent && !ns->at_child) {
@@ -213,19 +216,28 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 		dp_snprintf(why, sizeof(why), "%s",
 			    d->parent_error ? d->parent_error : "the parent gave no delegation");
 		st = DP_STATUS_CRITICAL;
+	} else if (d->child_ns_failed && st != DP_STATUS_WARNING) {
+		dp_snprintf(why, sizeof(why),
+			    "the delegation at %s lists %zu nameservers; not compared with the "
+			    "zone's: its NS lookup failed (%s)",
+			    pz, json_array_size(parent),
+			    d->child_ns_error ? d->child_ns_error : "no answer");
+		st = DP_STATUS_UNKNOWN;
+		follows = true;
 	} else if (json_array_size(child) == 0) {
 		append(why, sizeof(why), "; ", "the zone's own NS RRset could not be had");
 		st = DP_STATUS_CRITICAL;
 	}
 	dp_snprintf(ok, sizeof(ok), "the delegation at %s and the zone list the same %zu "
 		    "nameservers", pz, json_array_size(parent));
-	return dp_results_add(out, ID, d->domain, st,
-			      json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "parent_zone", pz,
-					"parent_ns", parent, "child_ns", child, "only_at_parent",
-					only_p, "only_at_child", only_c, "parent_servers", ps),
-			      "%s", st == DP_STATUS_OK ? ok : why) != NULL
-		       ? 0
-		       : DP_ENOMEM;
+	res = dp_results_add(out, ID, d->domain, st,
+			     json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "parent_zone", pz,
+				       "parent_ns", parent, "child_ns", child, "only_at_parent",
+				       only_p, "only_at_child", only_c, "parent_servers", ps),
+			     "%s", st == DP_STATUS_OK ? ok : why);
+	if (res == NULL)
+		return DP_ENOMEM;
+	return follows ? dp_result_set_cause(res, "dnssec.chain", d->domain) : 0;
 }
 
 /* ---- glue (RFC 9471: in-domain names need glue, and it must match the zone) ---- */

@@ -203,9 +203,11 @@ check_all(const struct dp_ctx *ctx, const struct dp_tls_endpoint *v, size_t nv,
 	}
 	dp_obs_tls_take(ctx, jobs, n); /* the run's sessions, shared with dane.tlsa */
 	n = 0;
-	rc = dp_tls_endpoints_unchecked(ID, v, nv, out);
+	rc = dp_tls_endpoints_unchecked(ctx, ID, v, nv, out);
 	for (size_t i = 0; i < nv; i++) {
-		if (rc == 0 && naddrs(&v[i]) == 0 && !v[i].unchecked)
+		/* a failed address lookup is reported by dp_tls_endpoints_unchecked */
+		if (rc == 0 && naddrs(&v[i]) == 0 && !v[i].unchecked &&
+		    !dp_host_lookup_failed(v[i].resolved))
 			rc = no_address_result(&v[i], out);
 		for (size_t a = 0; a < naddrs(&v[i]); a++) {
 			if (rc == 0)

@@ -52,9 +52,10 @@ scan(const struct dp_lookup *l, struct found *f)
 	}
 }
 
-/* Is MTA-STS published (a v=STSv1 record at _mta-sts)? */
+/* Is MTA-STS published (a v=STSv1 record at _mta-sts)? *unknown (with why) when the lookup
+ * failed: a failed lookup is not "not in use". */
 static bool
-mta_sts_in_use(const struct dp_ctx *ctx)
+mta_sts_in_use(const struct dp_ctx *ctx, bool *unknown, char *why, size_t whysz)
 {
 	struct dp_lookup l = {0};
 	struct dp_err err;
@@ -63,9 +64,18 @@ mta_sts_in_use(const struct dp_ctx *ctx)
 	size_t len;
 	bool used = false;
 
-	if (!dp_snprintf(name, sizeof(name), "_mta-sts.%s", ctx->opts->domain) ||
-	    dp_resolver_lookup(ctx->resolver, name, DP_RR_TXT, &l, &err) != 0)
+	if (!dp_snprintf(name, sizeof(name), "_mta-sts.%s", ctx->opts->domain))
 		return false;
+	if (dp_resolver_lookup(ctx->resolver, name, DP_RR_TXT, &l, &err) != 0) {
+		*unknown = true;
+		dp_snprintf(why, whysz, "%s TXT: %s", name, err.msg);
+		return false;
+	}
+	if (!l.havedata && l.rcode != 0 && l.rcode != 3) {
+		*unknown = true;
+		dp_snprintf(why, whysz, "the %s TXT lookup failed (rcode %d%s%s)", name, l.rcode,
+		            l.why_bogus ? ", " : "", l.why_bogus ? l.why_bogus : "");
+	}
 	for (size_t i = 0; !used && i < l.nrdata; i++)
 		used = dp_txt_join(l.rdata[i], l.rdlen[i], s, sizeof(s), &len, &err) == 0 &&
 		       dp_sts_txt_is_sts(s, len);
@@ -73,22 +83,44 @@ mta_sts_in_use(const struct dp_ctx *ctx)
 	return used;
 }
 
-/* Is DANE in use for mail: a TLSA RRset at _25._tcp of some MX host? Returns that host. */
+/* Is DANE in use for mail: a TLSA RRset at _25._tcp of some MX host? Returns that host. When
+ * none is found but some could not be looked at (MX lookup failed, a TLSA lookup failed, the
+ * budget ran out) *unknown is set with why: that is not "not in use". */
 static const char *
-dane_in_use(const struct dp_ctx *ctx)
+dane_in_use(const struct dp_ctx *ctx, bool *unknown, char *why, size_t whysz)
 {
 	const struct dp_discovery *d = ctx->disc;
 
-	for (size_t i = 0; i < d->nmx && !dp_ctx_expired(ctx); i++) {
+	if (d->mx_failed && !*unknown) {
+		*unknown = true;
+		dp_snprintf(why, whysz, "%s", d->mx_error ? d->mx_error : "the MX lookup failed");
+	}
+	for (size_t i = 0; i < d->nmx; i++) {
 		struct dp_lookup l = {0};
 		struct dp_err err;
 		char name[300];
 		bool used;
 
-		if (!dp_snprintf(name, sizeof(name), "_25._tcp.%s", d->mx[i].host.name) ||
-		    dp_resolver_lookup(ctx->resolver, name, DP_RR_TLSA, &l, &err) != 0)
+		if (!dp_snprintf(name, sizeof(name), "_25._tcp.%s", d->mx[i].host.name))
 			continue;
+		if (dp_ctx_expired(ctx)) {
+			if (!*unknown)
+				dp_snprintf(why, whysz, "%s TLSA: " DP_BUDGET_EXHAUSTED, name);
+			*unknown = true;
+			break;
+		}
+		if (dp_resolver_lookup(ctx->resolver, name, DP_RR_TLSA, &l, &err) != 0) {
+			if (!*unknown)
+				dp_snprintf(why, whysz, "%s TLSA: %s", name, err.msg);
+			*unknown = true;
+			continue;
+		}
 		used = l.havedata;
+		if (!used && l.rcode != 0 && l.rcode != 3 && !*unknown) {
+			*unknown = true;
+			dp_snprintf(why, whysz, "the %s TLSA lookup failed (rcode %d%s%s)", name,
+			            l.rcode, l.why_bogus ? ", " : "", l.why_bogus ? l.why_bogus : "");
+		}
 		dp_lookup_clear(&l);
 		if (used)
 			return d->mx[i].host.name;
@@ -112,13 +144,28 @@ static int
 missing(const struct dp_ctx *ctx, struct dp_results *out, json_t *details, const char *name,
         const char *what, enum dp_status base)
 {
-	bool sts = mta_sts_in_use(ctx);
-	const char *dane = dane_in_use(ctx);
+	bool unknown = false;
+	char why[512] = "";
+	bool sts = mta_sts_in_use(ctx, &unknown, why, sizeof(why));
+	const char *dane = dane_in_use(ctx, &unknown, why, sizeof(why));
 	enum dp_status s = (sts || dane != NULL) ? DP_STATUS_WARNING : base;
 	char uses[320];
 
 	json_object_set_new(details, "mta_sts_in_use", json_boolean(sts));
 	json_object_set_new(details, "dane_in_use", json_boolean(dane != NULL));
+	if (!sts && dane == NULL && unknown && base == DP_STATUS_OK) {
+		/* OK or WARNING hangs on whether MTA-STS or DANE is in use, which is unknown */
+		struct dp_result *r;
+
+		json_object_set_new(details, "in_use_unknown", json_string(why));
+		r = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_UNKNOWN, details,
+		                   "%s: %s; not judged: whether MTA-STS or DANE is in use is unknown "
+		                   "(%s)",
+		                   name, what, why);
+		if (r == NULL)
+			return DP_ENOMEM;
+		return dp_result_set_cause(r, "dnssec.chain", ctx->disc->domain);
+	}
 	if (!sts && dane == NULL)
 		return dp_results_add(out, ID, ctx->opts->domain, s, details,
 		                      "%s: %s (neither MTA-STS nor DANE in use)", name, what)
@@ -202,7 +249,18 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	rc = dp_resolver_lookup(ctx->resolver, name, DP_RR_TXT, &l, err);
 	if (rc != 0)
 		return rc;
-	if (l.sec == DP_SEC_BOGUS || (l.rcode != 0 && l.rcode != 3)) {
+	if (l.sec != DP_SEC_BOGUS && !l.havedata && l.rcode != 0 && l.rcode != 3) {
+		/* A failed lookup (no answer, SERVFAIL) is not evidence about the record. */
+		struct dp_result *r = dp_results_add(
+		    out, ID, ctx->opts->domain, DP_STATUS_UNKNOWN,
+		    json_pack("{s:s, s:s, s:i, s:s?}", "name", name, "security", dp_sec_str(l.sec),
+		              "rcode", l.rcode, "why_bogus", l.why_bogus),
+		    "not checked: the %s TXT lookup failed (%s%s%s)", name,
+		    l.rcode == 2 ? "SERVFAIL" : "lookup failed", l.why_bogus ? ", " : "",
+		    l.why_bogus ? l.why_bogus : "");
+
+		rc = r == NULL ? DP_ENOMEM : dp_result_set_cause(r, "dnssec.chain", ctx->disc->domain);
+	} else if (l.sec == DP_SEC_BOGUS) {
 		/* Senders cannot get the record either: as good as missing, and say why. */
 		rc = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_WARNING,
 		                    json_pack("{s:s, s:s, s:i, s:s?}", "name", name, "security",

@@ -65,8 +65,17 @@ struct dp_discovery {
 
 	struct dp_ns *ns;
 	size_t nns;
+	/* The zone's own NS lookup failed (timeout, SERVFAIL): at_child is then unknown for
+	 * every name, not false. child_ns_error says why. */
+	bool child_ns_failed;
+	char *child_ns_error;
 	struct dp_mx *mx;
 	size_t nmx;
+	/* The MX lookup failed (timeout, SERVFAIL, bogus): which hosts take the domain's mail is
+	 * unknown, which is not "no MX" — the mail checks report it, never an empty list (SPEC §1:
+	 * endpoints are reported, never dropped). mx_error says why, naming the lookup. */
+	bool mx_failed;
+	char *mx_error;
 	struct dp_endpoint *endpoints;
 	size_t nendpoints;
 	/* Extra hosts whose addresses were resolved (endpoint hosts that are not MX hosts). */

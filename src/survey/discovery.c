@@ -76,6 +76,8 @@ dp_discovery_free(struct dp_discovery *d)
 	free(d->apex_why_bogus);
 	free(d->apex_verdict);
 	free(d->parent_error);
+	free(d->mx_error);
+	free(d->child_ns_error);
 	json_decref(d->notes);
 	free(d);
 }
@@ -484,6 +486,13 @@ child_ns(struct disc_run *x, struct dp_err *err)
 	if (n == 0)
 		note(d, "%s NS: no data from the validating resolver (rcode %d, %s)", d->domain,
 		     l.rcode, dp_sec_str(l.sec));
+	if (n == 0 && !l.havedata && l.rcode != 0 && l.rcode != 3) {
+		d->child_ns_failed = true;
+		d->child_ns_error = dp_asprintf("%s NS: %s%s%s", d->domain,
+		                                l.rcode == 2 ? "SERVFAIL" : "lookup failed",
+		                                l.why_bogus != NULL ? ", " : "",
+		                                l.why_bogus != NULL ? l.why_bogus : "");
+	}
 	dp_lookup_clear(&l);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct dp_ns *ns = ns_find_or_add(d, names[i]);
@@ -533,6 +542,15 @@ mx_hosts(struct disc_run *x, struct dp_err *err)
 
 	if (rc != 0)
 		return rc;
+	/* NXDOMAIN and NOERROR/NODATA are answers (no MX); anything else is a failed lookup */
+	if (!l.havedata && l.rcode != 0 && l.rcode != 3) {
+		d->mx_failed = true;
+		d->mx_error = dp_asprintf("%s MX: %s%s%s", d->domain,
+		                          l.rcode == 2 ? "SERVFAIL" : "lookup failed",
+		                          l.why_bogus != NULL ? ", " : "",
+		                          l.why_bogus != NULL ? l.why_bogus : "");
+		note(d, "%s", d->mx_error != NULL ? d->mx_error : "MX lookup failed");
+	}
 	ans = dp_msg_section(l.msg, "answer");
 	for (size_t i = 0; i < dp_list_len(ans); i++) {
 		getdns_dict *rr = dp_list_dict(ans, i);
@@ -713,10 +731,20 @@ keep_families(struct dp_discovery *d, unsigned fam)
 		else
 			d->ns[i].host.failed_a = false;
 	}
-	for (size_t i = 0; i < d->nmx; i++)
+	for (size_t i = 0; i < d->nmx; i++) {
 		gone += keep_family(d->mx[i].host.addrs, &d->mx[i].host.naddrs, f);
-	for (size_t i = 0; i < d->nhosts; i++)
+		if (f == AF_INET)
+			d->mx[i].host.failed_aaaa = false;
+		else
+			d->mx[i].host.failed_a = false;
+	}
+	for (size_t i = 0; i < d->nhosts; i++) {
 		gone += keep_family(d->hosts[i].addrs, &d->hosts[i].naddrs, f);
+		if (f == AF_INET)
+			d->hosts[i].failed_aaaa = false;
+		else
+			d->hosts[i].failed_a = false;
+	}
 	for (size_t i = 0; i < d->nparent_servers; i++)
 		gone += keep_family(d->parent_servers[i].addrs, &d->parent_servers[i].naddrs, f);
 	if (gone > 0)
@@ -852,6 +880,11 @@ dp_discovery_to_json(const struct dp_discovery *d)
 	json_object_set_new(o, "parent_servers", ps);
 	json_object_set_new(o, "nameservers", ns);
 	json_object_set_new(o, "mx", mx);
+	if (d->mx_failed)
+		json_object_set_new(o, "mx_error", json_string(d->mx_error ? d->mx_error : ""));
+	if (d->child_ns_failed)
+		json_object_set_new(o, "ns_error",
+		                    json_string(d->child_ns_error ? d->child_ns_error : ""));
 	json_object_set_new(o, "endpoints", ep);
 	json_object_set(o, "notes", d->notes);
 	return o;

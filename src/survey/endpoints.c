@@ -85,23 +85,67 @@ dp_tls_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, size_t 
 	return 0;
 }
 
-int
-dp_tls_endpoints_unchecked(const char *id, const struct dp_tls_endpoint *v, size_t n,
-                           struct dp_results *out)
+bool
+dp_host_lookup_failed(const struct dp_host *h)
 {
-	char subj[300];
+	return h != NULL && (h->failed_a || h->failed_aaaa);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].unchecked)
-			continue;
-		dp_snprintf(subj, sizeof(subj), "465,587:%s", v[i].host);
-		if (dp_results_add(out, id, subj, DP_STATUS_UNKNOWN, NULL,
-		                   "%s: " DP_BUDGET_EXHAUSTED " (whether ports 465 and 587 of MX %s "
-		                   "have TLSA records was not looked up)",
-		                   subj, v[i].host) == NULL)
-			return DP_ENOMEM;
+/* One UNKNOWN result that follows from a failed lookup: dnssec.chain's apex result is its
+ * cause when that result fails too (the zone could not be resolved). */
+static int
+lookup_unknown(const struct dp_ctx *ctx, const char *id, const char *subj, const char *sum,
+               struct dp_results *out)
+{
+	struct dp_result *r = dp_results_add(out, id, subj, DP_STATUS_UNKNOWN, NULL, "%s", sum);
+
+	if (r == NULL)
+		return DP_ENOMEM;
+	return dp_result_set_cause(r, "dnssec.chain", ctx->disc->domain);
+}
+
+int
+dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id,
+                           const struct dp_tls_endpoint *v, size_t n, struct dp_results *out)
+{
+	const struct dp_discovery *d = ctx->disc;
+	char subj[300], sum[768];
+	int rc = 0;
+
+	if (d->mx_failed) {
+		dp_snprintf(subj, sizeof(subj), "MX of %s", d->domain);
+		dp_snprintf(sum, sizeof(sum),
+		            "%s: not checked: the MX lookup failed (%s), so which hosts take the "
+		            "mail of %s is unknown",
+		            subj, d->mx_error != NULL ? d->mx_error : "no answer", d->domain);
+		rc = lookup_unknown(ctx, id, subj, sum, out);
 	}
-	return 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct dp_host *h = v[i].resolved;
+
+		if (v[i].unchecked) {
+			dp_snprintf(subj, sizeof(subj), "465,587:%s", v[i].host);
+			if (dp_results_add(out, id, subj, DP_STATUS_UNKNOWN, NULL,
+			                   "%s: " DP_BUDGET_EXHAUSTED " (whether ports 465 and 587 of "
+			                   "MX %s have TLSA records was not looked up)",
+			                   subj, v[i].host) == NULL)
+				rc = DP_ENOMEM;
+			continue;
+		}
+		for (int f = 0; rc == 0 && h != NULL && f < 2; f++) {
+			if (!(f == 0 ? h->failed_a : h->failed_aaaa))
+				continue;
+			dp_snprintf(subj, sizeof(subj), "%u:%s/%s", v[i].port, v[i].host,
+			            f == 0 ? "IPv4" : "IPv6");
+			dp_snprintf(sum, sizeof(sum),
+			            "%s: not checked: the address lookup failed (%s): the host's %s "
+			            "addresses are unknown",
+			            subj, h->error != NULL ? h->error : "no answer",
+			            f == 0 ? "IPv4" : "IPv6");
+			rc = lookup_unknown(ctx, id, subj, sum, out);
+		}
+	}
+	return rc;
 }
 
 char *

@@ -28,9 +28,18 @@ struct dp_tls_endpoint {
 int dp_tls_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, size_t *n,
                      struct dp_err *err) DP_WUR;
 
-/* One UNKNOWN result of check id for every unchecked entry of v[0..n). */
-int dp_tls_endpoints_unchecked(const char *id, const struct dp_tls_endpoint *v, size_t n,
+/* The UNKNOWN results of check id for what could not be checked (SPEC §1: reported, never
+ * dropped): every unchecked entry of v[0..n); the MX RRset when discovery's MX lookup failed
+ * (subject "MX of DOMAIN"); and, per endpoint, an address family whose lookup failed (subject
+ * "PORT:HOST/IPv4" or "/IPv6"). The lookup failures claim dnssec.chain's apex result as their
+ * cause (kept only when that result is not OK). */
+int dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id,
+                               const struct dp_tls_endpoint *v, size_t n,
                                struct dp_results *out) DP_WUR;
+
+/* The host's A or AAAA lookup failed (timeout, SERVFAIL): its missing addresses are unknown,
+ * never "no address". */
+bool dp_host_lookup_failed(const struct dp_host *h);
 
 /* "25:mail.glitter.kr" and "25:mail.glitter.kr/127.0.20.1" (addr may be NULL) into buf. */
 char *dp_tls_endpoint_name(const struct dp_tls_endpoint *e, const struct dp_addr *addr, char *buf,

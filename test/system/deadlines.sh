@@ -34,17 +34,11 @@ t_tc_silent_and_down() {
 		"ns.delegation: ns3 (TC, silent TCP) CRITICAL"
 	is "$(status_of ns.soa_serial 'ns1\.glitter\.kr/127\.0\.10\.1')" OK \
 		"healthy ns1 still judged OK (no failure spills over)"
-	# KNOWN BUG (found 2026-12-02, open on issue 16): about one run in three the validating
-	# resolver (libunbound) asks the TC-silent ns3 for glitter.kr's SOA/NS/A/MX, waits on its
-	# silent TCP past the 2 s step and gets SERVFAIL; discovery then has no MX, and dane.tlsa and
-	# tls.cert report nothing at all (endpoints dropped) while dnssec.chain says OK. Until that is
-	# fixed (a failed MX lookup must make the TLS checks UNKNOWN naming it), this asserts only
-	# what must hold either way: no TLS result is CRITICAL, and the run says which case it was.
-	if [ "$(jqr '.discovery.mx | length')" = 0 ]; then
-		echo "# KNOWN BUG: the resolver's MX lookup failed (SERVFAIL past the step): no TLS results"
-	else
-		is "$(status_of dane.tlsa)" OK "TLS checks unaffected"
-	fi
+	# The validating resolver falls back from the TC-silent ns3 within the step (unbound's
+	# tcp-auth-query-timeout is a quarter of it), so discovery has the MX host every time.
+	is "$(jqr '.discovery.mx | length')" 1 "discovery has the MX host (the resolver fell back from ns3)"
+	is "$(jqr '.discovery.mx[0].addresses | length')" 2 "and both its addresses"
+	is "$(status_of dane.tlsa)" OK "TLS checks unaffected"
 	unlike "$(jqr '.checks[]|select(.id=="dane.tlsa" or .id=="tls.cert")|.status')" CRITICAL \
 		"no TLS result is CRITICAL because of the DNS faults"
 	# -t is a wall-clock limit of the process, even with a server that never answers TCP.
@@ -54,5 +48,35 @@ t_tc_silent_and_down() {
 	like "$(jqr .status)" '^(CRITICAL|UNKNOWN|WARNING|OK)$' "a report went out (JSON status)"
 }
 
+# Every server of the zone broken (ns1 down, ns2-ns5 TC then silent over TCP): the validating
+# resolver gets nothing for glitter.kr. Failed lookups are unknown, never evidence: no endpoint
+# is dropped, no "the zone's NS RRset does not list", no "publishes no DNSKEY".
+t_all_servers_broken() {
+	timed_check --step-timeout 2s -t 20 glitter.kr
+	is "$DP_RC" 2 "exit 2 (CRITICAL: the zone cannot be resolved)"
+	is "$(status_of dnssec.chain '^glitter\.kr$')" CRITICAL "dnssec.chain CRITICAL: SERVFAIL"
+	like "$(jqr .discovery.mx_error)" '^glitter\.kr MX: SERVFAIL' "discovery records the failed MX lookup"
+	for id in dane.tlsa tls.cert; do
+		is "$(status_of $id 'MX of glitter\.kr')" UNKNOWN "$id: the unknown MX set is UNKNOWN, not dropped"
+		like "$(summaries_of $id 'MX of glitter\.kr')" 'not checked: the MX lookup failed \(glitter\.kr MX: SERVFAIL' \
+			"$id names the failed MX lookup"
+		is "$(jqr --arg id $id '[.checks[]|select(.id==$id and .subject=="MX of glitter.kr")][0].cause.id')" \
+			dnssec.chain "$id follows from dnssec.chain"
+	done
+	is "$(status_of mta_sts.policy '^glitter\.kr$')" UNKNOWN "mta_sts.policy UNKNOWN (its TXT lookup failed)"
+	is "$(status_of tls_rpt '^glitter\.kr$')" UNKNOWN "tls_rpt UNKNOWN (its TXT lookup failed)"
+	is "$(status_of ns.delegation '^glitter\.kr$')" UNKNOWN "ns.delegation: the NS sets are not compared"
+	unlike "$(summaries_of ns.delegation '^glitter\.kr$')" "NS RRset does not" \
+		"no name is said to be missing from the zone's NS RRset"
+	is "$(status_of dnssec.keys '^glitter\.kr$')" UNKNOWN "dnssec.keys: not judged, no server answered"
+	unlike "$(summaries_of dnssec.keys '^glitter\.kr$')" "publishes no DNSKEY" "silence is not 'no DNSKEY'"
+	is "$(status_of ns.soa_serial 'ns1\.glitter\.kr/127\.0\.10\.1')" CRITICAL "the servers themselves: CRITICAL, named"
+	ok_desc "within the budget (took ${DP_MS} ms)" test "$DP_MS" -le 15000
+	is "$(jqr '[.causes[]|select(.id=="dnssec.chain")][0].dependents')" 5 \
+		"dnssec.chain leads with the 5 results that follow from it"
+}
+
 scenario t_tc_silent_and_down --fault tc-silent:ns3 --fault ns-down:ns2
+scenario t_all_servers_broken --fault ns-down:ns1 --fault tc-silent:ns2 --fault tc-silent:ns3 \
+	--fault tc-silent:ns4 --fault tc-silent:ns5
 finish
