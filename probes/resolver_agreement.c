@@ -182,7 +182,8 @@ judge(const struct dp_reply *r, const struct ref *q, json_t *o, char *why, size_
 	if (!r->answered) {
 		dp_snprintf(why, whysz, "no answer for %s %s (%s)", q->name, tn,
 		            r->error[0] ? r->error : "timeout");
-		return DP_STATUS_WARNING;
+		/* the run's deadline ended the wait: nothing is known about the resolver */
+		return dp_reply_cut(r) ? DP_STATUS_UNKNOWN : DP_STATUS_WARNING;
 	}
 	same = same_data(r, q, &nres, &nref);
 	json_object_set_new(o, "rcode", json_string(rcode_str(r->rcode)));
@@ -259,7 +260,7 @@ resolver_result(const struct dp_ctx *ctx, const char *addr, const struct ref *re
 	if (answered == 0) {
 		dp_snprintf(first, sizeof(first), "resolver %s did not answer (%s)", addr,
 		            rep[0].error[0] ? rep[0].error : "timeout");
-		worst = DP_STATUS_WARNING;
+		worst = dp_reply_cut(&rep[0]) ? DP_STATUS_UNKNOWN : DP_STATUS_WARNING;
 	} else if (nbad == 0) {
 		dp_snprintf(first, sizeof(first),
 		            "resolver %s gives the same %zu RRsets as validation from the root, AD "
@@ -325,6 +326,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	for (size_t i = 0; i < nr * nq; i++)
 		q[i].tc_retry = true;
 	rc = dp_query_send_many(q, rep, nr * nq, err);
+	if (rc == 0)
+		(void)dp_ctx_mark_cut(ctx, rep, nr * nq);
 	for (size_t i = 0; rc == 0 && i < nr; i++) {
 		rc = resolver_result(ctx, addrs[i].text, refs, nq, &rep[i * nq], out);
 		if (rc != 0)
