@@ -160,13 +160,27 @@ cell(const struct dp_metrics_domain *d, const char *id, enum dp_status *st, doub
 	return any;
 }
 
+/* An IDN is shown in both forms, "A-LABEL (U-LABEL)" (SPEC §1), as text and Nagios do. */
+static void
+put_domain_name(struct dp_sbuf *b, const char *domain)
+{
+	char u[1024];
+
+	dp_html_escape(b, domain);
+	if (dp_name_unicode(domain, u, sizeof(u)) && strcmp(u, domain) != 0) {
+		dp_sbuf_puts(b, " (");
+		dp_html_escape(b, u);
+		dp_sbuf_puts(b, ")");
+	}
+}
+
 static void
 put_domain_link(struct dp_sbuf *b, const char *domain)
 {
 	dp_sbuf_puts(b, "<a href=\"domain/");
 	dp_html_escape(b, domain);
 	dp_sbuf_puts(b, "\">");
-	dp_html_escape(b, domain);
+	put_domain_name(b, domain);
 	dp_sbuf_puts(b, "</a>");
 }
 
@@ -516,7 +530,7 @@ dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name
 		return false;
 	put_head(b, norm, "../");
 	dp_sbuf_puts(b, "<nav><a href=\"./\">&larr; all domains</a></nav>\n<h1>");
-	dp_html_escape(b, norm);
+	put_domain_name(b, norm);
 	if (d->rep == NULL) {
 		dp_sbuf_puts(b, " &mdash; pending</h1><p class=\"meta\">no run has finished yet</p>\n"
 				"</body></html>\n");

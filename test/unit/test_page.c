@@ -250,6 +250,38 @@ test_causes(void **state)
 	dp_report_free(rep);
 }
 
+/* SPEC §1: an IDN shows as A-label and U-label on both pages; the link keeps the A-label. */
+static void
+test_idn(void **state)
+{
+	struct dp_report *rep = report("xn--3e0b707e.kr", DP_STATUS_OK, 1);
+	struct dp_metrics_domain dom = {.domain = "xn--3e0b707e.kr", .rep = rep, .finished = 1,
+					.runs = 1};
+	struct dp_view v = {.dom = &dom, .n = 1};
+	struct dp_page_query pq;
+	struct dp_err err = {0};
+	struct dp_sbuf b;
+
+	(void)state;
+	dp_sbuf_init(&b, 1 << 20);
+	assert_true(dp_http_domain_page(&b, &v, "xn--3e0b707e.kr"));
+	assert_non_null(strstr(b.p, "<h1>xn--3e0b707e.kr (\xed\x95\x9c\xea\xb5\xad.kr) &mdash;"));
+	dp_sbuf_clear(&b);
+	dp_sbuf_init(&b, 1 << 20);
+	assert_int_equal(dp_page_query_parse(NULL, NULL, NULL, NULL, &pq, &err), 0);
+	dp_http_status_page(&b, &v, &pq);
+	assert_non_null(strstr(b.p, "<a href=\"domain/xn--3e0b707e.kr\">xn--3e0b707e.kr "
+				    "(\xed\x95\x9c\xea\xb5\xad.kr)</a>"));
+	dp_sbuf_clear(&b);
+	/* an ASCII name is shown once */
+	dp_sbuf_init(&b, 1 << 20);
+	dom.domain = "a.kr";
+	dp_http_status_page(&b, &v, &pq);
+	assert_non_null(strstr(b.p, "<a href=\"domain/a.kr\">a.kr</a>"));
+	dp_sbuf_clear(&b);
+	dp_report_free(rep);
+}
+
 int
 main(void)
 {
@@ -259,6 +291,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_filter_paging, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_domain_page, setup, teardown),
 	    cmocka_unit_test(test_causes),
+	    cmocka_unit_test(test_idn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
