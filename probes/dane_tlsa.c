@@ -462,7 +462,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = dp_tls_endpoints_unchecked(ctx, ID, v, n, out);
+	rc = dp_tls_endpoints_unchecked(ctx, ID, DP_CAUSE_CHAIN_ID, v, n, out);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		eps[i].e = &v[i];
 		eps[i].domain = ctx->disc->domain;

@@ -16,6 +16,7 @@
 #include "mail/https.h"
 #include "mail/mta_sts.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 #include "dns/txt.h"
 
 #define ID      "mta_sts.policy"
@@ -595,7 +596,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		if (res == NULL || (deployed && dp_result_sample(res, &m_valid, valid, m) != 0))
 			rc = DP_ENOMEM;
 		else if (s.lookup_failed && s.status == DP_STATUS_UNKNOWN)
-			rc = dp_result_set_cause(res, "dnssec.chain", s.domain);
+			rc = dp_result_set_cause(res, DP_CAUSE_CHAIN_ID, s.domain);
 	} else {
 		json_decref(s.d);
 	}

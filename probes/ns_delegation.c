@@ -11,6 +11,7 @@
 #include "survey/obs.h"
 #include "probes/judges.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 #include "dns/serial.h"
 
 #define ID "ns.delegation"
@@ -237,7 +238,7 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 			     "%s", st == DP_STATUS_OK ? ok : why);
 	if (res == NULL)
 		return DP_ENOMEM;
-	return follows ? dp_result_set_cause(res, "dnssec.chain", d->domain) : 0;
+	return follows ? dp_result_set_cause(res, DP_CAUSE_CHAIN_ID, d->domain) : 0;
 }
 
 /* ---- glue (RFC 9471: in-domain names need glue, and it must match the zone) ---- */

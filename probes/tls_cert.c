@@ -9,6 +9,7 @@
 #include "survey/endpoints.h"
 #include "survey/obs.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 
 #define ID      "tls.cert"
 #define SUBJ    320
@@ -203,7 +204,7 @@ check_all(const struct dp_ctx *ctx, const struct dp_tls_endpoint *v, size_t nv,
 	}
 	dp_obs_tls_take(ctx, jobs, n); /* the run's sessions, shared with dane.tlsa */
 	n = 0;
-	rc = dp_tls_endpoints_unchecked(ctx, ID, v, nv, out);
+	rc = dp_tls_endpoints_unchecked(ctx, ID, DP_CAUSE_CHAIN_ID, v, nv, out);
 	for (size_t i = 0; i < nv; i++) {
 		/* a failed address lookup is reported by dp_tls_endpoints_unchecked */
 		if (rc == 0 && naddrs(&v[i]) == 0 && !v[i].unchecked &&

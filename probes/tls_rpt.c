@@ -7,6 +7,7 @@
 
 #include "mail/mta_sts.h"
 #include "dnsprobe/probe.h"
+#include "probes/causes.h"
 #include "mail/tlsrpt.h"
 #include "dns/txt.h"
 
@@ -164,7 +165,7 @@ missing(const struct dp_ctx *ctx, struct dp_results *out, json_t *details, const
 		                   name, what, why);
 		if (r == NULL)
 			return DP_ENOMEM;
-		return dp_result_set_cause(r, "dnssec.chain", ctx->disc->domain);
+		return dp_result_set_cause(r, DP_CAUSE_CHAIN_ID, ctx->disc->domain);
 	}
 	if (!sts && dane == NULL)
 		return dp_results_add(out, ID, ctx->opts->domain, s, details,
@@ -259,7 +260,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		    l.rcode == 2 ? "SERVFAIL" : "lookup failed", l.why_bogus ? ", " : "",
 		    l.why_bogus ? l.why_bogus : "");
 
-		rc = r == NULL ? DP_ENOMEM : dp_result_set_cause(r, "dnssec.chain", ctx->disc->domain);
+		rc = r == NULL ? DP_ENOMEM : dp_result_set_cause(r, DP_CAUSE_CHAIN_ID, ctx->disc->domain);
 	} else if (l.sec == DP_SEC_BOGUS) {
 		/* Senders cannot get the record either: as good as missing, and say why. */
 		rc = dp_results_add(out, ID, ctx->opts->domain, DP_STATUS_WARNING,

@@ -91,21 +91,21 @@ dp_host_lookup_failed(const struct dp_host *h)
 	return h != NULL && (h->failed_a || h->failed_aaaa);
 }
 
-/* One UNKNOWN result that follows from a failed lookup: dnssec.chain's apex result is its
- * cause when that result fails too (the zone could not be resolved). */
+/* One UNKNOWN result that follows from a failed lookup: the result of check cause_id about the
+ * domain (dnssec.chain's apex result) is its cause when that result fails too. */
 static int
-lookup_unknown(const struct dp_ctx *ctx, const char *id, const char *subj, const char *sum,
-               struct dp_results *out)
+lookup_unknown(const struct dp_ctx *ctx, const char *id, const char *cause_id, const char *subj,
+               const char *sum, struct dp_results *out)
 {
 	struct dp_result *r = dp_results_add(out, id, subj, DP_STATUS_UNKNOWN, NULL, "%s", sum);
 
 	if (r == NULL)
 		return DP_ENOMEM;
-	return dp_result_set_cause(r, "dnssec.chain", ctx->disc->domain);
+	return cause_id != NULL ? dp_result_set_cause(r, cause_id, ctx->disc->domain) : 0;
 }
 
 int
-dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id,
+dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id, const char *cause_id,
                            const struct dp_tls_endpoint *v, size_t n, struct dp_results *out)
 {
 	const struct dp_discovery *d = ctx->disc;
@@ -118,7 +118,7 @@ dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id,
 		            "%s: not checked: the MX lookup failed (%s), so which hosts take the "
 		            "mail of %s is unknown",
 		            subj, d->mx_error != NULL ? d->mx_error : "no answer", d->domain);
-		rc = lookup_unknown(ctx, id, subj, sum, out);
+		rc = lookup_unknown(ctx, id, cause_id, subj, sum, out);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct dp_host *h = v[i].resolved;
@@ -142,7 +142,7 @@ dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id,
 			            "addresses are unknown",
 			            subj, h->error != NULL ? h->error : "no answer",
 			            f == 0 ? "IPv4" : "IPv6");
-			rc = lookup_unknown(ctx, id, subj, sum, out);
+			rc = lookup_unknown(ctx, id, cause_id, subj, sum, out);
 		}
 	}
 	return rc;

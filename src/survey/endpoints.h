@@ -31,9 +31,9 @@ int dp_tls_endpoints(const struct dp_ctx *ctx, struct dp_tls_endpoint **out, siz
 /* The UNKNOWN results of check id for what could not be checked (SPEC §1: reported, never
  * dropped): every unchecked entry of v[0..n); the MX RRset when discovery's MX lookup failed
  * (subject "MX of DOMAIN"); and, per endpoint, an address family whose lookup failed (subject
- * "PORT:HOST/IPv4" or "/IPv6"). The lookup failures claim dnssec.chain's apex result as their
- * cause (kept only when that result is not OK). */
-int dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id,
+ * "PORT:HOST/IPv4" or "/IPv6"). The lookup failures claim the result of check cause_id about
+ * the domain as their cause (NULL: none; kept only when that result is not OK). */
+int dp_tls_endpoints_unchecked(const struct dp_ctx *ctx, const char *id, const char *cause_id,
                                const struct dp_tls_endpoint *v, size_t n,
                                struct dp_results *out) DP_WUR;
 
