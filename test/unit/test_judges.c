@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "probes/judges.h"
+#include "survey/endpoints.h"
 
 /* A recorded world: two nameservers, ns1 at 127.0.10.1 (glue too), ns2 at 127.0.10.2. */
 struct world {
@@ -226,6 +227,87 @@ test_delegation_lame(void **state)
 	dp_results_clear(&w.out);
 }
 
+/* The zone's NS lookup failed: at_child is unknown, so the NS sets are not compared (no name is
+ * said to be missing from the zone's NS RRset). */
+static void
+test_delegation_ns_lookup_failed(void **state)
+{
+	struct world w;
+	const struct dp_result *r;
+	char why[] = "glitter.kr NS: SERVFAIL, no answer within 2000 ms";
+
+	(void)state;
+	world_init(&w);
+	w.ns[0].at_child = w.ns[1].at_child = false;
+	w.disc.child_ns_failed = true;
+	w.disc.child_ns_error = why;
+	assert_int_equal(dp_judge_ns_delegation(&w.ctx, &w.sv, &w.out), 0);
+	r = result_of(&w, "ns.delegation", "glitter.kr");
+	assert_int_equal(r->status, DP_STATUS_UNKNOWN);
+	assert_non_null(strstr(r->summary, "not compared with the zone's: its NS lookup failed "
+					   "(glitter.kr NS: SERVFAIL"));
+	assert_null(strstr(r->summary, "does not"));
+	assert_non_null(r->cause_id);
+	assert_string_equal(r->cause_id, "dnssec.chain");
+	dp_results_clear(&w.out);
+	/* the same with a lookup that succeeded and was empty: the zone has no NS RRset (CRITICAL) */
+	world_init(&w);
+	w.ns[0].at_child = w.ns[1].at_child = false;
+	assert_int_equal(dp_judge_ns_delegation(&w.ctx, &w.sv, &w.out), 0);
+	assert_int_equal(result_of(&w, "ns.delegation", "glitter.kr")->status, DP_STATUS_CRITICAL);
+	dp_results_clear(&w.out);
+}
+
+/* Endpoints never dropped: a failed MX lookup is one UNKNOWN "MX of DOMAIN"; an MX host whose A
+ * lookup failed gets "25:HOST/IPv4" UNKNOWN beside its IPv6 address. */
+static void
+test_endpoints_unknown(void **state)
+{
+	struct world w;
+	struct dp_host h = {0};
+	struct dp_addr a6;
+	char hn[] = "mail.glitter.kr";
+	char herr[] = "mail.glitter.kr A: rcode 2, no answer within 2000 ms";
+	char mxerr[] = "glitter.kr MX: SERVFAIL, no answer within 2000 ms";
+	struct dp_tls_endpoint v[1];
+	const struct dp_result *r;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(dp_addr_parse("::1", &a6), 0);
+	h.name = hn;
+	h.addrs = &a6;
+	h.naddrs = 1;
+	h.failed_a = true;
+	h.error = herr;
+	v[0] = (struct dp_tls_endpoint){.port = 25, .host = hn, .from_mx = true, .resolved = &h};
+	assert_int_equal(dp_tls_endpoints_unchecked(&w.ctx, "dane.tlsa", "dnssec.chain", v, 1, &w.out), 0);
+	assert_int_equal(w.out.n, 1);
+	r = result_of(&w, "dane.tlsa", "25:mail.glitter.kr/IPv4");
+	assert_int_equal(r->status, DP_STATUS_UNKNOWN);
+	assert_non_null(strstr(r->summary, "not checked: the address lookup failed (mail.glitter.kr A"));
+	assert_true(dp_host_lookup_failed(&h));
+	dp_results_clear(&w.out);
+
+	world_init(&w);
+	w.disc.mx_failed = true;
+	w.disc.mx_error = mxerr;
+	assert_int_equal(dp_tls_endpoints_unchecked(&w.ctx, "tls.cert", "dnssec.chain", NULL, 0, &w.out), 0);
+	r = result_of(&w, "tls.cert", "MX of glitter.kr");
+	assert_int_equal(r->status, DP_STATUS_UNKNOWN);
+	assert_non_null(strstr(r->summary, "the MX lookup failed (glitter.kr MX: SERVFAIL"));
+	assert_string_equal(r->cause_id, "dnssec.chain");
+	dp_results_clear(&w.out);
+
+	/* nothing failed: nothing reported */
+	world_init(&w);
+	h.failed_a = false;
+	assert_false(dp_host_lookup_failed(&h));
+	assert_int_equal(dp_tls_endpoints_unchecked(&w.ctx, "dane.tlsa", "dnssec.chain", v, 1, &w.out), 0);
+	assert_int_equal(w.out.n, 0);
+	dp_results_clear(&w.out);
+}
+
 int
 main(void)
 {
@@ -236,6 +318,8 @@ main(void)
 	    cmocka_unit_test(test_delegation_healthy),
 	    cmocka_unit_test(test_delegation_glue_mismatch),
 	    cmocka_unit_test(test_delegation_failed_lookup_is_unknown),
+	    cmocka_unit_test(test_delegation_ns_lookup_failed),
+	    cmocka_unit_test(test_endpoints_unknown),
 	    cmocka_unit_test(test_delegation_lame),
 	};
 
