@@ -22,14 +22,22 @@ struct dp_resolver {
 	struct ub_ctx *ctx;
 	int timeout_ms;
 	int hints_fd;		      /* the checked root hints libunbound reads, or -1 */
-	pthread_mutex_t process_lock; /* one thread runs ub_process at a time */
+	/* mu guards driving, waiters and every pending's fields. One waiting thread at a time
+	 * drives libunbound (polls its fd, runs ub_process, which calls the callbacks); the others
+	 * sleep on their own cond until their answer comes, their deadline passes or the driver
+	 * leaves and hands the role to one of them — nobody wakes up just to look. */
+	pthread_mutex_t mu;
+	bool driving;
+	struct pending *waiters; /* sleeping lookups, in arrival order of their sleep */
 };
 
 /* One outstanding async lookup, completed by the callback. */
 struct pending {
-	pthread_mutex_t lock;
+	struct dp_resolver *r;
 	pthread_cond_t cond;
 	bool done;
+	bool waiting; /* in r->waiters */
+	struct pending *next;
 	int err;
 	struct ub_result *result;
 };
@@ -225,7 +233,7 @@ dp_resolver_new(const struct dp_resolver_opts *o, struct dp_resolver **out, stru
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	pthread_mutex_init(&r->process_lock, NULL);
+	pthread_mutex_init(&r->mu, NULL);
 	r->hints_fd = -1;
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
 	r->ctx = ub_ctx_create();
@@ -266,7 +274,7 @@ dp_resolver_free(struct dp_resolver *r)
 		ub_ctx_delete(r->ctx);
 	if (r->hints_fd >= 0)
 		close(r->hints_fd);
-	pthread_mutex_destroy(&r->process_lock);
+	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
 
@@ -274,59 +282,87 @@ static void
 lookup_done(void *arg, int err, struct ub_result *result)
 {
 	struct pending *p = arg;
+	struct dp_resolver *r = p->r;
 
-	pthread_mutex_lock(&p->lock);
+	pthread_mutex_lock(&r->mu);
 	p->err = err;
 	p->result = result;
 	p->done = true;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&r->mu);
 }
 
-static bool
-pending_done(struct pending *p)
+static void
+unlink_waiter(struct dp_resolver *r, struct pending *p)
 {
-	bool d;
-
-	pthread_mutex_lock(&p->lock);
-	d = p->done;
-	pthread_mutex_unlock(&p->lock);
-	return d;
+	for (struct pending **pp = &r->waiters; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	p->next = NULL;
+	p->waiting = false;
 }
 
-/* Drive libunbound until p completes or the deadline passes. Several threads may wait at once;
- * whichever holds process_lock delivers every ready callback, the others wait on their cond. */
+/* r->mu held: nobody drives now, so wake the first sleeper to take the role over. */
+static void
+hand_over(struct dp_resolver *r)
+{
+	if (!r->driving && r->waiters != NULL)
+		pthread_cond_signal(&r->waiters->cond);
+}
+
+/* Drive libunbound or sleep until p completes or the deadline passes (see struct dp_resolver). */
 static bool
 wait_for(struct dp_resolver *r, struct pending *p, double deadline)
 {
-	while (!pending_done(p)) {
+	bool done;
+
+	pthread_mutex_lock(&r->mu);
+	while (!p->done) {
 		double left = deadline - dp_now_mono();
-		struct pollfd pfd = {.fd = ub_fd(r->ctx), .events = POLLIN};
 
 		if (left <= 0)
-			return false;
-		if (pthread_mutex_trylock(&r->process_lock) == 0) {
-			int n = poll(&pfd, 1, left > 0.05 ? 50 : (int)(left * 1000) + 1);
+			break;
+		if (!r->driving) {
+			struct pollfd pfd = {.fd = ub_fd(r->ctx), .events = POLLIN};
+			int n;
 
+			r->driving = true;
+			pthread_mutex_unlock(&r->mu);
+			n = poll(&pfd, 1, left > 0.05 ? 50 : (int)(left * 1000) + 1);
 			if (n > 0)
 				(void)ub_process(r->ctx);
-			pthread_mutex_unlock(&r->process_lock);
+			pthread_mutex_lock(&r->mu);
+			r->driving = false;
 		} else {
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 20 * 1000000L;
+			ts.tv_sec += (time_t)left;
+			ts.tv_nsec += (long)((left - (double)(time_t)left) * 1e9);
 			if (ts.tv_nsec >= 1000000000L) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
 			}
-			pthread_mutex_lock(&p->lock);
-			if (!p->done)
-				(void)pthread_cond_timedwait(&p->cond, &p->lock, &ts);
-			pthread_mutex_unlock(&p->lock);
+			p->waiting = true;
+			p->next = NULL;
+			{
+				struct pending **pp = &r->waiters;
+
+				while (*pp != NULL)
+					pp = &(*pp)->next;
+				*pp = p;
+			}
+			(void)pthread_cond_timedwait(&p->cond, &r->mu, &ts);
+			unlink_waiter(r, p);
 		}
 	}
-	return true;
+	done = p->done;
+	hand_over(r);
+	pthread_mutex_unlock(&r->mu);
+	return done;
 }
 
 static int
@@ -416,7 +452,7 @@ dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struc
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
 	}
 	(void)dp_rrtype_str(type, tb, sizeof(tb));
-	pthread_mutex_init(&p->lock, NULL);
+	p->r = r;
 	pthread_cond_init(&p->cond, NULL);
 	rc = ub_resolve_async(r->ctx, qname, type, 1, p, lookup_done, &async_id);
 	if (rc != 0) {
@@ -451,7 +487,6 @@ out:
 	if (p->result != NULL)
 		ub_resolve_free(p->result);
 	pthread_cond_destroy(&p->cond);
-	pthread_mutex_destroy(&p->lock);
 	free(p);
 	if (rc != 0) /* callers clear only what succeeded: nothing of a failed lookup is left */
 		dp_lookup_clear(out);
