@@ -158,7 +158,12 @@ dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err
 		if (rc != 0)
 			return rc;
 	}
+	e->trust = dp_tls_trust_cache_new();
+	if (e->trust == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
 	rc = dp_resolver_new(&ro, &e->resolver, err);
+	if (rc != 0)
+		dp_engine_clear(e);
 	if (rc != 0 || o->at == 0)
 		return rc;
 	ro.validate_at = o->at;
@@ -203,6 +208,7 @@ dp_engine_clear(struct dp_engine *e)
 	pthread_mutex_unlock(&live_lock);
 	dp_resolver_free(e->resolver);
 	dp_resolver_free(e->resolver_at);
+	dp_tls_trust_cache_free(e->trust);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -524,7 +530,7 @@ start_obs(struct engine_args *a, struct dp_err *err)
 	struct dp_discovery *d = r->disc;
 	int rc;
 
-	rc = dp_obs_new(&r->opts, d, a->e->resolver, a->e->resolver_at,
+	rc = dp_obs_new(&r->opts, d, a->e->resolver, a->e->resolver_at, a->e->trust,
 			a->deadline - DP_REPORT_MARGIN, obs_thread, a->e, &r->obs, err);
 	if (rc != 0) {
 		r->disc = NULL;

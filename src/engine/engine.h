@@ -41,6 +41,7 @@ int dp_selection_parse(struct dp_selection *sel, const char *only, const char *s
 struct dp_engine {
 	struct dp_resolver *resolver;
 	struct dp_resolver *resolver_at; /* NULL without --at */
+	struct dp_tls_trust_cache *trust; /* the TLS trust store, made once for every run */
 	size_t live;			 /* check threads still running (under the engine lock) */
 };
 int dp_engine_init(struct dp_engine *e, const struct dp_check_opts *o, struct dp_err *err) DP_WUR;

@@ -209,6 +209,72 @@ out:
 	return 0;
 }
 
+struct dp_tls_trust_cache {
+	pthread_mutex_t lock;
+	struct dp_tls_trust *t;
+	char *ca_file; /* what t was made with (NULL: none) */
+};
+
+struct dp_tls_trust_cache *
+dp_tls_trust_cache_new(void)
+{
+	struct dp_tls_trust_cache *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static bool
+same_file(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+dp_tls_trust_cache_get(struct dp_tls_trust_cache *c, const char *ca_file,
+                       struct dp_tls_trust **out, bool *owned, struct dp_err *err)
+{
+	int rc = 0;
+
+	*out = NULL;
+	*owned = true;
+	if (c == NULL)
+		return dp_tls_trust_new(ca_file, out, err);
+	pthread_mutex_lock(&c->lock);
+	if (c->t == NULL) {
+		char *f = ca_file != NULL ? dp_strdup(ca_file) : NULL;
+
+		if (ca_file != NULL && f == NULL)
+			rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+		else
+			rc = dp_tls_trust_new(ca_file, &c->t, err);
+		if (rc == 0)
+			c->ca_file = f;
+		else
+			free(f);
+	}
+	if (rc == 0 && c->t != NULL && same_file(c->ca_file, ca_file)) {
+		*out = c->t;
+		*owned = false;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (rc != 0 || *out != NULL)
+		return rc;
+	return dp_tls_trust_new(ca_file, out, err);
+}
+
+void
+dp_tls_trust_cache_free(struct dp_tls_trust_cache *c)
+{
+	if (c == NULL)
+		return;
+	dp_tls_trust_free(c->t);
+	free(c->ca_file);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 void
 dp_tls_trust_free(struct dp_tls_trust *t)
 {

@@ -34,6 +34,19 @@ int dp_tls_ca_read(const char *path, char **pem, size_t *len, struct dp_err *err
 int dp_tls_ca_check(const char *path, struct dp_err *err) DP_WUR;
 void dp_tls_trust_free(struct dp_tls_trust *t);
 
+/* Trust shared by the runs of one engine (one configuration generation): loading the system
+ * roots and building the client context costs milliseconds of CPU under OpenSSL 3 and takes
+ * its global locks, so it is done once, on first use, not once per run. Thread-safe. */
+struct dp_tls_trust_cache;
+struct dp_tls_trust_cache *dp_tls_trust_cache_new(void);
+/* The cached trust when it was made for the same ca_file (*owned false: do not free it); the
+ * first call makes and keeps it. A call with another ca_file gets its own (*owned true: the
+ * caller frees it). A failure is not cached: the next call tries again. */
+int dp_tls_trust_cache_get(struct dp_tls_trust_cache *c, const char *ca_file,
+                           struct dp_tls_trust **out, bool *owned, struct dp_err *err) DP_WUR;
+/* Only when no run uses it any more. */
+void dp_tls_trust_cache_free(struct dp_tls_trust_cache *c);
+
 /* The steps of a connection, for saying which one failed. */
 enum dp_tls_step {
 	DP_TLS_STEP_CONNECT = 0,

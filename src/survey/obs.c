@@ -46,6 +46,8 @@ struct dp_obs {
 
 	bool tls_started, trust_done, eps_done;
 	struct dp_tls_trust *trust;
+	bool trust_owned; /* made for this run, not the engine's shared one */
+	struct dp_tls_trust_cache *trust_cache;
 	int trust_rc;
 	struct dp_err trust_err;
 	struct obs_ep *eps; /* cap entries, allocated at once: pointers stay valid */
@@ -62,7 +64,8 @@ obs_deadline(const struct dp_obs *o, double budget)
 
 int
 dp_obs_new(const struct dp_check_opts *opts, struct dp_discovery *disc,
-	   struct dp_resolver *resolver, struct dp_resolver *resolver_at, double deadline,
+	   struct dp_resolver *resolver, struct dp_resolver *resolver_at,
+	   struct dp_tls_trust_cache *trust, double deadline,
 	   void (*on_thread)(void *arg, int delta), void *arg, struct dp_obs **out,
 	   struct dp_err *err)
 {
@@ -86,6 +89,7 @@ dp_obs_new(const struct dp_check_opts *opts, struct dp_discovery *disc,
 	o->deadline = deadline;
 	o->on_thread = on_thread;
 	o->arg = arg;
+	o->trust_cache = trust;
 	*out = o;
 	return 0;
 }
@@ -106,7 +110,8 @@ obs_free(struct dp_obs *o)
 		free(o->eps[i].jobs);
 	}
 	free(o->eps);
-	dp_tls_trust_free(o->trust);
+	if (o->trust_owned)
+		dp_tls_trust_free(o->trust);
 	dp_nssurvey_clear(&o->sv);
 	dp_discovery_free(o->disc);
 	pthread_cond_destroy(&o->cond);
@@ -316,13 +321,15 @@ tls_main(struct dp_obs *o, void *x)
 	const struct dp_discovery *d = o->disc;
 	struct dp_tls_trust *tr = NULL;
 	struct dp_err err = {0};
-	int rc = dp_tls_trust_new(o->opts.ca_file, &tr, &err);
+	bool owned = true;
+	int rc = dp_tls_trust_cache_get(o->trust_cache, o->opts.ca_file, &tr, &owned, &err);
 	struct extra ex = {.o = o};
 	size_t n = 2 * d->nmx;
 
 	(void)x;
 	pthread_mutex_lock(&o->lock);
 	o->trust = tr;
+	o->trust_owned = owned;
 	o->trust_rc = rc;
 	o->trust_err = err;
 	o->trust_done = true;

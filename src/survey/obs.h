@@ -18,11 +18,13 @@ enum dp_obs_kind {
 struct dp_obs; /* refcounted; threads that observe hold a reference */
 
 /* A new store for one run. It takes ownership of disc (freed with the last reference) and
- * copies opts; the resolvers must outlive every thread it starts: on_thread(arg, +1) is called
+ * copies opts; the resolvers and the trust cache (NULL: a trust store made for this run) must
+ * outlive every thread it starts: on_thread(arg, +1) is called
  * before a thread starts and on_thread(arg, -1) as the last thing it does. An observation's
  * deadline is min(now + its budget, deadline). */
 int dp_obs_new(const struct dp_check_opts *opts, struct dp_discovery *disc,
-	       struct dp_resolver *resolver, struct dp_resolver *resolver_at, double deadline,
+	       struct dp_resolver *resolver, struct dp_resolver *resolver_at,
+	       struct dp_tls_trust_cache *trust, double deadline,
 	       void (*on_thread)(void *arg, int delta), void *arg, struct dp_obs **out,
 	       struct dp_err *err) DP_WUR;
 /* The discovery the store owns (read-only for everyone). */
