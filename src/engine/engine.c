@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/parallel.h"
 #include "engine/engine.h"
 #include "mail/tls.h"
 #include "survey/obs.h"
@@ -328,7 +329,6 @@ start_jobs(struct engine_args *a)
 
 	for (size_t i = 0; dp_probes[i] != NULL; i++) {
 		struct job *j;
-		pthread_t th;
 
 		if (!a->sel->on[i])
 			continue;
@@ -356,11 +356,8 @@ start_jobs(struct engine_args *a)
 		r->pending++;
 		pthread_mutex_unlock(&r->lock);
 		live_add(a->e, 1);
-		if (pthread_create(&th, NULL, job_thread, j) != 0) {
+		if (dp_spawn(job_thread, j) != 0)
 			(void)job_thread(j); /* no thread: run it here */
-			continue;
-		}
-		pthread_detach(th);
 	}
 }
 
@@ -432,17 +429,14 @@ disc_thread(void *arg)
 static int
 discover(struct dp_engine *e, struct run *r, double deadline, struct dp_err *err)
 {
-	pthread_t th;
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
 	r->refs++;
 	pthread_mutex_unlock(&r->lock);
 	live_add(e, 1);
-	if (pthread_create(&th, NULL, disc_thread, r) != 0)
+	if (dp_spawn(disc_thread, r) != 0)
 		(void)disc_thread(r);
-	else
-		pthread_detach(th);
 	pthread_mutex_lock(&r->lock);
 	wait_until(r, disc_busy, deadline);
 	rc = r->disc_done ? r->disc_rc : DP_ETIMEOUT;

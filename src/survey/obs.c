@@ -160,17 +160,14 @@ static void
 spawn(struct dp_obs *o, void *(*fn)(struct dp_obs *o, void *x), void *x)
 {
 	struct start *s = malloc(sizeof(*s));
-	pthread_t th;
 
 	o->refs++;
 	if (o->on_thread != NULL)
 		o->on_thread(o->arg, 1);
 	if (s != NULL) {
 		*s = (struct start){.o = o, .fn = fn, .x = x};
-		if (pthread_create(&th, NULL, thread_main, s) == 0) {
-			pthread_detach(th);
+		if (dp_spawn(thread_main, s) == 0)
 			return;
-		}
 		free(s);
 	}
 	/* No thread: the observation is not made; readers see it fail. */
