@@ -87,6 +87,56 @@ dp_hyg_replies_free(struct dp_reply *rep, size_t n)
 	free(rep);
 }
 
+/* The result for one address: "not checked" unless its control question was answered, else
+ * c's judgement. */
+static int
+target_result(const struct dp_ctx *ctx, const struct dp_hyg_check *c, const struct dp_ns_target *t,
+	      const struct dp_reply *rep, struct dp_results *out)
+{
+	char subj[320];
+	char sum[1536];
+	enum dp_status st;
+	json_t *d = dp_hyg_target_json(t);
+	struct dp_result *r;
+
+	dp_ns_target_subject(t, subj, sizeof(subj));
+	if (dp_hyg_unchecked(&rep[0], dp_ctx_cut(ctx), sum, sizeof(sum)) != NULL)
+		st = DP_STATUS_UNKNOWN;
+	else
+		st = c->judge(ctx, rep, d, sum, sizeof(sum));
+	r = dp_results_add(out, c->id, subj, st, d, "%s: %s", subj, sum);
+	if (r == NULL)
+		return DP_ENOMEM;
+	return dp_hyg_unreached(&rep[0]) ? dp_result_set_cause(r, c->silent_cause, subj) : 0;
+}
+
+int
+dp_hyg_run(const struct dp_ctx *ctx, const struct dp_hyg_check *c, struct dp_results *out,
+	   struct dp_err *err)
+{
+	struct dp_nssurvey sv;
+	struct dp_reply *rep = NULL;
+	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+
+	if (rc != 0)
+		return dp_err_set(err, rc, "out of memory");
+	if (dp_hyg_naddressed(&sv) == 0) {
+		rc = dp_results_add(out, c->id, ctx->disc->domain, DP_STATUS_UNKNOWN, NULL,
+				    "not checked: no nameserver address of %s to ask",
+				    ctx->disc->domain) != NULL ? 0 : DP_ENOMEM;
+		goto out;
+	}
+	rc = dp_hyg_ask(ctx, &sv, c->qs, c->nq, &rep, err);
+	for (size_t i = 0; rc == 0 && i < sv.n; i++) {
+		if (sv.v[i].has_addr)
+			rc = target_result(ctx, c, &sv.v[i], &rep[i * c->nq], out);
+	}
+out:
+	dp_hyg_replies_free(rep, sv.n * c->nq);
+	dp_nssurvey_clear(&sv);
+	return rc != 0 && err->code == 0 ? dp_err_set(err, rc, "out of memory") : rc;
+}
+
 const char *
 dp_hyg_unchecked(const struct dp_reply *control, bool expired, char *buf, size_t bufsz)
 {
