@@ -191,23 +191,6 @@ denial_status(const struct dp_ctx *ctx, const struct item *q, const struct proof
 /* The questions asked of each server: the random name, and the DNSKEY RRset to validate with. */
 enum { Q_DENIAL, Q_DNSKEY, NQ };
 
-/* True when the answer section holds an RR of type at name. */
-static bool
-answers(getdns_dict *reply, const char *name, uint16_t type)
-{
-	getdns_list *ans = dp_msg_section(reply, "answer");
-	char o[256];
-
-	for (size_t i = 0; i < dp_list_len(ans); i++) {
-		getdns_dict *rr = dp_list_dict(ans, i);
-
-		if (dp_rr_type(rr) == type && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
-		    strcmp(o, name) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* getdns's verdict on one server's denial, with that server's DNSKEY RRset; "" in why when it
  * could be reached, else why not. */
 static enum dp_validation
@@ -278,7 +261,7 @@ server_verdict(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const cha
 	}
 	/* From here on the verdict is about the proof (or its absence) the server serves. */
 	*judged_proof = true;
-	sty = style_of(r->rcode, r->rcode == 0 && answers(r->reply, qname, DP_RR_A), pr);
+	sty = style_of(r->rcode, r->rcode == 0 && dp_srvval_answers(r->reply, qname, DP_RR_A), pr);
 	if (pr->nrecords == 0 && strcmp(sty.id, "wildcard") != 0) {
 		dp_snprintf(sum, sumsz, "%s: %s for %s without NSEC or NSEC3 proof%s", subj,
 		            rcode_str(r->rcode), qname,
@@ -335,12 +318,11 @@ server_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 	              tg->has_addr && r->answered, "rcode",
 	              tg->has_addr && r->answered ? rcode_str(r->rcode) : "", "denial", pr.kind,
 	              "proof_records", (json_int_t)pr.nrecords, "validation", dp_validation_str(v));
-	if (d != NULL && tg->has_addr && r->answered)
-		json_object_set_new(
-		    d, "style",
-		    json_string(
-		        style_of(r->rcode, r->rcode == 0 && answers(r->reply, qname, DP_RR_A), &pr)
-		            .id));
+	if (d != NULL && tg->has_addr && r->answered) {
+		bool data = r->rcode == 0 && dp_srvval_answers(r->reply, qname, DP_RR_A);
+
+		json_object_set_new(d, "style", json_string(style_of(r->rcode, data, &pr).id));
+	}
 	res = dp_results_add(out, ID, subj, st, d, "%s", sum);
 	if (res == NULL)
 		return DP_ENOMEM;

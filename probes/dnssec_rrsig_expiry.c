@@ -345,23 +345,6 @@ tags_str(const uint16_t *tags, size_t n, char *buf, size_t bufsz)
 	return n > 0 ? buf : "none";
 }
 
-/* True when the answer section holds an RR of type at name. */
-static bool
-answers(getdns_dict *reply, const char *name, uint16_t type)
-{
-	getdns_list *ans = dp_msg_section(reply, "answer");
-	char o[256];
-
-	for (size_t i = 0; i < dp_list_len(ans); i++) {
-		getdns_dict *rr = dp_list_dict(ans, i);
-
-		if (dp_rr_type(rr) == type && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
-		    strcmp(o, name) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* "glitter.kr SOA does not validate against the DS at kr: ..." into t->bogus. */
 static void
 describe_bogus(const struct dp_ctx *ctx, struct tally *t, const struct dp_ds_anchor *a,
@@ -489,7 +472,8 @@ validate_target(const struct dp_ctx *ctx, struct tally *t, const struct dp_ds_an
 				                    json_string(dp_validation_str(v)));
 			if (v == DP_VALIDATION_SECURE)
 				continue;
-			present = r->rcode == 0 && answers(r->reply, qs[j].name, qs[j].type);
+			present = r->rcode == 0 &&
+			          dp_srvval_answers(r->reply, qs[j].name, qs[j].type);
 			if (v == DP_VALIDATION_BOGUS) {
 				if (t->nbogus++ == 0)
 					describe_bogus(ctx, t, a, &qs[j], present,

@@ -20,26 +20,6 @@
 /* Parent server addresses asked for the delegation, at most. */
 #define MAXPARENT 64
 
-/* Append "sep" (when buf is not empty) and a formatted phrase to buf. */
-static void
-append(char *buf, size_t bufsz, const char *sep, const char *fmt, ...) DP_PRINTF(4, 5);
-
-static void
-append(char *buf, size_t bufsz, const char *sep, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	va_list ap;
-
-	if (len > 0 && len + strlen(sep) < bufsz) {
-		memcpy(buf + len, sep, strlen(sep) + 1);
-		len += strlen(sep);
-	}
-	va_start(ap, fmt);
-	if (len < bufsz)
-		(void)vsnprintf(buf + len, bufsz - len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *
 zone_name(const char *z)
 {
@@ -135,7 +115,7 @@ parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz, 
 		}
 	}
 	if (arr == NULL || dp_query_send_many(q, rep, n, &err) != 0) {
-		append(why, whysz, "; ", "the parent's servers could not be asked: %s", err.msg);
+		dp_append(why, whysz, "; ", "the parent's servers could not be asked: %s", err.msg);
 		return arr;
 	}
 	(void)dp_ctx_mark_cut(ctx, rep, n);
@@ -145,8 +125,8 @@ parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz, 
 
 		if (dp_reply_cut(&rep[i])) {
 			/* SPEC §1: the budget ended the wait; nothing is known of this server. */
-			append(cut, cutsz, "; ", "parent server %s/%s " DP_BUDGET_EXHAUSTED, names[i],
-			       q[i].server->text);
+			dp_append(cut, cutsz, "; ", "parent server %s/%s " DP_BUDGET_EXHAUSTED,
+				  names[i], q[i].server->text);
 			problem = DP_BUDGET_EXHAUSTED;
 		} else if (!rep[i].answered)
 			problem = "did not answer";
@@ -161,8 +141,8 @@ parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz, 
 				problem = "gives a different NS set";
 		}
 		if (problem != NULL && !dp_reply_cut(&rep[i]))
-			append(why, whysz, "; ", "parent server %s/%s %s", names[i],
-			       q[i].server->text, problem);
+			dp_append(why, whysz, "; ", "parent server %s/%s %s", names[i],
+				  q[i].server->text, problem);
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o*, s:s*}", "server",
 						     names[i], "address", q[i].server->text,
 						     "answered", rep[i].answered, "ns", got,
@@ -195,13 +175,13 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 
 		if (ns->at_parent && !ns->at_child) {
 			json_array_append_new(only_p, json_string(ns->host.name));
-			append(why, sizeof(why), "; ",
-			       "%s lists %s, which the zone's NS RRset does not", pz,
-			       ns->host.name);
+			dp_append(why, sizeof(why), "; ",
+				  "%s lists %s, which the zone's NS RRset does not", pz,
+				  ns->host.name);
 		} else if (ns->at_child && !ns->at_parent) {
 			json_array_append_new(only_c, json_string(ns->host.name));
-			append(why, sizeof(why), "; ", "the zone's NS RRset lists %s, which the "
-			       "delegation at %s does not", ns->host.name, pz);
+			dp_append(why, sizeof(why), "; ", "the zone's NS RRset lists %s, which the "
+				  "delegation at %s does not", ns->host.name, pz);
 		}
 	}
 	if (why[0] != '\0')
@@ -226,7 +206,7 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 		st = DP_STATUS_UNKNOWN;
 		follows = true;
 	} else if (json_array_size(child) == 0) {
-		append(why, sizeof(why), "; ", "the zone's own NS RRset could not be had");
+		dp_append(why, sizeof(why), "; ", "the zone's own NS RRset could not be had");
 		st = DP_STATUS_CRITICAL;
 	}
 	dp_snprintf(ok, sizeof(ok), "the delegation at %s and the zone list the same %zu "
@@ -269,7 +249,7 @@ addrs_text(const struct dp_addr *a, size_t n, char *buf, size_t bufsz)
 {
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++)
-		append(buf, bufsz, ", ", "%s", a[i].text);
+		dp_append(buf, bufsz, ", ", "%s", a[i].text);
 	if (n == 0)
 		dp_snprintf(buf, bufsz, "none");
 }
@@ -363,10 +343,10 @@ server_status(const struct dp_ns_target *t, char *sum, size_t sumsz)
 	if (pu != NULL || pt != NULL) {
 		dp_snprintf(sum, sumsz, "%s:", subj);
 		if (pu != NULL)
-			append(sum, sumsz, " ", "over UDP %s", pu);
+			dp_append(sum, sumsz, " ", "over UDP %s", pu);
 		if (pt != NULL)
-			append(sum, sumsz, pu ? "; " : " ", "over TCP %s%s", pt,
-			       t->tcp.answered ? "" : " (RFC 7766 §5 requires TCP)");
+			dp_append(sum, sumsz, pu ? "; " : " ", "over TCP %s%s", pt,
+				  t->tcp.answered ? "" : " (RFC 7766 §5 requires TCP)");
 		return DP_STATUS_CRITICAL;
 	}
 	if (!t->udp.edns) {

@@ -44,28 +44,16 @@ case_json(enum dp_edns_case c, const struct dp_edns_seen *s, enum dp_status st, 
 	return o;
 }
 
-static int
-target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const struct dp_reply *rep,
-	      struct dp_results *out)
+/* The plain EDNS question is the control (dp_hyg_run): this judges the seven cases. */
+static enum dp_status
+judge(const struct dp_ctx *ctx, const struct dp_reply *rep, json_t *d, char *sum, size_t sumsz)
 {
-	char subj[320];
-	char sum[1024] = "";
+	char bad[1024] = "";
 	char why[256];
 	enum dp_status st = DP_STATUS_OK;
 	size_t nbad = 0;
-	json_t *d = dp_hyg_target_json(t);
 	json_t *cases = json_array();
-	struct dp_result *r;
 
-	dp_ns_target_subject(t, subj, sizeof(subj));
-	/* the plain EDNS question is the control: unanswered, the server was not reached */
-	if (dp_hyg_unchecked(&rep[DP_EDNS_PLAIN], dp_ctx_cut(ctx), sum, sizeof(sum)) != NULL) {
-		json_decref(cases);
-		r = dp_results_add(out, ID, subj, DP_STATUS_UNKNOWN, d, "%s: %s", subj, sum);
-		if (r == NULL)
-			return DP_ENOMEM;
-		return dp_hyg_unreached(&rep[DP_EDNS_PLAIN]) ? dp_cause_server_silent(r, subj) : 0;
-	}
 	for (int c = 0; c < DP_EDNS_NCASES; c++) {
 		struct dp_edns_seen s;
 		enum dp_status cs;
@@ -84,52 +72,36 @@ target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const stru
 			continue;
 		nbad++;
 		st = dp_status_worst(st, cs);
-		dp_snprintf(sum + strlen(sum), sizeof(sum) - strlen(sum), "%s%s",
-			    sum[0] != '\0' ? "; " : "", why);
+		dp_snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s",
+			    bad[0] != '\0' ? "; " : "", why);
 	}
 	if (d != NULL)
 		json_object_set_new(d, "cases", cases);
 	else
 		json_decref(cases);
 	if (nbad == 0)
-		return dp_results_add(out, ID, subj, st, d,
-				      "%s: EDNS compliant: BADVERS for version 1, unknown option and "
-				      "flag ignored, DO bit copied (%d cases)", subj, DP_EDNS_NCASES) != NULL
-			   ? 0
-			   : DP_ENOMEM;
-	return dp_results_add(out, ID, subj, st, d, "%s: EDNS not compliant (%zu of %d cases): %s",
-			      subj, nbad, DP_EDNS_NCASES, sum) != NULL
-		   ? 0
-		   : DP_ENOMEM;
+		dp_snprintf(sum, sumsz,
+			    "EDNS compliant: BADVERS for version 1, unknown option and flag ignored, "
+			    "DO bit copied (%d cases)", DP_EDNS_NCASES);
+	else
+		dp_snprintf(sum, sumsz, "EDNS not compliant (%zu of %d cases): %s", nbad,
+			    DP_EDNS_NCASES, bad);
+	return st;
 }
 
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
 	struct dp_query qs[DP_EDNS_NCASES];
-	struct dp_nssurvey sv;
-	struct dp_reply *rep = NULL;
-	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+	struct dp_hyg_check chk = {.id = ID,
+				   .silent_cause = DP_CAUSE_SOA_SERIAL_ID,
+				   .qs = qs,
+				   .nq = DP_EDNS_NCASES,
+				   .judge = judge};
 
-	if (rc != 0)
-		return dp_err_set(err, rc, "out of memory");
 	for (int c = 0; c < DP_EDNS_NCASES; c++)
 		qs[c] = dp_hyg_edns_query((enum dp_edns_case)c);
-	if (dp_hyg_naddressed(&sv) == 0) {
-		rc = dp_results_add(out, ID, ctx->disc->domain, DP_STATUS_UNKNOWN, NULL,
-				    "not checked: no nameserver address of %s to ask",
-				    ctx->disc->domain) != NULL ? 0 : DP_ENOMEM;
-		goto out;
-	}
-	rc = dp_hyg_ask(ctx, &sv, qs, DP_EDNS_NCASES, &rep, err);
-	for (size_t i = 0; rc == 0 && i < sv.n; i++) {
-		if (sv.v[i].has_addr)
-			rc = target_result(ctx, &sv.v[i], &rep[i * DP_EDNS_NCASES], out);
-	}
-out:
-	dp_hyg_replies_free(rep, sv.n * DP_EDNS_NCASES);
-	dp_nssurvey_clear(&sv);
-	return rc != 0 && err->code == 0 ? dp_err_set(err, rc, "out of memory") : rc;
+	return dp_hyg_run(ctx, &chk, out, err);
 }
 
 const struct dp_probe dp_probe_ns_edns = {

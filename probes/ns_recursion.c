@@ -16,44 +16,30 @@
  * one that cannot be reached at all. */
 enum { Q_CONTROL, Q_REC, NQ };
 
-static int
-target_result(const struct dp_ctx *ctx, const struct dp_ns_target *t, const struct dp_reply *rep,
-	      struct dp_results *out)
+static enum dp_status
+judge(const struct dp_ctx *ctx, const struct dp_reply *rep, json_t *d, char *sum, size_t sumsz)
 {
-	char subj[320];
-	char sum[512];
 	char rc[16];
 	struct dp_recursion_seen s;
 	enum dp_status st;
-	json_t *d = dp_hyg_target_json(t);
-	struct dp_result *r;
 
-	dp_ns_target_subject(t, subj, sizeof(subj));
-	if (dp_hyg_unchecked(&rep[Q_CONTROL], dp_ctx_cut(ctx), sum, sizeof(sum)) != NULL) {
-		st = DP_STATUS_UNKNOWN;
-	} else {
-		dp_hyg_recursion_read(&rep[Q_REC], &s);
-		st = dp_hyg_recursion_judge(&s, sum, sizeof(sum));
-		if (d != NULL) {
-			json_object_set_new(d, "qname", json_string(DP_HYG_RECURSION_NAME));
-			json_object_set_new(d, "answered", json_boolean(s.answered));
-			if (s.answered) {
-				json_object_set_new(
-				    d, "rcode",
+	(void)ctx;
+	dp_hyg_recursion_read(&rep[Q_REC], &s);
+	st = dp_hyg_recursion_judge(&s, sum, sumsz);
+	if (d == NULL)
+		return st;
+	json_object_set_new(d, "qname", json_string(DP_HYG_RECURSION_NAME));
+	json_object_set_new(d, "answered", json_boolean(s.answered));
+	if (s.answered) {
+		json_object_set_new(d, "rcode",
 				    json_string(dp_nssurvey_rcode_str(s.rcode, rc, sizeof(rc))));
-				json_object_set_new(d, "ra", json_boolean(s.ra));
-				json_object_set_new(d, "aa", json_boolean(s.aa));
-				json_object_set_new(d, "answer_records",
-						    json_integer((json_int_t)s.nanswer));
-			} else {
-				json_object_set_new(d, "error", json_string(rep[Q_REC].error));
-			}
-		}
+		json_object_set_new(d, "ra", json_boolean(s.ra));
+		json_object_set_new(d, "aa", json_boolean(s.aa));
+		json_object_set_new(d, "answer_records", json_integer((json_int_t)s.nanswer));
+	} else {
+		json_object_set_new(d, "error", json_string(rep[Q_REC].error));
 	}
-	r = dp_results_add(out, ID, subj, st, d, "%s: %s", subj, sum);
-	if (r == NULL)
-		return DP_ENOMEM;
-	return dp_hyg_unreached(&rep[Q_CONTROL]) ? dp_cause_server_silent(r, subj) : 0;
+	return st;
 }
 
 static int
@@ -66,27 +52,10 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		       .transport = DP_TRANSPORT_UDP,
 		       .rd = true},
 	};
-	struct dp_nssurvey sv;
-	struct dp_reply *rep = NULL;
-	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+	static const struct dp_hyg_check c = {
+	    .id = ID, .silent_cause = DP_CAUSE_SOA_SERIAL_ID, .qs = qs, .nq = NQ, .judge = judge};
 
-	if (rc != 0)
-		return dp_err_set(err, rc, "out of memory");
-	if (dp_hyg_naddressed(&sv) == 0) {
-		rc = dp_results_add(out, ID, ctx->disc->domain, DP_STATUS_UNKNOWN, NULL,
-				    "not checked: no nameserver address of %s to ask",
-				    ctx->disc->domain) != NULL ? 0 : DP_ENOMEM;
-		goto out;
-	}
-	rc = dp_hyg_ask(ctx, &sv, qs, NQ, &rep, err);
-	for (size_t i = 0; rc == 0 && i < sv.n; i++) {
-		if (sv.v[i].has_addr)
-			rc = target_result(ctx, &sv.v[i], &rep[i * NQ], out);
-	}
-out:
-	dp_hyg_replies_free(rep, sv.n * NQ);
-	dp_nssurvey_clear(&sv);
-	return rc != 0 && err->code == 0 ? dp_err_set(err, rc, "out of memory") : rc;
+	return dp_hyg_run(ctx, &c, out, err);
 }
 
 const struct dp_probe dp_probe_ns_recursion = {

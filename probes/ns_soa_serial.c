@@ -2,7 +2,6 @@
  * laggards warn, unreachable or lame servers are critical, and so is a lasting disagreement. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,26 +211,6 @@ target_results(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const str
 	return 0;
 }
 
-/* Append "; " and a formatted phrase to buf. */
-static void
-append(char *buf, size_t bufsz, const char *fmt, ...) DP_PRINTF(3, 4);
-
-static void
-append(char *buf, size_t bufsz, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	va_list ap;
-
-	if (len > 0 && len + 2 < bufsz) {
-		memcpy(buf + len, "; ", 3);
-		len += 2;
-	}
-	va_start(ap, fmt);
-	if (len < bufsz)
-		(void)vsnprintf(buf + len, bufsz - len, fmt, ap);
-	va_end(ap);
-}
-
 static size_t
 count_serial(const struct dp_nssurvey *sv, uint32_t serial)
 {
@@ -262,34 +241,34 @@ zone_summary(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struc
 
 		dp_ns_target_subject(t, subj, sizeof(subj));
 		if (!t->has_addr)
-			append(buf, bufsz, "%s has no address", subj);
+			dp_append(buf, bufsz, "; ", "%s has no address", subj);
 		else if (dp_ns_target_no_route(t))
 			continue;
 		else if (!dp_ns_target_serial(t, &s, NULL) && dp_ns_target_cut(t))
-			append(buf, bufsz, "%s not checked (budget exhausted)", subj);
+			dp_append(buf, bufsz, "; ", "%s not checked (budget exhausted)", subj);
 		else if (!dp_ns_target_serial(t, &s, NULL) && !t->udp.answered && !t->tcp.answered)
-			append(buf, bufsz, "%s unreachable", subj);
+			dp_append(buf, bufsz, "; ", "%s unreachable", subj);
 		else if (!dp_ns_target_serial(t, &s, NULL))
-			append(buf, bufsz, "%s gives no serial (%s)", subj,
-			       no_serial_why(t, why, sizeof(why)));
+			dp_append(buf, bufsz, "; ", "%s gives no serial (%s)", subj,
+				  no_serial_why(t, why, sizeof(why)));
 		else if ((lag = dp_serial_lag(&v->sum, s)) != 0 &&
 			 dp_serial_lag_status(lag, ctx->opts->serial_lag_warn, -1) != DP_STATUS_OK)
-			append(buf, bufsz, "%s has serial %u, %u behind %u", subj, s, lag,
-			       v->sum.newest);
+			dp_append(buf, bufsz, "; ", "%s has serial %u, %u behind %u", subj, s, lag,
+				  v->sum.newest);
 	}
 	if (buf[0] != '\0' && v->nlagging > 0 && v->sum.ordered)
-		append(buf, bufsz, "%zu of %zu addresses serve %u", count_serial(sv, v->sum.newest),
-		       sv->n, v->sum.newest);
+		dp_append(buf, bufsz, "; ", "%zu of %zu addresses serve %u",
+			  count_serial(sv, v->sum.newest), sv->n, v->sum.newest);
 	if (buf[0] == '\0' && v->sum.n > 0)
 		dp_snprintf(buf, bufsz, "all %zu nameserver addresses serve serial %u%s", v->sum.n,
 			    v->sum.newest,
 			    v->sum.ndistinct == 1 ? "" : " or one within --serial-lag-warn of it");
 	if (v->nunrouted > 0)
-		append(buf, bufsz, "%zu address%s not checked from here (no route)", v->nunrouted,
-		       v->nunrouted == 1 ? "" : "es");
+		dp_append(buf, bufsz, "; ", "%zu address%s not checked from here (no route)",
+			  v->nunrouted, v->nunrouted == 1 ? "" : "es");
 	else if (v->grace_expired)
-		append(buf, bufsz, "disagreeing for longer than the %llds grace period",
-		       (long long)v->grace);
+		dp_append(buf, bufsz, "; ", "disagreeing for longer than the %llds grace period",
+			  (long long)v->grace);
 }
 
 static json_t *

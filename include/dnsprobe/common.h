@@ -76,6 +76,9 @@ void dp_log_errno(enum dp_log_level l, const char *group, const char *fmt, ...) 
 bool dp_strlcpy(char *dst, const char *src, size_t dstsz);
 /* snprintf that returns false on error or truncation. */
 bool dp_snprintf(char *dst, size_t dstsz, const char *fmt, ...) DP_PRINTF(3, 4);
+/* Append sep (unless buf is empty) and a formatted phrase to buf, truncating at bufsz: the
+ * joiner of "; "-separated summaries. */
+void dp_append(char *buf, size_t bufsz, const char *sep, const char *fmt, ...) DP_PRINTF(4, 5);
 /* Allocating printf; returns NULL on failure. Caller frees. */
 char *dp_asprintf(const char *fmt, ...) DP_PRINTF(1, 2);
 /* strdup that aborts on no memory is not allowed; this returns NULL. */

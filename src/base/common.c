@@ -249,6 +249,23 @@ dp_snprintf(char *dst, size_t dstsz, const char *fmt, ...)
 	return n >= 0 && (size_t)n < dstsz;
 }
 
+void
+dp_append(char *buf, size_t bufsz, const char *sep, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	size_t seplen = strlen(sep);
+	va_list ap;
+
+	if (len > 0 && len + seplen < bufsz) {
+		memcpy(buf + len, sep, seplen + 1);
+		len += seplen;
+	}
+	va_start(ap, fmt);
+	if (len < bufsz)
+		(void)vsnprintf(buf + len, bufsz - len, fmt, ap);
+	va_end(ap);
+}
+
 char *
 dp_asprintf(const char *fmt, ...)
 {

@@ -93,6 +93,22 @@ dp_srvval_keyset(const struct dp_reply *r, const char *zone, uint16_t *tags, siz
 	return l;
 }
 
+bool
+dp_srvval_answers(getdns_dict *reply, const char *name, uint16_t type)
+{
+	getdns_list *ans = dp_msg_section(reply, "answer");
+	char o[256];
+
+	for (size_t i = 0; i < dp_list_len(ans); i++) {
+		getdns_dict *rr = dp_list_dict(ans, i);
+
+		if (dp_rr_type(rr) == type && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
+		    strcmp(o, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 enum dp_validation
 dp_srvval_reply(getdns_dict *reply, getdns_list *keyset, getdns_list *ds, time_t at)
 {

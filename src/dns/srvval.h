@@ -30,6 +30,10 @@ void dp_ds_anchor_clear(struct dp_ds_anchor *a);
 getdns_list *dp_srvval_keyset(const struct dp_reply *r, const char *zone, uint16_t *tags,
                               size_t max, size_t *ntags);
 
+/* True when the reply's answer section holds an RR of type at name (what a server's denial or
+ * signature is about: present or proven absent). */
+bool dp_srvval_answers(getdns_dict *reply, const char *name, uint16_t type);
+
 /* getdns's verdict on one reply (its answer and authority, and the question's existence or
  * proven absence), given the server's DNSKEY RRset and the DS RRset, as of at. */
 enum dp_validation dp_srvval_reply(getdns_dict *reply, getdns_list *keyset, getdns_list *ds,

@@ -5,30 +5,9 @@
 #include "survey/hygiene.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Append "; " (unless buf is empty) and a formatted phrase to buf. */
-static void
-append(char *buf, size_t bufsz, const char *fmt, ...) DP_PRINTF(3, 4);
-
-static void
-append(char *buf, size_t bufsz, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	va_list ap;
-
-	if (len > 0 && len + 2 < bufsz) {
-		memcpy(buf + len, "; ", 3);
-		len += 2;
-	}
-	va_start(ap, fmt);
-	if (len < bufsz)
-		(void)vsnprintf(buf + len, bufsz - len, fmt, ap);
-	va_end(ap);
-}
 
 int
 dp_hyg_ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct dp_query *tmpl,
@@ -85,6 +64,56 @@ dp_hyg_replies_free(struct dp_reply *rep, size_t n)
 	for (size_t i = 0; rep != NULL && i < n; i++)
 		dp_reply_clear(&rep[i]);
 	free(rep);
+}
+
+/* The result for one address: "not checked" unless its control question was answered, else
+ * c's judgement. */
+static int
+target_result(const struct dp_ctx *ctx, const struct dp_hyg_check *c, const struct dp_ns_target *t,
+	      const struct dp_reply *rep, struct dp_results *out)
+{
+	char subj[320];
+	char sum[1536];
+	enum dp_status st;
+	json_t *d = dp_hyg_target_json(t);
+	struct dp_result *r;
+
+	dp_ns_target_subject(t, subj, sizeof(subj));
+	if (dp_hyg_unchecked(&rep[0], dp_ctx_cut(ctx), sum, sizeof(sum)) != NULL)
+		st = DP_STATUS_UNKNOWN;
+	else
+		st = c->judge(ctx, rep, d, sum, sizeof(sum));
+	r = dp_results_add(out, c->id, subj, st, d, "%s: %s", subj, sum);
+	if (r == NULL)
+		return DP_ENOMEM;
+	return dp_hyg_unreached(&rep[0]) ? dp_result_set_cause(r, c->silent_cause, subj) : 0;
+}
+
+int
+dp_hyg_run(const struct dp_ctx *ctx, const struct dp_hyg_check *c, struct dp_results *out,
+	   struct dp_err *err)
+{
+	struct dp_nssurvey sv;
+	struct dp_reply *rep = NULL;
+	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+
+	if (rc != 0)
+		return dp_err_set(err, rc, "out of memory");
+	if (dp_hyg_naddressed(&sv) == 0) {
+		rc = dp_results_add(out, c->id, ctx->disc->domain, DP_STATUS_UNKNOWN, NULL,
+				    "not checked: no nameserver address of %s to ask",
+				    ctx->disc->domain) != NULL ? 0 : DP_ENOMEM;
+		goto out;
+	}
+	rc = dp_hyg_ask(ctx, &sv, c->qs, c->nq, &rep, err);
+	for (size_t i = 0; rc == 0 && i < sv.n; i++) {
+		if (sv.v[i].has_addr)
+			rc = target_result(ctx, c, &sv.v[i], &rep[i * c->nq], out);
+	}
+out:
+	dp_hyg_replies_free(rep, sv.n * c->nq);
+	dp_nssurvey_clear(&sv);
+	return rc != 0 && err->code == 0 ? dp_err_set(err, rc, "out of memory") : rc;
 }
 
 const char *
@@ -185,23 +214,27 @@ dp_hyg_soa_timers(const struct dp_soa_fields *s, char *notes, size_t notesz)
 	/* Contradictions: a secondary would retry no sooner than it refreshes, or expire the zone
 	 * before its first refresh (RFC 1035 §3.3.13, RFC 1912 §2.2; Zonemaster ZONE03, ZONE05). */
 	if (s->retry >= s->refresh) {
-		append(w, sizeof(w), "retry %u is not below refresh %u", s->retry, s->refresh);
+		dp_append(w, sizeof(w), "; ", "retry %u is not below refresh %u", s->retry,
+			  s->refresh);
 		st = DP_STATUS_WARNING;
 	}
 	if (s->expire < s->refresh) {
-		append(w, sizeof(w), "expire %u is below refresh %u: secondaries would drop the "
-				     "zone before refreshing it", s->expire, s->refresh);
+		dp_append(w, sizeof(w), "; ",
+			  "expire %u is below refresh %u: secondaries would drop the zone before "
+			  "refreshing it", s->expire, s->refresh);
 		st = DP_STATUS_WARNING;
 	}
 	if (s->refresh < ADV_REFRESH_MIN || s->refresh > ADV_REFRESH_MAX)
-		append(notes, notesz, "refresh %u outside RFC 1912's %u-%u", s->refresh,
-		       ADV_REFRESH_MIN, ADV_REFRESH_MAX);
+		dp_append(notes, notesz, "; ", "refresh %u outside RFC 1912's %u-%u", s->refresh,
+			  ADV_REFRESH_MIN, ADV_REFRESH_MAX);
 	if (s->expire < ADV_EXPIRE_MIN || s->expire > ADV_EXPIRE_MAX)
-		append(notes, notesz, "expire %u outside the advised %u-%u (7 days to 4 weeks)",
-		       s->expire, ADV_EXPIRE_MIN, ADV_EXPIRE_MAX);
+		dp_append(notes, notesz, "; ",
+			  "expire %u outside the advised %u-%u (7 days to 4 weeks)", s->expire,
+			  ADV_EXPIRE_MIN, ADV_EXPIRE_MAX);
 	if (s->minimum < ADV_MINIMUM_MIN || s->minimum > ADV_MINIMUM_MAX)
-		append(notes, notesz, "minimum (negative TTL) %u outside the advised %u-%u",
-		       s->minimum, ADV_MINIMUM_MIN, ADV_MINIMUM_MAX);
+		dp_append(notes, notesz, "; ",
+			  "minimum (negative TTL) %u outside the advised %u-%u", s->minimum,
+			  ADV_MINIMUM_MIN, ADV_MINIMUM_MAX);
 	if (w[0] != '\0') {
 		/* the warnings lead, the notes follow */
 		char all[1024];
@@ -388,10 +421,11 @@ dp_hyg_edns_judge(enum dp_edns_case c, const struct dp_edns_seen *s, char *buf, 
 	if (c == DP_EDNS_NONE) {
 		/* RFC 6891 §7: a responder MUST NOT send an OPT to a requestor that sent none */
 		if (s->ext_rcode != 0 || !s->have_soa)
-			append(buf, bufsz, "dns: %s%s to a query without EDNS", rc,
-			       s->have_soa ? "" : " without the SOA");
+			dp_append(buf, bufsz, "; ", "dns: %s%s to a query without EDNS", rc,
+				  s->have_soa ? "" : " without the SOA");
 		if (s->opt)
-			append(buf, bufsz, "dns: an OPT record in the answer to a query without EDNS");
+			dp_append(buf, bufsz, "; ",
+				  "dns: an OPT record in the answer to a query without EDNS");
 		return buf[0] != '\0' ? DP_STATUS_WARNING : DP_STATUS_OK;
 	}
 	if (!s->opt) {
@@ -399,24 +433,24 @@ dp_hyg_edns_judge(enum dp_edns_case c, const struct dp_edns_seen *s, char *buf, 
 		return DP_STATUS_WARNING;
 	}
 	if (v1 && s->ext_rcode != 16)
-		append(buf, bufsz, "%s: %s%s instead of BADVERS", dp_edns_case_str(c), rc,
-		       s->have_soa ? " with the SOA" : "");
+		dp_append(buf, bufsz, "; ", "%s: %s%s instead of BADVERS", dp_edns_case_str(c), rc,
+			  s->have_soa ? " with the SOA" : "");
 	else if (v1 && s->have_soa)
-		append(buf, bufsz, "%s: BADVERS with an answer", dp_edns_case_str(c));
+		dp_append(buf, bufsz, "; ", "%s: BADVERS with an answer", dp_edns_case_str(c));
 	else if (!v1 && (s->ext_rcode != 0 || !s->have_soa))
-		append(buf, bufsz, "%s: %s%s", dp_edns_case_str(c), rc,
-		       s->have_soa ? "" : " without the SOA");
+		dp_append(buf, bufsz, "; ", "%s: %s%s", dp_edns_case_str(c), rc,
+			  s->have_soa ? "" : " without the SOA");
 	if (s->version != 0)
-		append(buf, bufsz, "%s: answered with EDNS version %u", dp_edns_case_str(c),
-		       s->version);
+		dp_append(buf, bufsz, "; ", "%s: answered with EDNS version %u",
+			  dp_edns_case_str(c), s->version);
 	if (s->option_echoed)
-		append(buf, bufsz, "%s: echoed the unknown option %u", dp_edns_case_str(c),
-		       DP_HYG_UNKNOWN_OPTION);
+		dp_append(buf, bufsz, "; ", "%s: echoed the unknown option %u", dp_edns_case_str(c),
+			  DP_HYG_UNKNOWN_OPTION);
 	if (s->z != 0)
-		append(buf, bufsz, "%s: must-be-zero EDNS flags 0x%04x in the answer%s",
-		       dp_edns_case_str(c), s->z, c == DP_EDNS_FLAGS ? " (echoed)" : "");
+		dp_append(buf, bufsz, "; ", "%s: must-be-zero EDNS flags 0x%04x in the answer%s",
+			  dp_edns_case_str(c), s->z, c == DP_EDNS_FLAGS ? " (echoed)" : "");
 	if (c == DP_EDNS_DO && !s->do_bit)
-		append(buf, bufsz, "do: DO bit not copied into the answer (RFC 3225 §3)");
+		dp_append(buf, bufsz, "; ", "do: DO bit not copied into the answer (RFC 3225 §3)");
 	return buf[0] != '\0' ? DP_STATUS_WARNING : DP_STATUS_OK;
 }
 
@@ -481,17 +515,18 @@ dp_hyg_diversity(const struct dp_addr *addrs, size_t n, bool both_families,
 		}
 	}
 	if (out->nv4 == 1)
-		append(notes, notesz, "a single IPv4 address (in %s)", out->prefix4);
+		dp_append(notes, notesz, "; ", "a single IPv4 address (in %s)", out->prefix4);
 	else if (out->nv4 > 1 && out->nprefix4 == 1)
-		append(notes, notesz, "all %zu IPv4 addresses in one /24 (%s)", out->nv4,
-		       out->prefix4);
+		dp_append(notes, notesz, "; ", "all %zu IPv4 addresses in one /24 (%s)", out->nv4,
+			  out->prefix4);
 	if (out->nv6 == 1)
-		append(notes, notesz, "a single IPv6 address (in %s)", out->prefix6);
+		dp_append(notes, notesz, "; ", "a single IPv6 address (in %s)", out->prefix6);
 	else if (out->nv6 > 1 && out->nprefix6 == 1)
-		append(notes, notesz, "all %zu IPv6 addresses in one /48 (%s)", out->nv6,
-		       out->prefix6);
+		dp_append(notes, notesz, "; ", "all %zu IPv6 addresses in one /48 (%s)", out->nv6,
+			  out->prefix6);
 	if (both_families && out->nv4 + out->nv6 > 0 && (out->nv4 == 0 || out->nv6 == 0))
-		append(notes, notesz, "only %s nameserver addresses", out->nv4 ? "IPv4" : "IPv6");
+		dp_append(notes, notesz, "; ", "only %s nameserver addresses",
+			  out->nv4 ? "IPv4" : "IPv6");
 }
 
 json_t *

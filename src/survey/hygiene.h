@@ -21,6 +21,26 @@ int dp_hyg_ask(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const str
 	       size_t nq, struct dp_reply **rep, struct dp_err *err) DP_WUR;
 void dp_hyg_replies_free(struct dp_reply *rep, size_t n);
 
+/* A per-address hygiene check for dp_hyg_run: its id, its questions and its judgement. */
+struct dp_hyg_check {
+	const char *id; /* the check id its results carry */
+	/* the check whose result for the same subject is the cause of "not checked" when the
+	 * server answered nothing (DP_CAUSE_SOA_SERIAL_ID of probes/causes.h) */
+	const char *silent_cause;
+	const struct dp_query *qs; /* asked of every address (dp_hyg_ask); qs[0] is the control */
+	size_t nq;
+	/* The verdict on one reached address from its nq replies (the control was answered): the
+	 * summary after "subject: " into sum, details into d (NULL when it could not be made). */
+	enum dp_status (*judge)(const struct dp_ctx *ctx, const struct dp_reply *rep, json_t *d,
+				char *sum, size_t sumsz);
+};
+/* Run check c: every nameserver address asked c->qs, one result per address ("subject: sum",
+ * details {"server", "address"} and what the judge adds), UNKNOWN "not checked" for an address
+ * whose control went unanswered (dp_hyg_unchecked) and one UNKNOWN result for the zone when no
+ * nameserver has an address. Returns 0 or a DP_E* code with err set. */
+int dp_hyg_run(const struct dp_ctx *ctx, const struct dp_hyg_check *c, struct dp_results *out,
+	       struct dp_err *err) DP_WUR;
+
 /* Why a target's answers say nothing about it (UNKNOWN, "not checked"): no route from here, or
  * the control question (rep[0], the zone's SOA) unanswered, or the run's deadline passed
  * (expired, or the reply marked cut by dp_ctx_mark_cut). NULL when the target was reached. */

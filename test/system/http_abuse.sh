@@ -12,25 +12,12 @@ URL=http://127.0.0.1:$PORT
 ABUSE=$SRCDIR/test/system/http_abuse.py
 HEADER_TIMEOUT=10
 
-# conf FILE [GLOBAL-YAML] [DOMAINS-YAML] [INTERVAL] : a monitor config for the lab.
+# conf FILE [GLOBAL-YAML] [DOMAINS-YAML] [INTERVAL] : monitor_conf (lib.sh) with the header
+# timeout these tests wait out.
 conf() {
-	cat >"$1" <<YML
-listen: 127.0.0.1:$PORT
-interval: ${4:-1h}
-timeout: 30s
-trust_anchor: $LAB_TA
-root_hints: $LAB_HINTS
-ca_file: $LAB_CA
-log_level: info
-http_header_timeout: ${HEADER_TIMEOUT}s
-${2:-}
-domains:
-  - name: glitter.kr
-${3:-}
-YML
+	monitor_conf "$1" "http_header_timeout: ${HEADER_TIMEOUT}s
+${2:-}" "${3:-}" "${4:-}"
 }
-scrape() { curl -fsS --max-time 10 "$URL/metrics" >"$DP_TMP/metrics.txt" 2>/dev/null; }
-has() { scrape && grep -Eq -- "$1" "$DP_TMP/metrics.txt"; }
 code() { curl -s --max-time 10 -o "$DP_TMP/body" -w '%{http_code}' "$@"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
 threads() { awk '$1 == "Threads:" { print $2 }' "/proc/$1/status"; }

@@ -115,6 +115,28 @@ within_budget() {
 		"$1: no sanitizer report on stderr"
 }
 
+# ---- A monitor under test (http_abuse.sh, reload_storm.sh): the script sets PORT and URL ----
+# monitor_conf FILE [GLOBAL-YAML] [DOMAINS-YAML] [INTERVAL] : a monitor config for the lab on
+# 127.0.0.1:$PORT, glitter.kr the first of its domains.
+monitor_conf() {
+	cat >"$1" <<YML
+listen: 127.0.0.1:$PORT
+interval: ${4:-1h}
+timeout: 30s
+trust_anchor: $LAB_TA
+root_hints: $LAB_HINTS
+ca_file: $LAB_CA
+log_level: info
+${2:-}
+domains:
+  - name: glitter.kr
+${3:-}
+YML
+}
+# scrape: $URL/metrics into $DP_TMP/metrics.txt; has ERE: a scrape that succeeds and matches ERE.
+scrape() { curl -fsS --max-time 10 "$URL/metrics" >"$DP_TMP/metrics.txt" 2>/dev/null; }
+has() { scrape && grep -Eq -- "$1" "$DP_TMP/metrics.txt"; }
+
 # scenario FN [LAB-ARGS...] : outside, start a lab and run FN inside it; inside, run FN and exit.
 scenario() {
 	local fn=$1

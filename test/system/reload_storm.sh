@@ -9,24 +9,6 @@ PORT=9862
 URL=http://127.0.0.1:$PORT
 ABUSE=$SRCDIR/test/system/http_abuse.py
 
-# conf FILE [GLOBAL-YAML] [DOMAINS-YAML] [INTERVAL] : a monitor config for the lab.
-conf() {
-	cat >"$1" <<YML
-listen: 127.0.0.1:$PORT
-interval: ${4:-1h}
-timeout: 30s
-trust_anchor: $LAB_TA
-root_hints: $LAB_HINTS
-ca_file: $LAB_CA
-log_level: info
-${2:-}
-domains:
-  - name: glitter.kr
-${3:-}
-YML
-}
-scrape() { curl -fsS --max-time 10 "$URL/metrics" >"$DP_TMP/metrics.txt" 2>/dev/null; }
-has() { scrape && grep -Eq -- "$1" "$DP_TMP/metrics.txt"; }
 both_published() {
 	has '^dnsprobe_last_run_timestamp_seconds\{domain="glitter.kr"\}' &&
 		grep -Eq '^dnsprobe_last_run_timestamp_seconds\{domain="b0001.kr"\}' "$DP_TMP/metrics.txt"
@@ -39,7 +21,7 @@ t_reload_storm() {
 	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log rc i k good=0 bad=0 scr
 	local dom2='  - name: b0001.kr
     interval: 10s'
-	conf "$c" "" "$dom2" 5s
+	monitor_conf "$c" "" "$dom2" 5s
 	"$DNSPROBE" monitor -c "$c" 2>"$log" &
 	MON=$!
 	ok_desc "first runs of glitter.kr and b0001.kr are published" wait_until 90 both_published
@@ -50,12 +32,12 @@ t_reload_storm() {
 		if [ $((i % 2)) = 1 ]; then
 			k=$((bad % 6))
 			case $k in
-			0) conf "$c" "intervall: 3s" "$dom2" 5s ;;
+			0) monitor_conf "$c" "intervall: 3s" "$dom2" 5s ;;
 			1) : >"$c" ;;
-			2) conf "$c" "" "$dom2" 5s && sed -i 's|^trust_anchor: .*|trust_anchor: /nonexistent|' "$c" ;;
-			3) conf "$c" "domains: [" "" 5s ;;
-			4) conf "$c" "" "  - name: bad..name" 5s ;;
-			5) conf "$c" "http_max_per_client: 100" "$dom2" 5s ;;
+			2) monitor_conf "$c" "" "$dom2" 5s && sed -i 's|^trust_anchor: .*|trust_anchor: /nonexistent|' "$c" ;;
+			3) monitor_conf "$c" "domains: [" "" 5s ;;
+			4) monitor_conf "$c" "" "  - name: bad..name" 5s ;;
+			5) monitor_conf "$c" "http_max_per_client: 100" "$dom2" 5s ;;
 			esac
 			bad=$((bad + 1))
 			kill -HUP "$MON"
@@ -63,7 +45,7 @@ t_reload_storm() {
 				echo "# reload $i (broken $k) not refused in time"
 		else
 			good=$((good + 1))
-			conf "$c" "" "  - name: b0001.kr
+			monitor_conf "$c" "" "  - name: b0001.kr
     interval: $((10 + good))s" 5s
 			kill -HUP "$MON"
 			wait_until 20 reloads 'msg="reloaded ' "$good" ||
