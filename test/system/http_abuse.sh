@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System test of the monitor's HTTP side under abuse (issue 13), in the lab: /probe runs do not
 # block other clients; request caps (414, 431, 413) and control bytes in the target (400);
-# slowloris, trickle, a connection flood and a request flood, each bounded in time, while a
-# well-behaved client's /healthz and /metrics keep succeeding, and afterwards the monitor's fds
-# and threads back at their baseline. The abusive clients are test/system/http_abuse.py (each
-# prints one JSON object; the assertions are made here). The reload storm is reload_storm.sh.
+# slowloris, trickle, a connection flood, a request flood and slow readers, each bounded in
+# time, while a well-behaved client's /healthz and /metrics keep succeeding, and afterwards the
+# monitor's fds and threads back at their baseline; each refusal and cut counted in
+# dnsprobe_http_connections_rejected_total by its reason. The abusive clients are
+# test/system/http_abuse.py (each prints one JSON object; the assertions are made here). The
+# reload storm is reload_storm.sh.
 . "$(dirname "$0")/lib.sh"
 
 PORT=9862
@@ -203,6 +205,24 @@ t_abuse() {
 	is "$(j perclient .other_client_ok)" true "… another client meanwhile: served"
 	is "$(($(rej per_client) - n0))" 24 "… the 24 counted as per_client"
 	back_to_base "per-client test"
+
+	# Slow readers: a request for /metrics answered into a 4 KiB receive window read 1 byte a
+	# second. One request: its answer fits the socket buffers, so the monitor is done sending
+	# and the connection then waits for a next header: cut at the header deadline. 64
+	# pipelined: the answers do not fit, the monitor stays sending: cut 30 s after it began.
+	# "Cut" is seen in the monitor (its fd of the connection gone): the client sees no FIN, which
+	# the kernel queues behind the unread answer.
+	abuse slowread slowread --src 127.0.70.77
+	good_ok "slow reader" slowread 15
+	ok_desc "slow reader: answered (\"$(j slowread .first)\"), then let go by the monitor within the header deadline ($(j slowread .life_s) s, ${HEADER_TIMEOUT} + 2.5 s)" \
+		test "$(j slowread "(.cut_by_monitor and .first == \"HTTP/1.1 200 OK\" and .life_s <= $HEADER_TIMEOUT + 2.5)")" = true
+	n0=$(rej send_timeout)
+	abuse slowread64 slowread --src 127.0.70.78 --pipeline 64
+	good_ok "slow reader of 64 pipelined answers" slowread64 40
+	ok_desc "slow reader of 64 pipelined answers: cut by the monitor 30 s after its answer began ($(j slowread64 .life_s) s, at most 33 s)" \
+		test "$(j slowread64 "(.cut_by_monitor and .first == \"HTTP/1.1 200 OK\" and .life_s >= 29.5 and .life_s <= 33)")" = true
+	is "$(($(rej send_timeout) - n0))" 1 "… counted once as send_timeout"
+	back_to_base "slow readers"
 
 	scrape
 	ok_desc "after the abuse, /metrics (its counters raised) passes promtool check metrics" \
