@@ -119,9 +119,9 @@ awk "
 	}" "$samples"
 # Idle samples: the verdict. Warm-up (caches, arenas, the first runs) is the first 10 % of the
 # duration and is left out. fds and threads: the floor (minimum) of each half must be equal.
-# RSS: a least-squares slope per half (kB/h) and the halves' minimum and mean; GROWING when the
+# RSS: a least-squares slope per half (kB/h) and the minimum and mean; GROWING when the
 # second half still climbs by more than 2 % of its mean per hour, or its floor is more than
-# 5 % above the first half's floor.
+# 5 % above the floor of the first half.
 awk -v dur="$DUR" "
 	function fit(a, b,   i, n, sx, sy, sxx, sxy) {
 		n = b - a + 1; if (n < 3) return \"nan\"
