@@ -224,6 +224,8 @@ static struct server {
 	} known[KNOWN_CLIENTS];
 	/* Counted since the last log line (one per 10 s at most under abuse). */
 	unsigned n_header, n_send, n_refused, n_pushed;
+	/* Counted since start, for /metrics (enum dp_http_reject). */
+	uint64_t rejected[DP_HTTP_REJ_N];
 	double logged;
 } srv = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
@@ -344,6 +346,7 @@ accept_policy(void *cls, const struct sockaddr *sa, socklen_t salen)
 	reserve = all >= srv.max_conn - srv.reserve;
 	if (mine >= srv.per_client || (reserve && (mine >= RESERVE_HOLD || !known(a, alen, now)))) {
 		srv.n_refused++;
+		srv.rejected[mine >= srv.per_client ? DP_HTTP_REJ_PER_CLIENT : DP_HTTP_REJ_BUDGET]++;
 		ok = MHD_NO;
 	} else if (reserve) {
 		struct conn *v = victim(now);
@@ -351,6 +354,7 @@ accept_policy(void *cls, const struct sockaddr *sa, socklen_t salen)
 		if (v != NULL) {
 			cut(v);
 			srv.n_pushed++;
+			srv.rejected[DP_HTTP_REJ_PUSHED_OUT]++;
 		}
 	}
 	pthread_mutex_unlock(&srv.lock);
@@ -492,9 +496,11 @@ reaper(void *arg)
 			if (k->phase == PH_WAITING && now - k->since >= srv.header_timeout) {
 				cut(k);
 				srv.n_header++;
+				srv.rejected[DP_HTTP_REJ_HEADER_TIMEOUT]++;
 			} else if (k->phase == PH_SENDING && now - k->since >= SEND_TIMEOUT) {
 				cut(k);
 				srv.n_send++;
+				srv.rejected[DP_HTTP_REJ_SEND_TIMEOUT]++;
 			}
 		}
 		log_cuts(now, false);
@@ -645,6 +651,9 @@ h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 		free(s);
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	}
+	pthread_mutex_lock(&srv.lock);
+	memcpy(s->view.proc.http_rejected, srv.rejected, sizeof(srv.rejected));
+	pthread_mutex_unlock(&srv.lock);
 	if (dp_metrics_body(&s->body, s->view.parts, s->view.dom, s->view.n, dp_engine_metrics(),
 	                    &s->view.proc, gz, BODY_MAX) != 0 ||
 	    s->body.niov > UINT_MAX) {
@@ -926,6 +935,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		st = request_check(c, k, version, &why);
 		if (st == 0)
 			return MHD_YES;
+		pthread_mutex_lock(&srv.lock);
+		srv.rejected[st == MHD_HTTP_BAD_REQUEST ? DP_HTTP_REJ_BAD_REQUEST : DP_HTTP_REJ_TOO_LARGE]++;
+		pthread_mutex_unlock(&srv.lock);
 		ret = reply_text(c, st, why);
 		set_phase(k, PH_SENDING);
 		return ret;

@@ -586,6 +586,7 @@ dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
 	v->proc.reload_success_time = m->reload_success_time;
 	v->proc.ndomains = m->ndom;
 	v->proc.probe_rejected = atomic_load(&m->probe_rejected);
+	v->proc.runs_in_progress = m->active;
 	/* Judged from what runs do, not from workers being awake: an idle worker proves nothing. */
 	v->alive = !m->stop && dp_monitor_healthy(m->dom, m->ndom, m->last_finish, dp_now_mono(),
 	                                          v->why, sizeof(v->why));

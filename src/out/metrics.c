@@ -622,6 +622,16 @@ shared_family(struct dp_mbody *b, const struct dp_mpart *const *parts, size_t n,
 	return !b->dyn.failed;
 }
 
+const char *const dp_http_reject_names[DP_HTTP_REJ_N] = {
+    [DP_HTTP_REJ_PER_CLIENT] = "per_client",
+    [DP_HTTP_REJ_BUDGET] = "budget",
+    [DP_HTTP_REJ_PUSHED_OUT] = "pushed_out",
+    [DP_HTTP_REJ_HEADER_TIMEOUT] = "header_timeout",
+    [DP_HTTP_REJ_SEND_TIMEOUT] = "send_timeout",
+    [DP_HTTP_REJ_TOO_LARGE] = "too_large",
+    [DP_HTTP_REJ_BAD_REQUEST] = "bad_request",
+};
+
 static void
 process_families(struct dp_sbuf *b, const struct dp_metrics_process *g)
 {
@@ -637,6 +647,17 @@ process_families(struct dp_sbuf *b, const struct dp_metrics_process *g)
 	family(b, "dnsprobe_probe_rejected_total", "counter",
 	       "/probe requests refused because every probe slot was busy.");
 	sample(b, "dnsprobe_probe_rejected_total", (double)g->probe_rejected, NULL);
+	family(b, "dnsprobe_runs_in_progress", "gauge",
+	       "Scheduled runs of domains' checks started and not yet finished.");
+	sample(b, "dnsprobe_runs_in_progress", (double)g->runs_in_progress, NULL);
+	family(b, "dnsprobe_http_connections_rejected_total", "counter",
+	       "HTTP connections refused at accept or cut, and requests refused by their header "
+	       "(400, 413, 414, 431), by reason.");
+	for (size_t i = 0; i < DP_HTTP_REJ_N; i++) {
+		const char *l[] = {"reason", dp_http_reject_names[i], NULL};
+
+		sample(b, "dnsprobe_http_connections_rejected_total", (double)g->http_rejected[i], l);
+	}
 	family(b, "process_start_time_seconds", "gauge", "Start time of the process (Unix time).");
 	sample(b, "process_start_time_seconds", g->start_time, NULL);
 }

@@ -49,6 +49,20 @@ struct dp_metrics_domain {
 	struct dp_metrics_limits limits;
 };
 
+/* Why the HTTP side refused or cut a connection, or refused a request by its header alone
+ * (dnsprobe_http_connections_rejected_total{reason}; the names are dp_http_reject_names). */
+enum dp_http_reject {
+	DP_HTTP_REJ_PER_CLIENT,     /* refused at accept: the client holds http_max_per_client */
+	DP_HTTP_REJ_BUDGET,         /* refused at accept: only the reserve is left, not for it */
+	DP_HTTP_REJ_PUSHED_OUT,     /* a waiting connection cut to make room in the reserve */
+	DP_HTTP_REJ_HEADER_TIMEOUT, /* cut: no complete header within http_header_timeout */
+	DP_HTTP_REJ_SEND_TIMEOUT,   /* cut: the response still not taken after 30 s */
+	DP_HTTP_REJ_TOO_LARGE,      /* answered 413, 414 or 431 */
+	DP_HTTP_REJ_BAD_REQUEST,    /* answered 400: a control byte in the request target */
+	DP_HTTP_REJ_N
+};
+extern const char *const dp_http_reject_names[DP_HTTP_REJ_N];
+
 /* Process-wide series; NULL in /probe output. */
 struct dp_metrics_process {
 	double start_time;
@@ -56,6 +70,8 @@ struct dp_metrics_process {
 	double reload_success_time;
 	size_t ndomains;
 	uint64_t probe_rejected; /* /probe requests refused for lack of a slot */
+	unsigned runs_in_progress; /* scheduled runs started and not yet finished */
+	uint64_t http_rejected[DP_HTTP_REJ_N]; /* by enum dp_http_reject */
 };
 
 /* The exposition (SPEC §5) is made of families in a fixed order: the status, duration and

@@ -10,6 +10,8 @@ one client to the monitor's per-client limit); the well-behaved client from 127.
   connflood  connect/close as fast as it goes (some with half a request)
   reqflood   complete requests as fast as they are answered
   perclient  keep-alive connections from one address, one after another
+  slowread   complete requests for /metrics (one, or many pipelined) whose answer is read 1 byte
+             a second through a small receive buffer
   raw        one request from bytes given in hex: prints the status (or "closed")
   probe      /probe runs in flight while /healthz is asked
   scrape     /metrics scraped continuously until a stop file appears (the reload storm)
@@ -337,6 +339,70 @@ def cmd_reqflood(a):
     print(json.dumps(out))
 
 
+def monitor_holds(pid, port, src, sport):
+    """Does the monitor still hold (an fd of) its end of our connection from src:sport? Its
+    cut is seen here, not at our end: its FIN waits behind the answer it queued, which a slow
+    reader takes ages to drain."""
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:["):
+            inodes.add(t[8:-1])
+    peer = "%s:%04X" % (socket.inet_aton(src)[::-1].hex().upper(), sport)
+    with open("/proc/%d/net/tcp" % pid) as f:
+        for line in f.readlines()[1:]:
+            w = line.split()
+            if int(w[1].split(":")[1], 16) == port and w[2] == peer and w[9] in inodes:
+                return True
+    return False
+
+
+def cmd_slowread(a):
+    """One connection from --src with a small receive buffer: --pipeline requests for --path
+    sent at once, then the answer's status line read and the rest --rate bytes a second,
+    until the monitor let go of the connection (no fd of it left in it) or --max seconds."""
+    good, smp = watch(a)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)  # before connect: the window
+    s.bind((a.src, 0))
+    s.settimeout(5)
+    s.connect((HOST, a.port))
+    sport = s.getsockname()[1]
+    req = b"GET %s HTTP/1.1\r\nHost: dnsprobe\r\n\r\n" % a.path.encode()
+    s.sendall(req * a.pipeline)
+    t0 = time.monotonic()
+    got, life, held_seen = b"", None, False
+    while len(got) < 15:  # the status line ("HTTP/1.1 200 OK") at once, then the trickle
+        try:
+            d = s.recv(15 - len(got))
+        except OSError:
+            break
+        if not d:
+            break
+        got += d
+    s.setblocking(False)
+    while time.monotonic() - t0 < a.max:
+        try:
+            got += s.recv(a.rate)
+        except (BlockingIOError, OSError):
+            pass
+        held = monitor_holds(a.pid, a.port, a.src, sport)
+        held_seen = held_seen or held
+        if held_seen and not held:
+            life = time.monotonic() - t0
+            break
+        time.sleep(1)
+    s.close()
+    out = {"cut_by_monitor": life is not None, "held_seen": held_seen,
+           "life_s": round(life if life is not None else time.monotonic() - t0, 3),
+           "bytes_read": len(got), "first": got[:15].decode("latin-1")}
+    out.update(reports(good, smp))
+    print(json.dumps(out))
+
+
 def cmd_perclient(a):
     """From one address, one connection after another: each asks for /healthz, reads the
     answer and then stays open (keep-alive); how many were answered, how many closed unasked."""
@@ -471,6 +537,13 @@ def main():
     s = sub.add_parser("perclient")
     s.add_argument("--conns", type=int, default=40)
     s.add_argument("--src", default="127.0.70.99")
+    s = sub.add_parser("slowread")
+    s.add_argument("--src", default="127.0.70.77")
+    s.add_argument("--path", default="/metrics")
+    s.add_argument("--pipeline", type=int, default=1)
+    s.add_argument("--rate", type=int, default=1)
+    s.add_argument("--rcvbuf", type=int, default=4096)
+    s.add_argument("--max", type=float, default=60)
     s = sub.add_parser("raw")
     s.add_argument("--src", default="127.0.0.1")
     s.add_argument("--wait-close", action="store_true")

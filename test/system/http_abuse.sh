@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System test of the monitor's HTTP side under abuse (issue 13), in the lab: /probe runs do not
 # block other clients; request caps (414, 431, 413) and control bytes in the target (400);
-# slowloris, trickle, a connection flood and a request flood, each bounded in time, while a
-# well-behaved client's /healthz and /metrics keep succeeding, and afterwards the monitor's fds
-# and threads back at their baseline. The abusive clients are test/system/http_abuse.py (each
-# prints one JSON object; the assertions are made here). The reload storm is reload_storm.sh.
+# slowloris, trickle, a connection flood, a request flood and slow readers, each bounded in
+# time, while a well-behaved client's /healthz and /metrics keep succeeding, and afterwards the
+# monitor's fds and threads back at their baseline; each refusal and cut counted in
+# dnsprobe_http_connections_rejected_total by its reason. The abusive clients are
+# test/system/http_abuse.py (each prints one JSON object; the assertions are made here). The
+# reload storm is reload_storm.sh.
 . "$(dirname "$0")/lib.sh"
 
 PORT=9862
@@ -54,9 +56,14 @@ back_to_base() {
 
 runs_of() { scrape && grep -F "dnsprobe_check_runs_total{domain=\"$1\"}" "$DP_TMP/metrics.txt" | awk '{print $2}'; }
 runs_above() { [ "$(runs_of glitter.kr)" -gt "$1" ]; }
+# rej REASON : dnsprobe_http_connections_rejected_total{reason=REASON} now.
+rej() {
+	scrape && awk -v r="dnsprobe_http_connections_rejected_total{reason=\"$1\"}" \
+		'$1 == r { print $2; f = 1 } END { if (!f) print "absent" }' "$DP_TMP/metrics.txt"
+}
 
 t_abuse() {
-	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log rc big n0
+	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log rc big n0 r
 	conf "$c" "" "" 5s
 	"$DNSPROBE" monitor -c "$c" 2>"$log" &
 	MON=$!
@@ -78,6 +85,9 @@ t_abuse() {
 		test "$(j probe '(.healthz_s < 1 and .probes_running_after_healthz == 4)')" = true
 
 	# Request caps.
+	for r in per_client budget pushed_out header_timeout send_timeout too_large bad_request; do
+		is "$(rej $r)" 0 "dnsprobe_http_connections_rejected_total{reason=\"$r\"} is out, 0 before any abuse"
+	done
 	big=$(head -c 3000 /dev/zero | tr '\0' a)
 	is "$(code "$URL/healthz?$big")" 414 "a 3000-byte target: 414"
 	like "$(cat "$DP_TMP/body")" 'longer than 2048 bytes' "… saying the cap"
@@ -96,6 +106,9 @@ t_abuse() {
 	is "$(code --data-binary hello "$URL/metrics")" 413 "a POST with a body: 413"
 	is "$(code -X POST "$URL/metrics")" 405 "a POST without a body: 405"
 	is "$(code -X GET -H 'Content-Length: 0' "$URL/healthz")" 200 "Content-Length: 0: 200"
+	# The 40000-byte target and the 60000-byte field overflow libmicrohttpd's connection memory:
+	# it answers them itself, before any callback of ours, so they are not counted.
+	is "$(rej too_large)" 5 "… the five 413/414/431 we answered counted as too_large (not libmicrohttpd's own two)"
 
 	# Control bytes anywhere in the target, raw or escaped.
 	is "$(code "$URL/probe?target=glitter.kr%00.evil")" 400 "%00 in a /probe parameter: 400"
@@ -111,6 +124,7 @@ t_abuse() {
 	is "$(raw "$(hex 'GET /healthz?a=')0d$(hex 'b HTTP/1.1')0d0a0d0a")" 400 "a raw lone CR: 400"
 	is "$(raw "$(hex 'GET /healthz?a=')1b$(hex 'b HTTP/1.1')0d0a0d0a")" 400 "a raw ESC: 400"
 	is "$(raw "$(hex 'GET /healthz HTTP/1.1')0d0a0d0a")" 200 "the same request without them: 200"
+	is "$(rej bad_request)" 9 "… the nine 400s counted as bad_request"
 
 	ok_desc "baseline: fds and threads steady" wait_until 30 stable_base
 	echo "# baseline: $BASE_FD fds, $BASE_TH threads"
@@ -127,6 +141,9 @@ t_abuse() {
 		test "$(j slowloris "(.max_life_s >= $HEADER_TIMEOUT - 0.5 and .max_life_s <= $HEADER_TIMEOUT + 2.5)")" = true
 	is "$(j slowloris .responses)" 0 "… none of them got an answer"
 	back_to_base slowloris
+	n0=$(rej header_timeout)
+	ok_desc "… counted: $n0 cut at the header deadline, $(rej budget) refused for the budget, $(rej per_client) per client" \
+		test "$n0" -gt 0 -a "$(rej budget)" -gt 0
 
 	# The same spread over 100 addresses, one connection each (the per-client limit never
 	# applies): the reserve pushes out the connection waiting longest.
@@ -136,6 +153,8 @@ t_abuse() {
 		test "$(j slowloris100 .server_max_threads)" -le $((BASE_TH + 64))
 	is "$(j slowloris100 .responses)" 0 "… none of them got an answer"
 	back_to_base "slowloris from 100 addresses"
+	ok_desc "… counted: $(rej pushed_out) pushed out to keep room, header_timeout $n0 -> $(rej header_timeout)" \
+		test "$(rej pushed_out)" -gt 0 -a "$(rej header_timeout)" -gt "$n0"
 
 	# Trickle: 64 connections from 8 addresses, each sending one header line every 2-20 s
 	# (its own pace), never ending the header, for 30 s.
@@ -166,12 +185,35 @@ t_abuse() {
 
 	# One client: 40 keep-alive connections one after another; the 17th and later are refused,
 	# while another client still gets in.
+	n0=$(rej per_client)
 	abuse perclient perclient --conns 40 --src 127.0.70.99
 	is "$(j perclient '"\(.answered) answered, \(.refused) refused"')" "16 answered, 24 refused" \
 		"one client: 16 connections served (http_max_per_client), the other 24 refused"
 	is "$(j perclient .other_client_ok)" true "… another client meanwhile: served"
+	is "$(($(rej per_client) - n0))" 24 "… the 24 counted as per_client"
 	back_to_base "per-client test"
 
+	# Slow readers: a request for /metrics answered into a 4 KiB receive window read 1 byte a
+	# second. One request: its answer fits the socket buffers, so the monitor is done sending
+	# and the connection then waits for a next header: cut at the header deadline. 64
+	# pipelined: the answers do not fit, the monitor stays sending: cut 30 s after it began.
+	# "Cut" is seen in the monitor (its fd of the connection gone): the client sees no FIN, which
+	# the kernel queues behind the unread answer.
+	abuse slowread slowread --src 127.0.70.77
+	good_ok "slow reader" slowread 15
+	ok_desc "slow reader: answered (\"$(j slowread .first)\"), then let go by the monitor within the header deadline ($(j slowread .life_s) s, ${HEADER_TIMEOUT} + 2.5 s)" \
+		test "$(j slowread "(.cut_by_monitor and .first == \"HTTP/1.1 200 OK\" and .life_s <= $HEADER_TIMEOUT + 2.5)")" = true
+	n0=$(rej send_timeout)
+	abuse slowread64 slowread --src 127.0.70.78 --pipeline 64
+	good_ok "slow reader of 64 pipelined answers" slowread64 40
+	ok_desc "slow reader of 64 pipelined answers: cut by the monitor 30 s after its answer began ($(j slowread64 .life_s) s, at most 33 s)" \
+		test "$(j slowread64 "(.cut_by_monitor and .first == \"HTTP/1.1 200 OK\" and .life_s >= 29.5 and .life_s <= 33)")" = true
+	is "$(($(rej send_timeout) - n0))" 1 "… counted once as send_timeout"
+	back_to_base "slow readers"
+
+	scrape
+	ok_desc "after the abuse, /metrics (its counters raised) passes promtool check metrics" \
+		promtool check metrics <"$DP_TMP/metrics.txt"
 	like "$(grep 'group=http' "$log" | grep 'cut without a complete request header')" \
 		'[1-9][0-9]* cut without a complete request header within 10 s' \
 		"the log counts the connections cut at the header deadline"

@@ -119,7 +119,11 @@ render(struct dp_report *r, size_t ndom)
 	     .runs = 1,
 	     .limits = {true, 48 * 3600, 12 * 3600, 20 * 86400, 5 * 86400, 60}},
 	};
-	struct dp_metrics_process g = {.start_time = 1796000000, .reload_ok = true};
+	struct dp_metrics_process g = {.start_time = 1796000000,
+	                               .reload_ok = true,
+	                               .runs_in_progress = 2,
+	                               .http_rejected = {[DP_HTTP_REJ_PER_CLIENT] = 24,
+	                                                 [DP_HTTP_REJ_TOO_LARGE] = 7}};
 	struct dp_sbuf b;
 	char *out;
 
@@ -158,6 +162,16 @@ test_render(void **state)
 	                            "glitter.kr\",address=\"127.0.20.1\"} 1\n"));
 	assert_non_null(strstr(out, "dnsprobe_tls_cert_expiry_timestamp_seconds{endpoint=\"25:mail."
 	                            "glitter.kr\",address=\"127.0.20.1\"} 1900000000\n"));
+	/* Process series: every reason of the HTTP counter is out, zeros included. */
+	assert_non_null(strstr(out, "# TYPE dnsprobe_runs_in_progress gauge\n"
+	                            "dnsprobe_runs_in_progress 2\n"));
+#define REJ "dnsprobe_http_connections_rejected_total"
+	assert_non_null(strstr(out, "# TYPE " REJ " counter\n" REJ "{reason=\"per_client\"} 24\n" REJ
+	                            "{reason=\"budget\"} 0\n" REJ "{reason=\"pushed_out\"} 0\n" REJ
+	                            "{reason=\"header_timeout\"} 0\n" REJ
+	                            "{reason=\"send_timeout\"} 0\n" REJ "{reason=\"too_large\"} 7\n" REJ
+	                            "{reason=\"bad_request\"} 0\n"));
+#undef REJ
 	assert_non_null(strstr(out, "dnsprobe_mta_sts_policy_valid{domain=\"glitter.kr\","
 	                            "mode=\"enforce\"} 1\n"));
 	assert_non_null(strstr(out, "dnsprobe_check_duration_seconds{domain=\"glitter.kr\","
