@@ -326,7 +326,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		return dp_results_add(out, ID, ctx->disc->domain, DP_STATUS_OK,
 				      json_pack("{s:b}", "memory", false),
 				      "not followed: no memory across runs (`check --state FILE`, or "
-				      "the monitor with a state directory)") == NULL
+				      "the monitor's scheduled runs)") == NULL
 			       ? dp_err_set(err, DP_ENOMEM, "out of memory")
 			       : 0;
 	}

@@ -98,11 +98,11 @@ arr_has(const json_t *a, const char *s)
 static const char *
 tagalg(const char *s, char *buf, size_t bufsz)
 {
-	unsigned tag = 0, alg = 0;
+	const char *p = strchr(s, '/');
+	const char *q = p != NULL ? strchr(p + 1, '/') : NULL;
+	size_t n = q != NULL ? (size_t)(q - s) : strlen(s);
 
-	if (sscanf(s, "%u/%u", &tag, &alg) != 2)
-		return dp_strlcpy(buf, s, bufsz), buf;
-	dp_snprintf(buf, bufsz, "%u/%u", tag, alg);
+	dp_snprintf(buf, bufsz, "%.*s", (int)n, s);
 	return buf;
 }
 

@@ -250,11 +250,11 @@ ep(const char *const *tlsa, const char *const *spki)
 {
 	struct dp_ro_endpoint e = {.have_tlsa = true, .tlsa_ttl = 3600, .have_spki = true};
 
-	strcpy(e.name, "25:mail.glitter.kr");
+	dp_strlcpy(e.name, "25:mail.glitter.kr", sizeof(e.name));
 	for (; tlsa != NULL && *tlsa; tlsa++)
-		strcpy(e.tlsa[e.ntlsa++], *tlsa);
+		dp_strlcpy(e.tlsa[e.ntlsa++], *tlsa, sizeof(e.tlsa[0]));
 	for (; spki != NULL && *spki; spki++)
-		strcpy(e.spki[e.nspki++], *spki);
+		dp_strlcpy(e.spki[e.nspki++], *spki, sizeof(e.spki[0]));
 	return e;
 }
 
