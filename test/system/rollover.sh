@@ -17,7 +17,7 @@ tag_of() {
 }
 zone_summary() { summaries_of dnssec.rollover '^glitter\.kr$'; }
 zone_details() { details_of dnssec.rollover '^glitter\.kr$'; }
-rules() { zone_details | jq -r '[.findings[]|"\(.rule):\(.status)"]|join(" ")'; }
+rules() { zone_details | jq -r '[.findings[]|select(.subject=="glitter.kr")|"\(.rule):\(.status)"]|join(" ")'; }
 # run STATE : one run of the check with that state file
 run() { dp_check --only dnssec.rollover --state "$1" glitter.kr; }
 # age FILE SECONDS : the history in FILE as if it had been recorded SECONDS earlier
@@ -127,6 +127,58 @@ t_cert_key() {
 	is "$(status_of dnssec.rollover '^glitter\.kr$')" OK "the zone result is OK (DNS unchanged)"
 }
 
+# keys_everywhere N : every server address of glitter.kr serves N DNSKEY records
+keys_everywhere() {
+	local a
+	for a in 127.0.10.1 127.0.10.2 127.0.10.3 127.0.10.4 127.0.10.5; do
+		[ "$(dig +short +norec +time=1 +tries=1 @"$a" glitter.kr DNSKEY | grep -c .)" = "$1" ] || return 1
+	done
+}
+# ksk_everywhere TAG : every server address signs the DNSKEY RRset with key TAG
+ksk_everywhere() {
+	local a
+	for a in 127.0.10.1 127.0.10.2 127.0.10.3 127.0.10.4 127.0.10.5; do
+		dig +norec +dnssec +time=1 +tries=1 @"$a" glitter.kr DNSKEY |
+			awk -v t="$1" '$4 == "RRSIG" && $5 == "DNSKEY" && $11 == t { f = 1 } END { exit !f }' || return 1
+	done
+}
+
+# One lab start, faults switched at run time ($LAB_DIR/fault), as the monitor would see them.
+t_runtime() {
+	local s=$DP_TMP/rt.json zn kc kn
+	zn=$(tag_of glitter.kr-next zsk)
+	kc=$(tag_of glitter.kr ksk)
+	kn=$(tag_of glitter.kr-next ksk)
+	run "$s"
+	run "$s"
+	is "$(status_of dnssec.rollover)" OK "runtime: healthy, two runs: OK"
+	ok_desc "runtime: fault zsk-premature applied" "$LAB_DIR/fault" zsk-premature
+	ok_desc "… every server serves 3 DNSKEYs" wait_until 30 keys_everywhere 3
+	run "$s"
+	is "$(rules)" "zsk-premature:CRITICAL" "runtime zsk-premature: the next run finds it"
+	like "$(zone_summary)" "^ZSK $zn signs the SOA but was published too late" "… naming the new ZSK"
+	ok_desc "runtime: fault --clear zsk-premature" "$LAB_DIR/fault" --clear zsk-premature
+	ok_desc "… every server serves 2 DNSKEYs" wait_until 30 keys_everywhere 2
+	run "$s"
+	is "$(status_of dnssec.rollover)" OK "runtime: back to the old ZSK (in every cached RRset): OK"
+	ok_desc "runtime: fault ksk-withdrawn-early applied" "$LAB_DIR/fault" ksk-withdrawn-early
+	ok_desc "… every server signs the DNSKEY RRset with the next KSK" wait_until 30 ksk_everywhere "$kn"
+	run "$s"
+	is "$(rules)" "ksk-withdrawn:CRITICAL" "runtime ksk-withdrawn-early: the next run finds it"
+	like "$(zone_summary)" "^KSK $kc withdrawn from the DNSKEY RRset" "… naming the old KSK"
+	ok_desc "runtime: fault --clear ksk-withdrawn-early" "$LAB_DIR/fault" --clear ksk-withdrawn-early
+	ok_desc "… every server signs with the current KSK again" wait_until 30 ksk_everywhere "$kc"
+	ok_desc "runtime: fault tlsa-mismatch:25 applied" "$LAB_DIR/fault" tlsa-mismatch:25
+	run "$s"
+	is "$(status_of dnssec.rollover '^25:mail\.glitter\.kr$')" CRITICAL \
+		"runtime tlsa-mismatch:25: the new key without TLSA is CRITICAL on 25:mail.glitter.kr"
+	# the DNSKEY RRset of ksk-withdrawn-early (next KSK only) may still be cached, and kr. went
+	# back to the current KSK's DS alone at once: undoing the swap so fast is premature too
+	is "$(rules)" "ds-early:CRITICAL" "runtime: the swap undone at once is found too (ds-early)"
+	is "$(jq -r '.state["dnssec.rollover"].dns|length' "$s")" 5 \
+		"the state holds 5 DNS sets (healthy, zsk-premature, healthy, ksk-withdrawn-early, healthy)"
+}
+
 scenario t_healthy
 scenario t_zsk_premature --fault zsk-premature
 scenario t_zsk_prepublish --fault shape-zsk-prepublish
@@ -135,4 +187,5 @@ scenario t_ksk_early --fault ksk-withdrawn-early
 scenario t_double_ds --fault shape-ksk-double-ds
 scenario t_ksk_by_the_book --fault ksk-withdrawn-early
 scenario t_cert_key --fault tlsa-mismatch:25
+scenario t_runtime
 finish
