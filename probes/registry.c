@@ -10,6 +10,7 @@ extern const struct dp_probe dp_probe_dnssec_denial;
 extern const struct dp_probe dp_probe_dnssec_rrsig_expiry;
 extern const struct dp_probe dp_probe_dnssec_keys;
 extern const struct dp_probe dp_probe_dnssec_cds;
+extern const struct dp_probe dp_probe_dnssec_rollover;
 extern const struct dp_probe dp_probe_ns_soa_serial;
 extern const struct dp_probe dp_probe_ns_delegation;
 extern const struct dp_probe dp_probe_ns_zone_transfer;
@@ -30,6 +31,7 @@ const struct dp_probe *const dp_probes[] = {
 	&dp_probe_dnssec_rrsig_expiry,
 	&dp_probe_dnssec_keys,
 	&dp_probe_dnssec_cds,
+	&dp_probe_dnssec_rollover,
 	&dp_probe_ns_soa_serial,
 	&dp_probe_ns_delegation,
 	&dp_probe_ns_zone_transfer,

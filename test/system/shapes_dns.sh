@@ -11,7 +11,7 @@ all_ok() {
 	is "$(jqr '[.checks[]|select(.status!="OK")|"\(.status) \(.id) \(.subject): \(.summary)"]|join("\n")')" \
 		"" "$1: no check is non-OK"
 	# every check of the registry but resolver.agreement (it needs --resolver)
-	is "$(jqr '[.checks[].id]|unique|length')" 17 "$1: every check ran (17 check ids: all but resolver.agreement)"
+	is "$(jqr '[.checks[].id]|unique|length')" 18 "$1: every check ran (18 check ids: all but resolver.agreement)"
 }
 # count_of ID STATUS : how many results of that check have that status.
 count_of() { jqr --arg id "$1" --arg s "$2" '[.checks[]|select(.id==$id and .status==$s)]|length'; }

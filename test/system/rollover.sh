@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# System tests of dnssec.rollover: `check --state FILE` across runs. t_runtime switches faults
+# inside one lab start ($LAB_DIR/fault) between runs; the other scenarios carry a state recorded
+# in one lab start into the next (the keys and certificates are the lab's own, kept in
+# fixtures/lab/.state) and "age" it with jq to stand for time that passed (a DNSKEY TTL, a DS TTL).
+. "$(dirname "$0")/lib.sh"
+
+LAB_STATE_DIR=${DNSPROBE_LAB_STATE:-$SRCDIR/fixtures/lab/.state}
+# the scenarios' common directory: each scenario runs with DP_TMP=$SHARED/NAME
+SHARED=${DP_INSIDE:+$(dirname "$DP_TMP")}
+SHARED=${SHARED:-$DP_TMP}
+
+tag_of() {
+	local base
+	base=$(awk -v r="$2" '$1 == r { print $2; exit }' "$LAB_STATE_DIR/dns/keys/$1/roles")
+	printf '%d\n' "$((10#${base##*+}))"
+}
+zone_summary() { summaries_of dnssec.rollover '^glitter\.kr$'; }
+zone_details() { details_of dnssec.rollover '^glitter\.kr$'; }
+rules() { zone_details | jq -r '[.findings[]|select(.subject=="glitter.kr")|"\(.rule):\(.status)"]|join(" ")'; }
+# run STATE : one run of the check with that state file
+run() { dp_check --only dnssec.rollover --state "$1" glitter.kr; }
+# age FILE SECONDS : the history in FILE as if it had been recorded SECONDS earlier
+age() {
+	jq --argjson d "$2" '(.. | objects | select(has("last_seen")) | .first_seen, .last_seen) -= $d
+		| .state["dnssec.rollover"].last_run -= $d | .saved -= $d' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
+t_healthy() {
+	dp_check --only dnssec.rollover glitter.kr
+	is "$DP_RC" 0 "no --state: exit 0"
+	is "$(zone_summary)" "not followed: no memory across runs (\`check --state FILE\`, or the monitor's scheduled runs)" \
+		"without memory the check says so and does not alarm"
+	rm -f "$SHARED/healthy.json"
+	run "$SHARED/healthy.json"
+	is "$DP_RC" 0 "first run: exit 0"
+	like "$(zone_summary)" '^first observation; history starts now \(2 keys, 1 DS, [1-9][0-9]* endpoints recorded\)$' \
+		"first run: history starts now"
+	is "$(jq -r '.state["dnssec.rollover"].dns|length' "$SHARED/healthy.json")" 1 "the state file holds one DNS set"
+	is "$(jq -r '.state["dnssec.rollover"].tls["25:mail.glitter.kr"].spki[0].spki|length' "$SHARED/healthy.json")" 1 \
+		"… and the key 25:mail.glitter.kr serves"
+	run "$SHARED/healthy.json"
+	is "$DP_RC" 0 "second run: exit 0"
+	like "$(zone_summary)" '^no premature rollover step: 2 keys, 1 DS, [0-9]+ endpoints followed over 1 DNS sets kept$' \
+		"second run: nothing changed, OK"
+	is "$(zone_details | jq -r '.first_observation')" false "details: not the first observation"
+}
+
+
+t_zsk_prepublish() {
+	rm -f "$SHARED/prepublish.json"
+	run "$SHARED/prepublish.json"
+	run "$SHARED/prepublish.json"
+	is "$DP_RC" 0 "shape-zsk-prepublish, second run: exit 0"
+	is "$(status_of dnssec.rollover)" OK "pre-publication is not an alarm"
+	# two hours pass: longer than the DNSKEY TTL (1 h) + propagation
+	age "$SHARED/prepublish.json" 7200
+}
+
+t_zsk_by_the_book() {
+	run "$SHARED/prepublish.json"
+	is "$DP_RC" 0 "the switch to the ZSK published 2 h before: exit 0"
+	is "$(status_of dnssec.rollover)" OK "a ZSK rollover by pre-publication does not alarm"
+	is "$(rules)" "" "no finding"
+	is "$(zone_details | jq -r '.history|length')" 2 "details: two DNS sets kept (pre-published, switched)"
+}
+
+t_ksk_early() {
+	local cur nxt
+	cur=$(tag_of glitter.kr ksk)
+	nxt=$(tag_of glitter.kr-next ksk)
+	cp "$SHARED/healthy.json" "$DP_TMP/s.json"
+	run "$DP_TMP/s.json"
+	is "$DP_RC" 2 "ksk-withdrawn-early after a healthy run: exit 2"
+	like "$(zone_summary)" "^KSK $cur withdrawn from the DNSKEY RRset \\(last seen 20[-0-9T:]+Z\\) while the DS at kr still pointed to it: the DS RRset $cur/13/2 \\(last served 20[-0-9T:]+Z, TTL 86400s\\) may be cached until 20[-0-9T:]+Z and points to no key that signs the DNSKEY RRset now \\($nxt\\)" \
+		"the summary names the withdrawn KSK, the cached DS and the key signing now"
+	# the DNSKEY RRset cached before the swap still has the old KSK, which the DS RRset of now
+	# still names: that cache is fine, so the DS change itself is not premature
+	is "$(rules)" "ksk-withdrawn:CRITICAL" "one finding: ksk-withdrawn (not ds-early)"
+	dp_check --only dnssec.keys glitter.kr
+	is "$(status_of dnssec.keys)" WARNING \
+		"dnssec.keys, which sees one run, finds only a stale DS (WARNING), not the breakage"
+}
+
+t_double_ds() {
+	rm -f "$SHARED/double-ds.json"
+	run "$SHARED/double-ds.json"
+	run "$SHARED/double-ds.json"
+	is "$(status_of dnssec.rollover)" OK "shape-ksk-double-ds: OK"
+	# two days pass: longer than the DS TTL (1 day) + propagation
+	age "$SHARED/double-ds.json" 172800
+}
+
+t_ksk_by_the_book() {
+	local cur
+	cur=$(tag_of glitter.kr ksk)
+	run "$SHARED/double-ds.json"
+	is "$DP_RC" 0 "the KSK swap a DS TTL after the double DS: exit 0"
+	is "$(status_of dnssec.rollover)" OK "a KSK rollover by double DS does not alarm"
+	is "$(rules)" "stale-ds:OK" "a note: the old DS is still at kr"
+	like "$(zone_summary)" "note: KSK $cur withdrawn \\(last seen 20[-0-9T:]+Z\\) after the new DS had been at kr for its TTL" \
+		"… named in the summary"
+}
+
+
+# keys_everywhere N : every server address of glitter.kr serves N DNSKEY records
+keys_everywhere() {
+	local a
+	for a in 127.0.10.1 127.0.10.2 127.0.10.3 127.0.10.4 127.0.10.5; do
+		[ "$(dig +short +norec +time=1 +tries=1 @"$a" glitter.kr DNSKEY | grep -c .)" = "$1" ] || return 1
+	done
+}
+# ksk_everywhere TAG : every server address signs the DNSKEY RRset with key TAG
+ksk_everywhere() {
+	local a
+	for a in 127.0.10.1 127.0.10.2 127.0.10.3 127.0.10.4 127.0.10.5; do
+		dig +norec +dnssec +time=1 +tries=1 @"$a" glitter.kr DNSKEY |
+			awk -v t="$1" '$4 == "RRSIG" && $5 == "DNSKEY" && $11 == t { f = 1 } END { exit !f }' || return 1
+	done
+}
+
+# One lab start, faults switched at run time ($LAB_DIR/fault), as the monitor would see them.
+t_runtime() {
+	local s=$DP_TMP/rt.json zn zc kc kn
+	zn=$(tag_of glitter.kr-next zsk)
+	zc=$(tag_of glitter.kr zsk)
+	kc=$(tag_of glitter.kr ksk)
+	kn=$(tag_of glitter.kr-next ksk)
+	run "$s"
+	run "$s"
+	is "$(status_of dnssec.rollover)" OK "runtime: healthy, two runs: OK"
+	ok_desc "runtime: fault zsk-premature applied" "$LAB_DIR/fault" zsk-premature
+	ok_desc "… every server serves 3 DNSKEYs" wait_until 30 keys_everywhere 3
+	run "$s"
+	is "$(rules)" "zsk-premature:CRITICAL" "runtime zsk-premature: the next run finds it"
+	like "$(zone_summary)" "^ZSK $zn signs the SOA but was published too late: a DNSKEY RRset last served 20[-0-9T:]+Z \\(keys [0-9, ]*$zc[0-9, ]*\\) lacks it and may be cached until 20[-0-9T:]+Z \\(DNSKEY TTL 3600s \\+ 300s propagation\\)" \
+		"… naming the new ZSK, the cached RRset's keys and until when"
+	like "$(zone_summary)" 'RFC 7583 §3.3.1' "… and the RFC"
+	is "$DP_RC" 2 "… exit 2"
+	ok_desc "runtime: fault --clear zsk-premature" "$LAB_DIR/fault" --clear zsk-premature
+	ok_desc "… every server serves 2 DNSKEYs" wait_until 30 keys_everywhere 2
+	run "$s"
+	is "$(status_of dnssec.rollover)" OK "runtime: back to the old ZSK (in every cached RRset): OK"
+	ok_desc "runtime: fault ksk-withdrawn-early applied" "$LAB_DIR/fault" ksk-withdrawn-early
+	ok_desc "… every server signs the DNSKEY RRset with the next KSK" wait_until 30 ksk_everywhere "$kn"
+	run "$s"
+	is "$(rules)" "ksk-withdrawn:CRITICAL" "runtime ksk-withdrawn-early: the next run finds it"
+	like "$(zone_summary)" "^KSK $kc withdrawn from the DNSKEY RRset" "… naming the old KSK"
+	ok_desc "runtime: fault --clear ksk-withdrawn-early" "$LAB_DIR/fault" --clear ksk-withdrawn-early
+	ok_desc "… every server signs with the current KSK again" wait_until 30 ksk_everywhere "$kc"
+	ok_desc "runtime: fault tlsa-mismatch:25 applied" "$LAB_DIR/fault" tlsa-mismatch:25
+	run "$s"
+	is "$(status_of dnssec.rollover '^25:mail\.glitter\.kr$')" CRITICAL \
+		"runtime tlsa-mismatch:25: the new key without TLSA is CRITICAL on 25:mail.glitter.kr"
+	like "$(summaries_of dnssec.rollover '^25:mail\.glitter\.kr$')" '^the certificate key changed \(SPKI SHA-256 [0-9a-f]{16}…, first seen 20[-0-9T:]+Z\) and no TLSA record for the new key was published \(TLSA RRset: 3 1 1 [0-9a-f]+\)' \
+		"… naming the new key and the TLSA RRset"
+	like "$(summaries_of dnssec.rollover '^25:mail\.glitter\.kr$')" 'RFC 7671 §8.1' "… and the RFC"
+	is "$(status_of dnssec.rollover '^587:mail\.glitter\.kr$')" MISSING "port 587 (key unchanged) has no finding"
+	# the DNSKEY RRset of ksk-withdrawn-early (next KSK only) may still be cached, and kr. went
+	# back to the current KSK's DS alone at once: undoing the swap so fast is premature too
+	is "$(rules)" "ds-early:CRITICAL" "runtime: the swap undone at once is found too (ds-early)"
+	is "$(jq -r '.state["dnssec.rollover"].dns|length' "$s")" 5 \
+		"the state holds 5 DNS sets (healthy, zsk-premature, healthy, ksk-withdrawn-early, healthy)"
+}
+
+scenario t_healthy
+scenario t_zsk_prepublish --fault shape-zsk-prepublish
+scenario t_zsk_by_the_book --fault zsk-premature
+scenario t_ksk_early --fault ksk-withdrawn-early
+scenario t_double_ds --fault shape-ksk-double-ds
+scenario t_ksk_by_the_book --fault ksk-withdrawn-early
+scenario t_runtime
+finish
