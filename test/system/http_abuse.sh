@@ -81,8 +81,8 @@ t_abuse() {
 	abuse probe probe --n 4 --target glitter.kr
 	is "$(j probe '.probe_status | join(" ")')" "200 200 200 200" "four /probe runs at once: 200 each"
 	is "$(j probe .healthz_status)" 200 "/healthz while they run: 200"
-	ok_desc "… answered within 1 s ($(j probe .healthz_s) s) while the probes were still running" \
-		test "$(j probe '(.healthz_s < 1 and .probes_running_after_healthz == 4)')" = true
+	ok_desc "… answered within 1 s ($(j probe .healthz_s) s) while probes were still running ($(j probe .probes_running_after_healthz) of 4; the fastest took $(j probe .probe_min_s) s)" \
+		test "$(j probe '(.healthz_s < 1 and .probes_running_after_healthz >= 1)')" = true
 
 	# Request caps.
 	for r in per_client budget pushed_out header_timeout send_timeout too_large bad_request; do
