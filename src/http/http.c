@@ -338,9 +338,11 @@ accept_policy(void *cls, const struct sockaddr *sa, socklen_t salen)
 	(void)cls;
 	(void)salen;
 	pthread_mutex_lock(&srv.lock);
+	/* a connection cut but not yet closed by libmicrohttpd is still held: counted, so that a
+	 * client reconnecting at once cannot hold one more than its limit meanwhile */
 	for (struct conn *k = srv.head; k != NULL; k = k->next) {
 		all++;
-		if (!k->cut && same_client(k, a, alen))
+		if (same_client(k, a, alen))
 			mine++;
 	}
 	reserve = all >= srv.max_conn - srv.reserve;
