@@ -16,7 +16,7 @@ DNSPROBE=${DNSPROBE:-$PWD/build/dnsprobe}
 OUT=${OUT:-$(mktemp -d)}
 CG=${PERF_CALLGRAPH:-fp}
 command -v perf >/dev/null || { echo "perf is not installed (linux-perf)" >&2; exit 1; }
-export DNSPROBE INTERVAL PAR DUR OUT CG
+export N DNSPROBE INTERVAL PAR DUR OUT CG
 echo "# $(date -u +%FT%TZ) load: $(uptime | sed 's/.*load average: //')"
 fixtures/lab/run --extra-domains "$N" -- bash -c '
 set -u
