@@ -10,6 +10,7 @@
 #include "dns/dnssec.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
+#include "dns/srvval.h"
 #include "probes/causes.h"
 
 #define ID       "dnssec.keys"
@@ -82,22 +83,11 @@ send_all(struct dp_query *q, struct dp_reply *rep, size_t n, struct dp_err *err)
 	return dp_query_send_many(q, rep, n, err);
 }
 
-/* The RR dicts of type at owner in the answer section. */
+/* The RR dicts of type at owner in the answer section of an answered reply. */
 static size_t
 answer_rrs(const struct dp_reply *r, const char *owner, uint16_t type, getdns_dict **v, size_t max)
 {
-	getdns_list *ans = r->answered ? dp_msg_section(r->reply, "answer") : NULL;
-	size_t n = 0;
-
-	for (size_t i = 0; i < dp_list_len(ans) && n < max; i++) {
-		getdns_dict *rr = dp_list_dict(ans, i);
-		char o[256];
-
-		if (dp_rr_type(rr) == type && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
-		    strcmp(o, owner) == 0)
-			v[n++] = rr;
-	}
-	return n;
+	return r->answered ? dp_srvval_answer_rrs(r->reply, owner, type, v, max) : 0;
 }
 
 /* Take the DS RRset from the first parent server that answers it authoritatively. */

@@ -93,20 +93,30 @@ dp_srvval_keyset(const struct dp_reply *r, const char *zone, uint16_t *tags, siz
 	return l;
 }
 
-bool
-dp_srvval_answers(getdns_dict *reply, const char *name, uint16_t type)
+size_t
+dp_srvval_answer_rrs(getdns_dict *reply, const char *name, uint16_t type, getdns_dict **v,
+                     size_t max)
 {
-	getdns_list *ans = dp_msg_section(reply, "answer");
+	getdns_list *ans = reply != NULL ? dp_msg_section(reply, "answer") : NULL;
+	size_t n = 0;
 	char o[256];
 
-	for (size_t i = 0; i < dp_list_len(ans); i++) {
+	for (size_t i = 0; i < dp_list_len(ans) && n < max; i++) {
 		getdns_dict *rr = dp_list_dict(ans, i);
 
 		if (dp_rr_type(rr) == type && dp_rr_owner(rr, o, sizeof(o)) == 0 &&
 		    strcmp(o, name) == 0)
-			return true;
+			v[n++] = rr;
 	}
-	return false;
+	return n;
+}
+
+bool
+dp_srvval_answers(getdns_dict *reply, const char *name, uint16_t type)
+{
+	getdns_dict *rr;
+
+	return dp_srvval_answer_rrs(reply, name, type, &rr, 1) == 1;
 }
 
 enum dp_validation

@@ -33,6 +33,10 @@ getdns_list *dp_srvval_keyset(const struct dp_reply *r, const char *zone, uint16
 /* True when the reply's answer section holds an RR of type at name (what a server's denial or
  * signature is about: present or proven absent). */
 bool dp_srvval_answers(getdns_dict *reply, const char *name, uint16_t type);
+/* The RR dicts of type at name in the reply's answer section into v (at most max; they point
+ * into reply); how many. */
+size_t dp_srvval_answer_rrs(getdns_dict *reply, const char *name, uint16_t type, getdns_dict **v,
+                            size_t max);
 
 /* getdns's verdict on one reply (its answer and authority, and the question's existence or
  * proven absence), given the server's DNSKEY RRset and the DS RRset, as of at. */
