@@ -163,6 +163,44 @@ t_runtime() {
 		"the state holds 5 DNS sets (healthy, zsk-premature, healthy, ksk-withdrawn-early, healthy)"
 }
 
+# tlsa_everywhere N : every server address of glitter.kr serves N TLSA records at _25._tcp.mail
+tlsa_everywhere() {
+	local a
+	for a in 127.0.10.1 127.0.10.2 127.0.10.3 127.0.10.4 127.0.10.5; do
+		[ "$(dig +short +norec +time=1 +tries=1 @"$a" _25._tcp.mail.glitter.kr TLSA | grep -c .)" = "$1" ] || return 1
+	done
+}
+# tlsa_removed WANT-ROLLOVER WANT-DANE RECORDS-LEFT : after two runs of a healthy rollover state,
+# the current key's 3 1 1 at _25._tcp.mail is removed while port 25 still presents the key
+tlsa_removed() {
+	local s=$DP_TMP/tr.json
+	run "$s"
+	run "$s"
+	is "$(status_of dnssec.rollover)" OK "two runs with the current key's record published: OK"
+	ok_desc "fault tlsa-removed:25 applied" "$LAB_DIR/fault" tlsa-removed:25
+	ok_desc "… every server serves $3 TLSA records at _25._tcp.mail" wait_until 30 tlsa_everywhere "$3"
+	dp_check --only dnssec.rollover,dane.tlsa --state "$s" glitter.kr
+	is "$(status_of dnssec.rollover '^25:mail\.glitter\.kr$')" "$1" \
+		"tlsa-removed:25: dnssec.rollover $1 on 25:mail.glitter.kr"
+	is "$(details_of dnssec.rollover '^25:mail\.glitter\.kr$' | jq -r .rule)" tlsa-removed "… rule tlsa-removed"
+	like "$(summaries_of dnssec.rollover '^25:mail\.glitter\.kr$')" \
+		'^TLSA record 3 1 1 [0-9a-f]{16}… removed \(last seen 20[-0-9T:]+Z\) while the certificate with that key is still served' \
+		"… naming the removed record and when it was last seen"
+	like "$(summaries_of dnssec.rollover '^25:mail\.glitter\.kr$')" 'RFC 7671 §8.1' "… and the RFC"
+	is "$(status_of dnssec.rollover '^587:mail\.glitter\.kr$')" MISSING "port 587 (records unchanged) has no finding"
+	is "$(status_of dane.tlsa '^25:mail\.glitter\.kr')" "$2" "dane.tlsa on port 25: $2"
+}
+t_tlsa_removed() {
+	tlsa_removed CRITICAL CRITICAL 1
+	like "$(summaries_of dnssec.rollover '^25:mail\.glitter\.kr$')" 'no record left matches it, DANE clients fail' \
+		"… and that no record is left for the served key"
+}
+t_tlsa_removed_multi() {
+	tlsa_removed WARNING OK 2
+	like "$(summaries_of dnssec.rollover '^25:mail\.glitter\.kr$')" 'only records of other kinds are left for it' \
+		"… and that only the 2 1 1 (not judged here) is left for it"
+}
+
 scenario t_healthy
 scenario t_zsk_prepublish --fault shape-zsk-prepublish
 scenario t_zsk_by_the_book --fault zsk-premature
@@ -170,4 +208,6 @@ scenario t_ksk_early --fault ksk-withdrawn-early
 scenario t_double_ds --fault shape-ksk-double-ds
 scenario t_ksk_by_the_book --fault ksk-withdrawn-early
 scenario t_runtime
+scenario t_tlsa_removed --fault tlsa-rollover
+scenario t_tlsa_removed_multi --fault shape-tlsa-multi
 finish
