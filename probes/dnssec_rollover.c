@@ -244,6 +244,41 @@ out:
 	return rc;
 }
 
+static const struct dp_metric m_since = {
+    .name = "dnsprobe_rollover_set_since_timestamp_seconds",
+    .help = "Since when this set (DNSKEY, DS, key tags signing, TLSA, served SPKIs) has been "
+	    "unchanged, as far back as dnssec.rollover's kept history goes (Unix time).",
+    .labels = {"set", "subject", NULL},
+};
+
+/* The since samples of this run's sets: the zone's four DNS sets (when they were had) and each
+ * endpoint's TLSA RRset and served keys (when seen this run). */
+static int
+since_samples(struct dp_result *r, const struct dp_ctx *ctx, const struct dp_ro_obs *o)
+{
+	static const char *const dns[] = {"dnskey", "ds", "dnskey_signers", "soa_signers", NULL};
+	const json_t *tls = json_object_get(ctx->state, "tls");
+	int64_t t;
+
+	for (size_t i = 0; o->have_dns && dns[i] != NULL; i++)
+		if ((t = dp_ro_since(json_object_get(ctx->state, "dns"), dns[i])) > 0 &&
+		    dp_result_sample(r, &m_since, (double)t, dns[i], ctx->disc->domain) != 0)
+			return DP_ENOMEM;
+	for (size_t i = 0; i < o->nep; i++) {
+		const json_t *h = json_object_get(tls, o->ep[i].name);
+
+		if (o->ep[i].have_tlsa &&
+		    (t = dp_ro_since(json_object_get(h, "tlsa"), "tlsa")) > 0 &&
+		    dp_result_sample(r, &m_since, (double)t, "tlsa", o->ep[i].name) != 0)
+			return DP_ENOMEM;
+		if (o->ep[i].have_spki &&
+		    (t = dp_ro_since(json_object_get(h, "spki"), "spki")) > 0 &&
+		    dp_result_sample(r, &m_since, (double)t, "spki", o->ep[i].name) != 0)
+			return DP_ENOMEM;
+	}
+	return 0;
+}
+
 static json_t *
 findings_json(const struct dp_ro_verdict *v)
 {
@@ -266,6 +301,7 @@ report(const struct dp_ctx *ctx, const struct dp_ro_obs *o, const struct dp_ro_v
 	enum dp_status zs = DP_STATUS_OK;
 	const struct dp_ro_finding *first = NULL;
 	size_t nz = 0;
+	struct dp_result *r;
 	json_t *d;
 	char sum[1024];
 
@@ -300,7 +336,8 @@ report(const struct dp_ctx *ctx, const struct dp_ro_obs *o, const struct dp_ro_v
 	d = json_pack("{s:b, s:b, s:i, s:o, s:O*}", "first_observation", v->first, "dns_observed",
 		      o->have_dns, "propagation_seconds", DP_RO_PROPAGATION, "findings",
 		      findings_json(v), "history", json_object_get(st, "dns"));
-	return dp_results_add(out, ID, dom, zs, d, "%s", sum) == NULL ? DP_ENOMEM : 0;
+	r = dp_results_add(out, ID, dom, zs, d, "%s", sum);
+	return r == NULL ? DP_ENOMEM : since_samples(r, ctx, o);
 }
 
 static int
@@ -341,5 +378,6 @@ const struct dp_probe dp_probe_dnssec_rollover = {
     .title = "rollovers followed over time",
     .needs = DP_NEED_NS_ADDRS | DP_NEED_PARENT | DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS | DP_NEED_TLS,
     .timeout_ms = 30000,
+    .metrics = (const struct dp_metric *const[]){&m_since, NULL},
     .run = run,
 };

@@ -86,3 +86,8 @@ struct dp_ro_verdict {
 int dp_rollover_judge(json_t *state, const char *domain, const struct dp_ro_obs *o, int64_t now,
 		      struct dp_ro_verdict *out) DP_WUR;
 void dp_ro_verdict_clear(struct dp_ro_verdict *v);
+/* Since when the newest set of hist (an array of sets, oldest first) has held its current value
+ * of field key: the first_seen of the oldest set of the unbroken run of sets at the end of hist
+ * with that same value (so as far back as the kept history goes). -1 when hist is empty or not
+ * an array, or its newest set has no key. Pure. */
+int64_t dp_ro_since(const json_t *hist, const char *key);

@@ -496,34 +496,41 @@ short_hex(const char *x, char *buf, size_t bufsz)
 static void
 judge_endpoint(struct judge *j, const struct dp_ro_endpoint *e, const json_t *th, const json_t *sh)
 {
-	json_t *last = json_array_get(th, json_array_size(th) - 1);
-	const json_t *lrecs = json_object_get(last, "tlsa");
 	json_t *now_recs = json_array();
+	json_t *gone = json_array(); /* records of kept RRsets not in now_recs, judged once each */
 	char x16[40], t1[32], t2[32];
 
 	for (size_t i = 0; i < e->ntlsa; i++)
 		json_array_append_new(now_recs, json_string(e->tlsa[i]));
-	/* RFC 7671 §8.1: the record of a key still served stays */
-	for (size_t i = 0; last != NULL && i < json_array_size(lrecs); i++) {
-		const char *r = json_string_value(json_array_get(lrecs, i));
-		const char *x = r != NULL ? spki_of(r) : NULL;
-		bool served = false;
+	/* RFC 7671 §8.1: the record of a key still served stays. Every kept RRset is looked at,
+	 * newest first, not only the last one: the finding lasts as long as the key is served
+	 * without its record (a one-run alarm would end before an alert's `for:` does). */
+	for (size_t si = json_array_size(th); si-- > 0;) {
+		const json_t *set = json_array_get(th, si);
+		const json_t *recs = json_object_get(set, "tlsa");
 
-		if (x == NULL || arr_has(now_recs, r))
-			continue;
-		for (size_t k = 0; k < e->nspki; k++)
-			served = served || strcmp(e->spki[k], x) == 0;
-		if (!served)
-			continue;
-		short_hex(x, x16, sizeof(x16));
-		add(j, judgeable(now_recs) ? DP_STATUS_CRITICAL : DP_STATUS_WARNING, e->name,
-		    "tlsa-removed",
-		    "TLSA record %.6s%s removed (last seen %s) while the certificate with that key "
-		    "is still served: %s; remove a key's record only once no server presents the "
-		    "key (RFC 7671 §8.1)",
-		    r, x16, stamp(jint(last, "last_seen"), t1, sizeof(t1)),
-		    judgeable(now_recs) ? "no record left matches it, DANE clients fail"
-					: "only records of other kinds are left for it");
+		for (size_t i = 0; i < json_array_size(recs); i++) {
+			const char *r = json_string_value(json_array_get(recs, i));
+			const char *x = r != NULL ? spki_of(r) : NULL;
+			bool served = false;
+
+			if (x == NULL || arr_has(now_recs, r) || arr_has(gone, r))
+				continue;
+			json_array_append_new(gone, json_string(r));
+			for (size_t k = 0; k < e->nspki; k++)
+				served = served || strcmp(e->spki[k], x) == 0;
+			if (!served)
+				continue;
+			short_hex(x, x16, sizeof(x16));
+			add(j, judgeable(now_recs) ? DP_STATUS_CRITICAL : DP_STATUS_WARNING, e->name,
+			    "tlsa-removed",
+			    "TLSA record %.6s%s removed (last seen %s) while the certificate with that "
+			    "key is still served: %s; remove a key's record only once no server "
+			    "presents the key (RFC 7671 §8.1)",
+			    r, x16, stamp(jint(set, "last_seen"), t1, sizeof(t1)),
+			    judgeable(now_recs) ? "no record left matches it, DANE clients fail"
+						: "only records of other kinds are left for it");
+		}
 	}
 	/* RFC 7671 §8.1: a new key's record is published a TLSA TTL before the key is used */
 	for (size_t k = 0; k < e->nspki; k++) {
@@ -574,6 +581,7 @@ judge_endpoint(struct judge *j, const struct dp_ro_endpoint *e, const json_t *th
 		}
 	}
 	json_decref(now_recs);
+	json_decref(gone);
 }
 
 static json_t *
@@ -633,6 +641,20 @@ tls_step(struct judge *j, bool judge)
 			record(sh, cur, (const char *const[]){"spki", NULL}, NULL, j->now);
 		}
 	}
+}
+
+int64_t
+dp_ro_since(const json_t *hist, const char *key)
+{
+	size_t n = json_is_array(hist) ? json_array_size(hist) : 0;
+	const json_t *cur = n > 0 ? json_object_get(json_array_get(hist, n - 1), key) : NULL;
+	size_t i = n;
+
+	if (cur == NULL)
+		return -1;
+	while (i > 0 && json_equal(json_object_get(json_array_get(hist, i - 1), key), cur))
+		i--;
+	return jint(json_array_get(hist, i), "first_seen");
 }
 
 int

@@ -286,6 +286,15 @@ test_tlsa(void **state)
 			 1);
 	assert_string_equal(v.v[0].subject, "25:mail.glitter.kr");
 	dp_ro_verdict_clear(&v);
+	/* … and it stays while the key is served without its record (not one run only) */
+	assert_int_equal(tls_run(st, ep(S("3 1 1 " BB), S(AA)), T0 + 120, DP_STATUS_CRITICAL,
+				 "tlsa-removed", &v),
+			 1);
+	dp_ro_verdict_clear(&v);
+	/* … until the server presents the next key */
+	tls_run(st, ep(S("3 1 1 " BB), S(BB)), T0 + 180, DP_STATUS_OK, NULL, &v);
+	assert_int_equal(alarms(&v), 0);
+	dp_ro_verdict_clear(&v);
 	json_decref(st);
 	/* removing the old key's record once the new key is served is by the book */
 	st = json_object();
@@ -361,6 +370,40 @@ test_bounded(void **state)
 	json_decref(st);
 }
 
+/* dp_ro_since: each set's own since, not the history entry's: a ZSK switch (new DNSKEY set,
+ * then new SOA signers) leaves the DS's since where it was. */
+static void
+test_since(void **state)
+{
+	struct dp_ro_verdict v;
+	json_t *st = json_object();
+	struct dp_ro_obs a = zone(L(K1, Z1), L(K1), L(Z1), L(K1));
+	struct dp_ro_obs b = zone(L(K1, Z1, Z2), L(K1), L(Z1), L(K1));
+	struct dp_ro_obs c = zone(L(K1, Z1, Z2), L(K1), L(Z2), L(K1));
+	const json_t *dns;
+
+	(void)state;
+	assert_int_equal(dp_ro_since(NULL, "ds"), -1);
+	assert_int_equal(dp_ro_since(json_object_get(st, "dns"), "ds"), -1);
+	judge(st, &a, T0, DP_STATUS_OK, NULL, &v);
+	dp_ro_verdict_clear(&v);
+	judge(st, &a, T0 + 60, DP_STATUS_OK, NULL, &v);
+	dp_ro_verdict_clear(&v);
+	judge(st, &b, T0 + 120, DP_STATUS_OK, NULL, &v);
+	dp_ro_verdict_clear(&v);
+	judge(st, &c, T0 + 120 + 2 * DTTL, DP_STATUS_OK, NULL, &v);
+	assert_int_equal(alarms(&v), 0);
+	dp_ro_verdict_clear(&v);
+	dns = json_object_get(st, "dns");
+	assert_int_equal(json_array_size(dns), 3);
+	assert_int_equal(dp_ro_since(dns, "ds"), T0);
+	assert_int_equal(dp_ro_since(dns, "dnskey_signers"), T0);
+	assert_int_equal(dp_ro_since(dns, "dnskey"), T0 + 120);
+	assert_int_equal(dp_ro_since(dns, "soa_signers"), T0 + 120 + 2 * DTTL);
+	assert_int_equal(dp_ro_since(dns, "no-such-set"), -1);
+	json_decref(st);
+}
+
 int
 main(void)
 {
@@ -369,6 +412,7 @@ main(void)
 	    cmocka_unit_test(test_zsk_by_the_book),  cmocka_unit_test(test_ksk_withdrawn),
 	    cmocka_unit_test(test_ds_early),         cmocka_unit_test(test_tlsa),
 	    cmocka_unit_test(test_spki),             cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_since),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
