@@ -201,6 +201,77 @@ t_tlsa_removed_multi() {
 		"… and that only the 2 1 1 (not judged here) is left for it"
 }
 
+# The monitor follows a rollover across its runs and across a restart (issue 15 item 3): its
+# state_dir keeps the history, the finding lasts from run to run and reaches /metrics.
+PORT=9874
+URL=http://127.0.0.1:$PORT
+scrape() { curl -fsS --max-time 10 "$URL/metrics" >"$DP_TMP/metrics.txt" 2>/dev/null; }
+has() { scrape && grep -Eq -- "$1" "$DP_TMP/metrics.txt"; }
+# since SET SUBJECT : the last scrape's dnsprobe_rollover_set_since_timestamp_seconds value
+since() {
+	awk -v k="dnsprobe_rollover_set_since_timestamp_seconds{domain=\"glitter.kr\",set=\"$1\",subject=\"$2\"}" \
+		'$1 == k { print $2 }' "$DP_TMP/metrics.txt"
+}
+runs() { awk '$1 == "dnsprobe_check_runs_total{domain=\"glitter.kr\"}" { print $2 }' "$DP_TMP/metrics.txt"; }
+# runs_past N : a scrape shows more than N finished runs
+runs_past() { scrape && [ "$(runs)" -gt "$1" ] 2>/dev/null; }
+t_monitor() {
+	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log sd=$DP_TMP/state pid s0 k0 n
+	local crit='^dnsprobe_check_status\{domain="glitter.kr",check="dnssec.rollover",subject="25:mail.glitter.kr"\} 2$'
+	mkdir -p "$sd"
+	cat >"$c" <<YML
+listen: 127.0.0.1:$PORT
+interval: 2s
+timeout: 20s
+trust_anchor: $LAB_TA
+root_hints: $LAB_HINTS
+ca_file: $LAB_CA
+state_dir: $sd
+domains:
+  - name: glitter.kr
+    only: dnssec.rollover
+YML
+	"$DNSPROBE" monitor -c "$c" 2>"$log" &
+	pid=$!
+	ok_desc "monitor: a second run is published (history kept in memory and state_dir)" \
+		wait_until 90 runs_past 1
+	is "$(awk '$1 == "dnsprobe_check_status{domain=\"glitter.kr\",check=\"dnssec.rollover\",subject=\"glitter.kr\"}" { print $2 }' "$DP_TMP/metrics.txt")" 0 \
+		"monitor: dnssec.rollover OK on the healthy rollover state"
+	s0=$(since tlsa 25:mail.glitter.kr)
+	k0=$(since dnskey glitter.kr)
+	like "$s0" '^[0-9]+$' "monitor: the TLSA RRset of 25:mail.glitter.kr has a since"
+	like "$k0" '^[0-9]+$' "monitor: the DNSKEY RRset has a since"
+	ok_desc "promtool check metrics is clean with the rollover gauges" promtool check metrics <"$DP_TMP/metrics.txt"
+	ok_desc "fault tlsa-removed:25 applied live" "$LAB_DIR/fault" tlsa-removed:25
+	ok_desc "monitor: the next runs find tlsa-removed, CRITICAL on 25:mail.glitter.kr" wait_until 60 has "$crit"
+	n=$(runs)
+	ok_desc "monitor: two runs later" wait_until 60 runs_past $((n + 1))
+	ok_desc "… the finding is still there (it lasts while the key is served without its record)" \
+		grep -Eq -- "$crit" "$DP_TMP/metrics.txt"
+	isnt "$(since tlsa 25:mail.glitter.kr)" "$s0" "… and the TLSA RRset's since moved to the change"
+	is "$(since dnskey glitter.kr)" "$k0" "… the DNSKEY RRset's since did not"
+	kill -TERM "$pid"
+	wait "$pid"
+	is "$?" 0 "monitor: SIGTERM, exit 0"
+	ok_desc "state_dir holds the rollover history" \
+		test "$(jq -r '.state["dnssec.rollover"].tls["25:mail.glitter.kr"].tlsa | length' "$sd/glitter.kr.json" 2>/dev/null)" -ge 2
+
+	: >"$log"
+	"$DNSPROBE" monitor -c "$c" 2>"$log" &
+	pid=$!
+	ok_desc "after a restart: the first run is published" \
+		wait_until 90 has '^dnsprobe_last_run_timestamp_seconds\{domain="glitter.kr"\}'
+	ok_desc "after a restart: tlsa-removed still CRITICAL at once (history kept)" grep -Eq -- "$crit" "$DP_TMP/metrics.txt"
+	is "$(since dnskey glitter.kr)" "$k0" "after a restart: the DNSKEY RRset's since is the one from before"
+	curl -fsS --max-time 10 "$URL/domain/glitter.kr" >"$DP_TMP/page.html" 2>/dev/null
+	like "$(cat "$DP_TMP/page.html")" 'TLSA record 3 1 1 [0-9a-f]{16}… removed' "the domain page names the removed record"
+	unlike "$(cat "$DP_TMP/page.html")" 'first observation' "… and the history was not started again"
+	kill -TERM "$pid"
+	wait "$pid"
+	is "$?" 0 "after the restart: SIGTERM, exit 0"
+	unlike "$(grep -E 'level=(error|crit)' "$log")" . "no error logged"
+}
+
 scenario t_healthy
 scenario t_zsk_prepublish --fault shape-zsk-prepublish
 scenario t_zsk_by_the_book --fault zsk-premature
@@ -210,4 +281,5 @@ scenario t_ksk_by_the_book --fault ksk-withdrawn-early
 scenario t_runtime
 scenario t_tlsa_removed --fault tlsa-rollover
 scenario t_tlsa_removed_multi --fault shape-tlsa-multi
+scenario t_monitor --fault tlsa-rollover
 finish
