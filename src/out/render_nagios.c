@@ -45,12 +45,13 @@ line_puts(struct line *l, const char *s)
 	line_put(l, s, strlen(s));
 }
 
-/* Print s with '|' replaced: a pipe starts perfdata in the plugin output format. */
+/* Print s with '|' replaced (a pipe starts perfdata in the plugin output format) and line
+ * breaks made spaces (a line is a line of long output). */
 static void
 put_safe(FILE *f, const char *s)
 {
 	for (; *s != '\0'; s++)
-		fputc(*s == '|' ? '/' : *s, f);
+		fputc(*s == '|' ? '/' : *s == '\n' || *s == '\r' ? ' ' : *s, f);
 }
 
 static bool
@@ -392,6 +393,14 @@ dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_opts
 			fprintf(f, " (follows from %s ", x->cause_id);
 			put_safe(f, x->cause_subject);
 			fputc(')', f);
+		}
+		/* Ready-to-paste zone-file lines, each on its own long-output line under the
+		 * finding (before any '|': after it every line is perfdata). */
+		for (size_t j = 0; j < json_array_size(x->fix); j++) {
+			const char *fx = json_string_value(json_array_get(x->fix, j));
+
+			fputs("\n    fix: ", f);
+			put_safe(f, fx != NULL ? fx : "");
 		}
 		/* Perfdata that did not fit the status line follows a '|' on the last line of the
 		 * long output (Nagios plugin API, "Plugin Output Spec"). */

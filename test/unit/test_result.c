@@ -188,6 +188,48 @@ test_nagios(void **state)
 	dp_report_free(r);
 }
 
+/* Issue 15 item 5: ready-to-paste zone-file lines in the long output, one "fix:" line under
+ * the finding, with '|' and line breaks defused, and the perfdata still after the last line. */
+static void
+test_nagios_fix(void **state)
+{
+	struct dp_report *r = sample();
+	char *out;
+	char *w, *c;
+
+	(void)state;
+	for (size_t i = 0; i < r->results.n; i++) {
+		struct dp_result *x = &r->results.v[i];
+
+		if (strcmp(x->id, "ns.soa_serial") == 0)
+			assert_int_equal(dp_result_add_fix(x, "glitter.kr. 3600 IN TLSA 3 1 1 ab|cd\nxx"), 0);
+		if (strcmp(x->id, "caa") == 0) {
+			assert_int_equal(dp_result_add_fix(x, "glitter.kr. IN CAA 0 issue \"a\""), 0);
+			assert_int_equal(dp_result_add_fix(x, "glitter.kr. IN CAA 0 iodef \"b\""), 0);
+		}
+	}
+	out = render(dp_render_nagios, r, 0);
+	w = strstr(out, "\n[WARNING] ns.soa_serial ");
+	assert_non_null(w);
+	c = strstr(w + 1, "\n");
+	assert_non_null(c);
+	{
+		const char *want = "\n    fix: glitter.kr. 3600 IN TLSA 3 1 1 ab/cd xx\n";
+
+		assert_true(strncmp(c, want, strlen(want)) == 0);
+	}
+	/* the last result's fix lines come before the perfdata that ends the long output */
+	assert_non_null(strstr(out, "\n[OK] caa glitter.kr: CAA allows letsencrypt.org\n"
+				    "    fix: glitter.kr. IN CAA 0 issue \"a\"\n"
+				    "    fix: glitter.kr. IN CAA 0 iodef \"b\" | soa_serial_spread=3;;;0 "));
+	/* only the status line and the last line carry a '|' */
+	c = strchr(out, '\n');
+	assert_non_null(c);
+	assert_true(strchr(c + 1, '|') == strstr(c + 1, " | soa_serial_spread") + 1);
+	free(out);
+	dp_report_free(r);
+}
+
 /* Render r as Nagios output with these thresholds (not inlined: gcc 12 takes the memstream's
  * buffer for a dangling local). */
 __attribute__((noinline)) static char *
@@ -613,7 +655,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_worst_order),   cmocka_unit_test(test_results_worst_and_sort),
 		cmocka_unit_test(test_results_take),  cmocka_unit_test(test_json),
-		cmocka_unit_test(test_nagios),	      cmocka_unit_test(test_nagios_all_ok),
+		cmocka_unit_test(test_nagios), cmocka_unit_test(test_nagios_fix),	      cmocka_unit_test(test_nagios_all_ok),
 		cmocka_unit_test(test_nagios_grouped),
 		cmocka_unit_test(test_nagios_short_line),
 		cmocka_unit_test(test_nagios_cut_utf8),
