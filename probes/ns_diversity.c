@@ -40,9 +40,11 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	/* under -4/-6 the other family was left out by choice: no "only IPv4" note */
 	dp_hyg_diversity(a, n, ctx->opts->ip_families == 0 || ctx->opts->ip_families == (DP_IPV4 | DP_IPV6),
 			 &dv, notes, sizeof(notes));
-	d = json_pack("{s:o, s:I, s:I, s:I, s:I}", "addresses", list, "ipv4", (json_int_t)dv.nv4,
-		      "ipv6", (json_int_t)dv.nv6, "ipv4_prefixes_24", (json_int_t)dv.nprefix4,
-		      "ipv6_prefixes_48", (json_int_t)dv.nprefix6);
+	d = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "addresses", list, "ipv4",
+		      (json_int_t)dv.nv4, "ipv6", (json_int_t)dv.nv6, "ipv4_prefixes_24",
+		      (json_int_t)dv.nprefix4, "ipv6_prefixes_48", (json_int_t)dv.nprefix6,
+		      "ipv4_prefixes_16", (json_int_t)dv.nwide4, "ipv6_prefixes_32",
+		      (json_int_t)dv.nwide6);
 	if (d != NULL && notes[0] != '\0')
 		json_object_set_new(d, "notes", json_string(notes));
 	if (n == 0)

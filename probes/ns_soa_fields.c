@@ -150,6 +150,27 @@ target_result(const struct dp_ns_target *t, const struct seen *s, const struct s
 		   : DP_ENOMEM;
 }
 
+/* Zonemaster ZONE01: the primary named in the SOA (RFC 1035 §3.3.13, RFC 1996 §2.1: where
+ * NOTIFY comes from and dynamic updates go). Not among the NS names is common (a hidden primary)
+ * and "." says no primary is named (RFC 1035 leaves it a name): notes only. Appends to notes. */
+static bool
+mname_note(const struct dp_ctx *ctx, const struct dp_soa_fields *soa, char *notes, size_t sz)
+{
+	size_t l = strlen(notes);
+	bool in_ns = false;
+
+	for (size_t i = 0; i < ctx->disc->nns; i++)
+		in_ns = in_ns || (ctx->disc->ns[i].host.name != NULL &&
+				  strcmp(ctx->disc->ns[i].host.name, soa->mname) == 0);
+	if (soa->mname[0] == '\0')
+		dp_snprintf(notes + l, sz - l, "%smname is \".\": no primary named", l ? ", " : "");
+	else if (!in_ns && ctx->disc->nns > 0)
+		dp_snprintf(notes + l, sz - l,
+			    "%smname %s is not among the NS names (a hidden primary?)", l ? ", " : "",
+			    soa->mname);
+	return in_ns;
+}
+
 static int
 zone_result(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct seen *v,
 	    ssize_t ref, size_t nsame, size_t nhave, enum dp_status worst, struct dp_results *out)
@@ -158,6 +179,7 @@ zone_result(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct
 	char text[700];
 	char who[1024] = "";
 	enum dp_status st;
+	bool in_ns;
 	json_t *d;
 
 	if (ref < 0)
@@ -167,6 +189,7 @@ zone_result(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct
 			   ? 0
 			   : DP_ENOMEM;
 	st = dp_status_worst(worst, dp_hyg_soa_timers(&v[ref].soa, notes, sizeof(notes)));
+	in_ns = mname_note(ctx, &v[ref].soa, notes, sizeof(notes));
 	soa_text(&v[ref].soa, text, sizeof(text));
 	for (size_t i = 0; i < sv->n; i++) {
 		char tmp[8];
@@ -178,8 +201,9 @@ zone_result(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct
 		dp_snprintf(who + l, sizeof(who) - l, "%s%s", l > 0 ? ", " : "",
 			    dp_ns_target_subject(&sv->v[i], subj, sizeof(subj)));
 	}
-	d = json_pack("{s:o, s:I, s:I}", "soa", soa_json(&v[ref].soa), "addresses_same",
-		      (json_int_t)nsame, "addresses_compared", (json_int_t)nhave);
+	d = json_pack("{s:o, s:I, s:I, s:b}", "soa", soa_json(&v[ref].soa), "addresses_same",
+		      (json_int_t)nsame, "addresses_compared", (json_int_t)nhave, "mname_in_ns",
+		      in_ns);
 	if (d != NULL && notes[0] != '\0')
 		json_object_set_new(d, "timers", json_string(notes));
 	if (who[0] != '\0')

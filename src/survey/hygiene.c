@@ -456,27 +456,45 @@ dp_hyg_edns_judge(enum dp_edns_case c, const struct dp_edns_seen *s, char *buf, 
 
 /* ---- Diversity ---- */
 
-/* The /24 (IPv4) or /48 (IPv6) of a as "a.b.c.0/24" / "x:y:z::/48" into buf. */
+/* The prefix of a, the first bits4 (IPv4) or bits6 (IPv6) bits (multiples of 8), as
+ * "a.b.c.0/24" / "x:y:z::/48" into buf. */
 static void
-prefix_of(const struct dp_addr *a, char *buf, size_t bufsz)
+prefix_of(const struct dp_addr *a, int bits4, int bits6, char *buf, size_t bufsz)
 {
 	char t[INET6_ADDRSTRLEN];
 
 	if (a->family == AF_INET) {
 		struct in_addr p = a->u.v4;
 
-		((uint8_t *)&p)[3] = 0;
+		memset((uint8_t *)&p + bits4 / 8, 0, 4 - (size_t)bits4 / 8);
 		if (inet_ntop(AF_INET, &p, t, sizeof(t)) == NULL)
 			t[0] = '\0';
-		dp_snprintf(buf, bufsz, "%s/24", t);
+		dp_snprintf(buf, bufsz, "%s/%d", t, bits4);
 	} else {
 		struct in6_addr p = a->u.v6;
 
-		memset(p.s6_addr + 6, 0, 10);
+		memset(p.s6_addr + bits6 / 8, 0, 16 - (size_t)bits6 / 8);
 		if (inet_ntop(AF_INET6, &p, t, sizeof(t)) == NULL)
 			t[0] = '\0';
-		dp_snprintf(buf, bufsz, "%s/48", t);
+		dp_snprintf(buf, bufsz, "%s/%d", t, bits6);
 	}
+}
+
+/* Whether a's prefix (bits4/bits6) is new among addrs[0..i) of its family; into p. */
+static bool
+new_prefix(const struct dp_addr *addrs, size_t i, int bits4, int bits6, char *p, size_t psz)
+{
+	char q[INET6_ADDRSTRLEN + 4];
+
+	prefix_of(&addrs[i], bits4, bits6, p, psz);
+	for (size_t j = 0; j < i; j++) {
+		if (addrs[j].family != addrs[i].family)
+			continue;
+		prefix_of(&addrs[j], bits4, bits6, q, sizeof(q));
+		if (strcmp(p, q) == 0)
+			return false;
+	}
+	return true;
 }
 
 void
@@ -487,43 +505,41 @@ dp_hyg_diversity(const struct dp_addr *addrs, size_t n, bool both_families,
 	notes[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
-		bool newprefix = true;
+		bool v4 = addrs[i].family == AF_INET;
 		char p[INET6_ADDRSTRLEN + 4];
-		char q[INET6_ADDRSTRLEN + 4];
+		char w[INET6_ADDRSTRLEN + 4];
+		bool np, nw;
 
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = dp_addr_equal(&addrs[i], &addrs[j]);
 		if (dup)
 			continue;
-		prefix_of(&addrs[i], p, sizeof(p));
-		for (size_t j = 0; j < i && newprefix; j++) {
-			if (addrs[j].family != addrs[i].family)
-				continue;
-			prefix_of(&addrs[j], q, sizeof(q));
-			newprefix = strcmp(p, q) != 0;
-		}
-		if (addrs[i].family == AF_INET) {
-			out->nv4++;
-			out->nprefix4 += newprefix;
-			if (out->nprefix4 == 1 && newprefix)
-				dp_strlcpy(out->prefix4, p, sizeof(out->prefix4));
-		} else {
-			out->nv6++;
-			out->nprefix6 += newprefix;
-			if (out->nprefix6 == 1 && newprefix)
-				dp_strlcpy(out->prefix6, p, sizeof(out->prefix6));
-		}
+		np = new_prefix(addrs, i, 24, 48, p, sizeof(p));
+		nw = new_prefix(addrs, i, 16, 32, w, sizeof(w));
+		*(v4 ? &out->nv4 : &out->nv6) += 1;
+		*(v4 ? &out->nprefix4 : &out->nprefix6) += np;
+		*(v4 ? &out->nwide4 : &out->nwide6) += nw;
+		if (np && *(v4 ? &out->nprefix4 : &out->nprefix6) == 1)
+			dp_strlcpy(v4 ? out->prefix4 : out->prefix6, p, sizeof(out->prefix4));
+		if (nw && *(v4 ? &out->nwide4 : &out->nwide6) == 1)
+			dp_strlcpy(v4 ? out->wide4 : out->wide6, w, sizeof(out->wide4));
 	}
 	if (out->nv4 == 1)
 		dp_append(notes, notesz, "; ", "a single IPv4 address (in %s)", out->prefix4);
 	else if (out->nv4 > 1 && out->nprefix4 == 1)
 		dp_append(notes, notesz, "; ", "all %zu IPv4 addresses in one /24 (%s)", out->nv4,
 			  out->prefix4);
+	else if (out->nv4 > 1 && out->nwide4 == 1)
+		dp_append(notes, notesz, "; ", "all %zu IPv4 addresses in one /16 (%s), likely one "
+			  "network operator", out->nv4, out->wide4);
 	if (out->nv6 == 1)
 		dp_append(notes, notesz, "; ", "a single IPv6 address (in %s)", out->prefix6);
 	else if (out->nv6 > 1 && out->nprefix6 == 1)
 		dp_append(notes, notesz, "; ", "all %zu IPv6 addresses in one /48 (%s)", out->nv6,
 			  out->prefix6);
+	else if (out->nv6 > 1 && out->nwide6 == 1)
+		dp_append(notes, notesz, "; ", "all %zu IPv6 addresses in one /32 (%s), likely one "
+			  "network operator", out->nv6, out->wide6);
 	if (both_families && out->nv4 + out->nv6 > 0 && (out->nv4 == 0 || out->nv6 == 0))
 		dp_append(notes, notesz, "; ", "only %s nameserver addresses",
 			  out->nv4 ? "IPv4" : "IPv6");

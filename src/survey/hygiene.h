@@ -131,6 +131,12 @@ struct dp_diversity {
 	size_t nprefix4, nprefix6;	/* distinct /24 and /48 prefixes */
 	char prefix4[INET6_ADDRSTRLEN + 4]; /* the one /24 when nprefix4 == 1, e.g. "127.0.10.0/24" */
 	char prefix6[INET6_ADDRSTRLEN + 4]; /* the one /48 when nprefix6 == 1 */
+	/* The same over /16 and /32: a stand-in for "one AS" (Zonemaster CONNECTIVITY03 asks
+	 * Cymru or RIPE for origin ASes, which needs the Internet; a /16 or a /32 is the size of a
+	 * typical provider allocation, so all addresses in one is likely one network operator). */
+	size_t nwide4, nwide6;
+	char wide4[INET6_ADDRSTRLEN + 4];
+	char wide6[INET6_ADDRSTRLEN + 4];
 };
 /* Over n addresses (duplicates counted once). notes: ";"-separated, "" when diverse; the
  * single-family note only when both families were looked at (not under -4/-6). Never more than

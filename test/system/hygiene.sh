@@ -33,6 +33,7 @@ t_healthy() {
 	like "$(summaries_of ns.hygiene.soa_fields "$ZONE")" \
 		'^all 6 addresses serve the same SOA fields: mname ns1\.glitter\.kr, rname hostmaster\.glitter\.kr, refresh 3600, retry 900, expire 1209600, minimum 300$' \
 		"ns.hygiene.soa_fields: the zone result gives the common SOA"
+	is "$(details_of ns.hygiene.soa_fields "$ZONE" | jq -r .mname_in_ns)" true "details: mname ns1 is among the NS names"
 	# The lab lives in 127.0.10.0/24: a note on an OK result, in JSON and in text.
 	like "$(summaries_of ns.hygiene.diversity "$ZONE")" 'note: all 5 IPv4 addresses in one /24 \(127\.0\.10\.0/24\)' \
 		"ns.hygiene.diversity: the one-/24 note in the JSON summary"
@@ -122,7 +123,19 @@ t_faults() {
 	unlike "$(summaries_of ns.hygiene.diversity "$ZONE")" 'only IPv4' "-4: no 'only IPv4' note"
 }
 
+# A hidden primary (Zonemaster ZONE01): the SOA names a primary that is not in the NS RRset.
+t_hidden_primary() {
+	dp_check --only ns.hygiene.soa_fields glitter.kr
+	is "$DP_RC" 0 "shape-hidden-primary: exit 0 (a healthy shape)"
+	is "$(status_of ns.hygiene.soa_fields)" OK "ns.hygiene.soa_fields OK"
+	like "$(summaries_of ns.hygiene.soa_fields "$ZONE")" \
+		'^all 6 addresses serve the same SOA fields: mname primary\.glitter\.kr, .*; note: mname primary\.glitter\.kr is not among the NS names \(a hidden primary\?\)$' \
+		"the zone result notes the mname not among the NS names"
+	is "$(details_of ns.hygiene.soa_fields "$ZONE" | jq -r .mname_in_ns)" false "details: mname_in_ns false"
+}
+
 scenario t_healthy
+scenario t_hidden_primary --fault shape-hidden-primary
 scenario t_faults --fault axfr-open:ns2 --fault recursion-open:ns3 --fault edns-broken:ns4 \
 	--fault soa-differs:ns5 --fault shape-no-v6-route --fault parent-extra-ns
 finish

@@ -89,6 +89,9 @@ t_silent() {
 	like "$first" 'SHA-256 [0-9a-f]{8}\.\.\.' "the digest is cut to 8 hex characters"
 	unlike "$first" '[0-9a-f]{16}' "no long digest on the status line"
 	like "$(grep -c '^\[' "$DP_TMP/run.out")" '^([3-9]|[1-9][0-9]+)$' "one line per result follows"
+	is "$(awk '/^\[CRITICAL\] dane\.tlsa 25:mail\.glitter\.kr\// { getline; print; exit }' "$DP_TMP/run.out" |
+		grep -Ec '^    fix: _25\._tcp\.mail\.glitter\.kr\. [0-9]+ IN TLSA 3 1 1 [0-9a-f]{64}$')" 1 \
+		"under the TLSA mismatch, the ready-to-paste 3 1 1 of the key served (fix line)"
 	perf=$(sed 's/^[^|]*|//' "$DP_TMP/run.out" | grep -v '^\[' | tr '\n' ' '; grep '^\[.*|' "$DP_TMP/run.out" | sed 's/^[^|]*|//')
 	like "$perf" 'rrsig_min_remaining=-?[0-9]+s;432000:;172800:' "perfdata rrsig thresholds from --rrsig-warn/--rrsig-crit"
 	like "$perf" 'cert_min_remaining=-?[0-9]+s;1728000:;345600:' "perfdata cert thresholds from --cert-warn/--cert-crit"

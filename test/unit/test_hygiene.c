@@ -321,7 +321,10 @@ test_diversity(void **state)
 				 addr("127.0.10.3"), addr("127.0.10.4"), addr("127.0.10.5"),
 				 addr("127.0.10.3")}; /* listed twice */
 	struct dp_addr wide[4] = {addr("192.0.2.1"), addr("198.51.100.1"), addr("2001:db8:1::1"),
-				  addr("2001:db8:2::1")};
+				  addr("3fff:2::1")};
+	/* two /24s of one /16, two /48s of one /32: one network operator, likely */
+	struct dp_addr one_op[4] = {addr("192.0.2.1"), addr("192.0.3.1"), addr("2001:db8:1::1"),
+				    addr("2001:db8:2::1")};
 	struct dp_addr v4[2] = {addr("192.0.2.1"), addr("192.0.2.200")};
 	struct dp_addr v6[2] = {addr("2001:db8:1::1"), addr("2001:db8:1:ffff::2")};
 	struct dp_diversity d;
@@ -339,7 +342,17 @@ test_diversity(void **state)
 	dp_hyg_diversity(wide, 4, true, &d, notes, sizeof(notes));
 	assert_int_equal(d.nprefix4, 2);
 	assert_int_equal(d.nprefix6, 2);
+	assert_int_equal(d.nwide4, 2);
+	assert_int_equal(d.nwide6, 2);
 	assert_string_equal(notes, "");
+	dp_hyg_diversity(one_op, 4, true, &d, notes, sizeof(notes));
+	assert_int_equal(d.nprefix4, 2);
+	assert_int_equal(d.nwide4, 1);
+	assert_string_equal(d.wide4, "192.0.0.0/16");
+	assert_string_equal(d.wide6, "2001:db8::/32");
+	assert_string_equal(notes, "all 2 IPv4 addresses in one /16 (192.0.0.0/16), likely one network "
+				   "operator; all 2 IPv6 addresses in one /32 (2001:db8::/32), likely one "
+				   "network operator");
 	dp_hyg_diversity(v4, 2, true, &d, notes, sizeof(notes));
 	assert_string_equal(notes, "all 2 IPv4 addresses in one /24 (192.0.2.0/24); only IPv4 "
 				   "nameserver addresses");
