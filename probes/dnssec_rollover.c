@@ -232,8 +232,11 @@ observe_tls(const struct dp_ctx *ctx, struct dp_ro_obs *o, struct dp_err *err)
 
 			for (size_t i = 0; i < e->nspki; i++)
 				dup = dup || strcmp(e->spki[i], c->spki_sha256) == 0;
-			if (!dup && e->nspki < DP_RO_MAX)
+			if (!dup && e->nspki < DP_RO_MAX) {
+				dp_strlcpy(e->spki512[e->nspki], c->spki_sha512,
+					   sizeof(e->spki512[0]));
 				dp_strlcpy(e->spki[e->nspki++], c->spki_sha256, sizeof(e->spki[0]));
+			}
 			e->have_spki = true;
 		}
 		dp_tls_res_clear(&jobs[k].res);

@@ -45,7 +45,8 @@ struct dp_ro_endpoint {
 	char tlsa[DP_RO_MAX][140]; /* "3 1 1 hex" (lower-case hex, data past 32 octets cut) */
 	size_t ntlsa;
 	bool have_spki; /* at least one address presented a certificate */
-	char spki[DP_RO_MAX][65];
+	char spki[DP_RO_MAX][65];    /* SHA-256 of each served key's SPKI, hex */
+	char spki512[DP_RO_MAX][65]; /* ... its SHA-512's first 32 octets ("" unknown), same order */
 	size_t nspki;
 };
 

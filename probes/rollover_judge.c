@@ -449,14 +449,28 @@ out:
 
 /* ---- TLSA and certificate keys ---- */
 
-/* The SPKI digest of a record that a served key's SHA-256 can match ("3 1 1 x", "1 1 1 x"),
- * NULL for another kind. */
+/* The SPKI digest of a record that a served key's digest can match: "3 1 1 x", "1 1 1 x"
+ * (SHA-256) and "3 1 2 x", "1 1 2 x" (SHA-512, kept to its first 32 octets as every record of
+ * the history is), NULL for another kind (2 x x, x 0 x: not a key's). */
 static const char *
 spki_of(const char *rec)
 {
-	if (strncmp(rec, "3 1 1 ", 6) == 0 || strncmp(rec, "1 1 1 ", 6) == 0)
+	if ((rec[0] == '3' || rec[0] == '1') && strncmp(rec + 1, " 1 ", 3) == 0 &&
+	    (rec[4] == '1' || rec[4] == '2') && rec[5] == ' ')
 		return rec + 6;
 	return NULL;
+}
+
+/* rec names the key whose SPKI SHA-256 is sha256 and whose SPKI SHA-512 starts with sha512p
+ * (its first 32 octets in hex, "" when unknown). */
+static bool
+key_matches(const char *rec, const char *sha256, const char *sha512p)
+{
+	const char *x = spki_of(rec);
+
+	if (x == NULL)
+		return false;
+	return rec[4] == '1' ? strcmp(x, sha256) == 0 : sha512p[0] != '\0' && strcmp(x, sha512p) == 0;
 }
 
 /* Every record of the set is of a kind judged here (else another may match: no verdict). */
@@ -473,17 +487,14 @@ judgeable(const json_t *recs)
 }
 
 static bool
-recs_match(const json_t *recs, const char *spki)
+recs_match(const json_t *recs, const char *sha256, const char *sha512p)
 {
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(recs, i, v) {
-		const char *x = json_is_string(v) ? spki_of(json_string_value(v)) : NULL;
-
-		if (x != NULL && strcmp(x, spki) == 0)
+	json_array_foreach(recs, i, v)
+		if (json_is_string(v) && key_matches(json_string_value(v), sha256, sha512p))
 			return true;
-	}
 	return false;
 }
 
@@ -518,7 +529,7 @@ judge_endpoint(struct judge *j, const struct dp_ro_endpoint *e, const json_t *th
 				continue;
 			json_array_append_new(gone, json_string(r));
 			for (size_t k = 0; k < e->nspki; k++)
-				served = served || strcmp(e->spki[k], x) == 0;
+				served = served || key_matches(r, e->spki[k], e->spki512[k]);
 			if (!served)
 				continue;
 			short_hex(x, x16, sizeof(x16));
@@ -550,7 +561,8 @@ judge_endpoint(struct judge *j, const struct dp_ro_endpoint *e, const json_t *th
 		if (!fresh)
 			continue;
 		short_hex(x, x16, sizeof(x16));
-		if (e->ntlsa > 0 && judgeable(now_recs) && !recs_match(now_recs, x)) {
+		if (e->ntlsa > 0 && judgeable(now_recs) &&
+		    !recs_match(now_recs, x, e->spki512[k])) {
 			add(j, DP_STATUS_CRITICAL, e->name, "spki-unannounced",
 			    "the certificate key changed (SPKI SHA-256 %s, first seen %s) and no TLSA "
 			    "record for the new key was published (TLSA RRset: %s): DANE clients fail; "
@@ -567,7 +579,8 @@ judge_endpoint(struct judge *j, const struct dp_ro_endpoint *e, const json_t *th
 
 			if (until < j->now)
 				break;
-			if (json_array_size(recs) == 0 || !judgeable(recs) || recs_match(recs, x))
+			if (json_array_size(recs) == 0 || !judgeable(recs) ||
+			    recs_match(recs, x, e->spki512[k]))
 				continue;
 			add(j, DP_STATUS_WARNING, e->name, "spki-unannounced",
 			    "the certificate key changed (SPKI SHA-256 %s, first seen %s) before its "

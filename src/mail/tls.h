@@ -83,6 +83,7 @@ struct dp_cert_info {
 	char subject[256];
 	char issuer[256];
 	char spki_sha256[65]; /* SHA-256 of the DER SubjectPublicKeyInfo, hex (TLSA x 1 1) */
+	char spki_sha512[129]; /* the same with SHA-512 (TLSA x 1 2) */
 	/* The same of the certificate in the presented chain that issued the leaf (TLSA 2 1 1),
 	 * "" when the server sent none */
 	char issuer_spki_sha256[65];

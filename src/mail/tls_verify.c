@@ -43,8 +43,10 @@ name_text(const X509_NAME *n, char *buf, size_t bufsz)
 	BIO_free(b);
 }
 
+/* RFC 6698 §2.1.2 selector 1: the DER SubjectPublicKeyInfo, as TLSA `x 1 1` (SHA-256) and `x 1 2`
+ * (SHA-512) hash it; hex into out (outsz ≥ 2 × the digest + 1), "" on failure. */
 static void
-spki_sha256(X509 *x, char out[65])
+spki_digest(X509 *x, const EVP_MD *md_type, char *out, size_t outsz)
 {
 	unsigned char *der = NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -52,10 +54,15 @@ spki_sha256(X509 *x, char out[65])
 	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
 
 	out[0] = '\0';
-	/* RFC 6698 §2.1.2 selector 1: the DER SubjectPublicKeyInfo, as TLSA `x 1 1` hashes it. */
-	if (len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) == 1)
-		dp_hex(md, mdlen, out, 65);
+	if (len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, md_type, NULL) == 1)
+		dp_hex(md, mdlen, out, outsz);
 	OPENSSL_free(der);
+}
+
+static void
+spki_sha256(X509 *x, char out[65])
+{
+	spki_digest(x, EVP_sha256(), out, 65);
 }
 
 static json_t *
@@ -93,6 +100,7 @@ cert_facts(X509 *x, struct dp_cert_info *ci)
 	name_text(X509_get_subject_name(x), ci->subject, sizeof(ci->subject));
 	name_text(X509_get_issuer_name(x), ci->issuer, sizeof(ci->issuer));
 	spki_sha256(x, ci->spki_sha256);
+	spki_digest(x, EVP_sha512(), ci->spki_sha512, sizeof(ci->spki_sha512));
 	ci->sans = sans_json(x);
 }
 

@@ -264,11 +264,12 @@ dp_cert_info_json(const struct dp_cert_info *ci)
 		return json_null();
 	dp_time_rfc3339(ci->not_before, nb, sizeof(nb));
 	dp_time_rfc3339(ci->not_after, na, sizeof(na));
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s?, s:O?, s:i}", "subject",
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s?, s:s?, s:O?, s:i}", "subject",
 	                 ci->subject, "issuer", ci->issuer, "not_before",
 	                 (json_int_t)ci->not_before, "not_before_time", nb, "not_after",
 	                 (json_int_t)ci->not_after, "not_after_time", na, "spki_sha256",
-	                 ci->spki_sha256, "issuer_spki_sha256",
+	                 ci->spki_sha256, "spki_sha512", ci->spki_sha512[0] ? ci->spki_sha512 : NULL,
+	                 "issuer_spki_sha256",
 	                 ci->issuer_spki_sha256[0] ? ci->issuer_spki_sha256 : NULL, "sans",
 	                 ci->sans, "chain_length", ci->chain_len);
 }

@@ -54,6 +54,10 @@ t_healthy() {
 		"details.matched_record is 3 1 1 with the SPKI digest"
 	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 .spki_sha256)" "$spki" \
 		"details.spki_sha256 is the presented key's digest"
+	is "$(detail dane.tlsa 25:mail.glitter.kr/127.0.20.1 .certificate.spki_sha512)" \
+		"$(openssl s_client -starttls smtp -connect 127.0.20.1:25 -servername mail.glitter.kr </dev/null 2>/dev/null |
+			openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | sha512sum | cut -d' ' -f1)" \
+		"details.certificate.spki_sha512 is the presented key's SHA-512 (TLSA x 1 2)"
 	like "$(summaries_of dane.tlsa '^25:mail\.glitter\.kr/127\.0\.20\.1$')" \
 		"^25:mail\.glitter\.kr/127\.0\.20\.1: TLSA 3 1 1 ${spki:0:16}\.\.\. \(DANE-EE\) matches" \
 		"summary names endpoint, address and the matched record 3 1 1"

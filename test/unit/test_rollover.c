@@ -352,6 +352,60 @@ test_spki(void **state)
 	json_decref(st);
 }
 
+/* An endpoint serving keys whose SPKI SHA-256 are sha[i] and SHA-512 (first 32 octets) s512[i]. */
+static struct dp_ro_endpoint
+ep512(const char *const *tlsa, const char *const *sha, const char *const *s512)
+{
+	struct dp_ro_endpoint e = ep(tlsa, sha);
+
+	for (size_t i = 0; s512 != NULL && s512[i] != NULL && i < e.nspki; i++)
+		dp_strlcpy(e.spki512[i], s512[i], sizeof(e.spki512[0]));
+	return e;
+}
+
+#define CC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define DD "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+
+/* The same rules over SHA-512 records (3 1 2): key A is AA (SHA-256) / CC (SHA-512), key B is
+ * BB / DD. */
+static void
+test_sha512(void **state)
+{
+	struct dp_ro_verdict v;
+	json_t *st = json_object();
+
+	(void)state;
+	/* key A's 3 1 2 removed while A is served */
+	tls_run(st, ep512(S("3 1 2 " CC, "3 1 2 " DD), S(AA), S(CC)), T0, DP_STATUS_OK, NULL, &v);
+	assert_int_equal(alarms(&v), 0);
+	dp_ro_verdict_clear(&v);
+	assert_int_equal(tls_run(st, ep512(S("3 1 2 " DD), S(AA), S(CC)), T0 + 60,
+				 DP_STATUS_CRITICAL, "tlsa-removed", &v),
+			 1);
+	assert_non_null(strstr(v.v[0].text, "TLSA record 3 1 2 cccccccccccccccc"));
+	dp_ro_verdict_clear(&v);
+	/* then B served: by the book (its 3 1 2 was there all along) */
+	tls_run(st, ep512(S("3 1 2 " DD), S(BB), S(DD)), T0 + 120 + 3600 + DP_RO_PROPAGATION,
+		DP_STATUS_OK, NULL, &v);
+	assert_int_equal(alarms(&v), 0);
+	dp_ro_verdict_clear(&v);
+	/* and a key served whose SHA-512 no record has: CRITICAL spki-unannounced */
+	assert_int_equal(tls_run(st, ep512(S("3 1 2 " DD), S(AA), S(CC)), T0 + 4100,
+				 DP_STATUS_CRITICAL, "spki-unannounced", &v),
+			 1);
+	dp_ro_verdict_clear(&v);
+	json_decref(st);
+	/* a 3 1 2 record and an unknown SHA-512 of the served key: no record matches it */
+	st = json_object();
+	tls_run(st, ep(S("3 1 2 " CC), S(AA)), T0, DP_STATUS_OK, NULL, &v);
+	dp_ro_verdict_clear(&v);
+	assert_int_equal(tls_run(st, ep(S("3 1 2 " CC), S(AA)), T0 + 60, DP_STATUS_CRITICAL,
+				 NULL, &v),
+			 0);
+	dp_ro_verdict_clear(&v);
+	json_decref(st);
+}
+
 static void
 test_bounded(void **state)
 {
@@ -412,7 +466,7 @@ main(void)
 	    cmocka_unit_test(test_zsk_by_the_book),  cmocka_unit_test(test_ksk_withdrawn),
 	    cmocka_unit_test(test_ds_early),         cmocka_unit_test(test_tlsa),
 	    cmocka_unit_test(test_spki),             cmocka_unit_test(test_bounded),
-	    cmocka_unit_test(test_since),
+	    cmocka_unit_test(test_since),	     cmocka_unit_test(test_sha512),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
