@@ -218,6 +218,7 @@ runs_past() { scrape && [ "$(runs)" -gt "$1" ] 2>/dev/null; }
 t_monitor() {
 	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log sd=$DP_TMP/state pid s0 k0 n
 	local crit='^dnsprobe_check_status\{domain="glitter.kr",check="dnssec.rollover",subject="25:mail.glitter.kr"\} 2$'
+	local zcrit='^dnsprobe_check_status\{domain="glitter.kr",check="dnssec.rollover",subject="glitter.kr"\} 2$' k1
 	mkdir -p "$sd"
 	cat >"$c" <<YML
 listen: 127.0.0.1:$PORT
@@ -250,6 +251,11 @@ YML
 		grep -Eq -- "$crit" "$DP_TMP/metrics.txt"
 	isnt "$(since tlsa 25:mail.glitter.kr)" "$s0" "… and the TLSA RRset's since moved to the change"
 	is "$(since dnskey glitter.kr)" "$k0" "… the DNSKEY RRset's since did not"
+	ok_desc "fault zsk-premature applied live" "$LAB_DIR/fault" zsk-premature
+	ok_desc "… every server serves 3 DNSKEYs" wait_until 30 keys_everywhere 3
+	ok_desc "monitor: the next runs find zsk-premature, CRITICAL on glitter.kr" wait_until 60 has "$zcrit"
+	k1=$(since dnskey glitter.kr)
+	isnt "$k1" "$k0" "… and the DNSKEY RRset's since moved to the change"
 	kill -TERM "$pid"
 	wait "$pid"
 	is "$?" 0 "monitor: SIGTERM, exit 0"
@@ -262,7 +268,9 @@ YML
 	ok_desc "after a restart: the first run is published" \
 		wait_until 90 has '^dnsprobe_last_run_timestamp_seconds\{domain="glitter.kr"\}'
 	ok_desc "after a restart: tlsa-removed still CRITICAL at once (history kept)" grep -Eq -- "$crit" "$DP_TMP/metrics.txt"
-	is "$(since dnskey glitter.kr)" "$k0" "after a restart: the DNSKEY RRset's since is the one from before"
+	ok_desc "after a restart: zsk-premature still CRITICAL at once (the old DNSKEY RRset may be cached for an hour)" \
+		grep -Eq -- "$zcrit" "$DP_TMP/metrics.txt"
+	is "$(since dnskey glitter.kr)" "$k1" "after a restart: the DNSKEY RRset's since is the one from before"
 	curl -fsS --max-time 10 "$URL/domain/glitter.kr" >"$DP_TMP/page.html" 2>/dev/null
 	like "$(cat "$DP_TMP/page.html")" 'TLSA record 3 1 1 [0-9a-f]{16}… removed' "the domain page names the removed record"
 	unlike "$(cat "$DP_TMP/page.html")" 'first observation' "… and the history was not started again"
