@@ -201,6 +201,25 @@ t_tlsa_removed_multi() {
 		"… and that only the 2 1 1 (not judged here) is left for it"
 }
 
+# An algorithm rollover (RFC 6781 §4.1.4), its double-signature stage and then its end: the
+# old algorithm's keys and signatures gone, two days later (more than the DS and DNSKEY TTLs).
+t_algorithm_rollover() {
+	rm -f "$SHARED/alg.json"
+	run "$SHARED/alg.json"
+	run "$SHARED/alg.json"
+	is "$DP_RC" 0 "shape-algorithm-rollover, second run: exit 0"
+	is "$(status_of dnssec.rollover)" OK "both algorithms signing is not an alarm"
+	like "$(zone_summary)" '^no premature rollover step: 4 keys, 1 DS' "… 4 keys (2 per algorithm), the new DS"
+	age "$SHARED/alg.json" 172800
+}
+t_algorithm_done() {
+	run "$SHARED/alg.json"
+	is "$DP_RC" 0 "algorithm rollover finished, old keys withdrawn after the TTLs: exit 0"
+	is "$(status_of dnssec.rollover)" OK "… dnssec.rollover OK"
+	is "$(jq -r '.state["dnssec.rollover"].dns|length' "$SHARED/alg.json")" 2 \
+		"the state holds both DNS sets (two algorithms, then one)"
+}
+
 # The monitor follows a rollover across its runs and across a restart (issue 15 item 3): its
 # state_dir keeps the history, the finding lasts from run to run and reaches /metrics.
 PORT=9874
@@ -287,6 +306,8 @@ scenario t_ksk_early --fault ksk-withdrawn-early
 scenario t_double_ds --fault shape-ksk-double-ds
 scenario t_ksk_by_the_book --fault ksk-withdrawn-early
 scenario t_runtime
+scenario t_algorithm_rollover --fault shape-algorithm-rollover
+scenario t_algorithm_done
 scenario t_tlsa_removed --fault tlsa-rollover
 scenario t_tlsa_removed_multi --fault shape-tlsa-multi
 scenario t_monitor --fault tlsa-rollover
