@@ -307,6 +307,7 @@ recursive_at() {
 }
 no_badvers_at() { dig +norec +time=2 +tries=1 +edns=1 +noednsneg @"$1" glitter.kr SOA | grep -q 'status: NOERROR'; }
 rname_at() { dig +norec +short @"$1" glitter.kr SOA | awk '{ print $2 }' | grep -qx "$2"; }
+mname_at() { dig +norec +short @"$1" glitter.kr SOA | awk '{ print $1 }' | grep -qx "$2"; }
 
 # t_runtime: every DNS fault applied to the live lab and lifted again (not in the default set:
 # about 2 minutes on its own)
@@ -333,6 +334,7 @@ t_runtime() {
 		"shape-ksk-double-ds|ds_count_is 2 && validated glitter.kr SOA"
 		"shape-algorithm-rollover|alg_is 8 && alg_is 13 && validated glitter.kr SOA"
 		"shape-online-signer|like_aa 127.0.50.2 && validated glitter.kr SOA"
+		"shape-hidden-primary|mname_at 127.0.10.3 primary.glitter.kr. && validated glitter.kr SOA"
 		"axfr-open:ns2|axfr_open_at 127.0.10.2 && ! axfr_open_at 127.0.10.3"
 		"recursion-open:ns3|recursive_at 127.0.10.3 && ! recursive_at 127.0.10.2"
 		"edns-broken:ns4|no_badvers_at 127.0.10.4 && current_at 127.0.10.4 && validated glitter.kr SOA"
