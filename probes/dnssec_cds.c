@@ -546,6 +546,15 @@ boot_run(struct cds_run *x, const struct server *s)
 		if (parent ? disc->ns[i].at_parent : disc->ns[i].at_child)
 			bt->b.ns[bt->b.nns++].name = disc->ns[i].host.name;
 	}
+	/* in name order, so that reports and details do not depend on discovery's */
+	for (size_t i = 1; i < bt->b.nns; i++) {
+		for (size_t k = i; k > 0 && strcmp(bt->b.ns[k - 1].name, bt->b.ns[k].name) > 0; k--) {
+			const char *t = bt->b.ns[k].name;
+
+			bt->b.ns[k].name = bt->b.ns[k - 1].name;
+			bt->b.ns[k - 1].name = t;
+		}
+	}
 	dp_dsboot_prepare(&bt->b);
 	for (size_t k = 0; k < bt->b.nns; k++) {
 		if (bt->b.ns[k].status != DP_DSBOOT_NS_SAME)
@@ -941,7 +950,10 @@ judge_parent(struct cds_run *x, const struct server *s, json_t *d)
 	json_object_set_new(d, "first_seen_now", json_boolean(!known));
 	rrset_short(s->cds.n > 0 ? DP_RR_CDS : DP_RR_CDNSKEY, s->cds.n > 0 ? &s->cds : &s->cdnskey,
 	            a, sizeof(a));
-	rrset_short(DP_RR_DS, &x->ds, b, sizeof(b));
+	if (x->ds.n > 0)
+		rrset_short(DP_RR_DS, &x->ds, b, sizeof(b));
+	else
+		dp_strlcpy(b, "none", sizeof(b));
 	if (known)
 		dp_snprintf(for_, sizeof(for_), "for %s, since %s", l, ts);
 	else
@@ -955,9 +967,10 @@ judge_parent(struct cds_run *x, const struct server *s, json_t *d)
 		note(x, "%s has not picked up the %s yet: the zone asks for %s, %s has DS %s "
 		        "(%s; grace %s)%s",
 		     parent, s->cds.n > 0 ? "CDS" : "CDNSKEY", a, x->ds_from, b, for_, g,
-		     x->ds.n == 0 ? "; the zone has no DS: a parent accepts such a bootstrap only "
-		                    "with RFC 9615 signalling or after its own checks (RFC 8078 §3)"
-		                  : "");
+		     x->ds.n == 0 && x->boot == NULL
+		         ? "; the zone has no DS: a parent accepts such a bootstrap only with RFC "
+		           "9615 signalling or after its own checks (RFC 8078 §3)"
+		         : "");
 }
 
 /* The zone result: presence and agreement across servers, then the content of the most common
@@ -1037,9 +1050,9 @@ zone_result(struct cds_run *x, struct dp_results *out)
 		judge_consistency(x, s);
 		judge_signer(x, s);
 		/* a set that would break the chain is not "waiting for the parent" */
+		boot_result(x, d);
 		if (del || working > 0)
 			judge_parent(x, s, d);
-		boot_result(x, d);
 	}
 	if (asked == 0)
 		problem(x, DP_STATUS_UNKNOWN,
