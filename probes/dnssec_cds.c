@@ -447,7 +447,8 @@ struct boot {
 	const char *from; /* whose NS set: "parent" or "child" */
 	struct dp_lookup lk[2 * DP_DSBOOT_MAX_NS];
 	int rc[2 * DP_DSBOOT_MAX_NS];
-	char err[DP_DSBOOT_MAX_NS][256];
+	bool cut[2 * DP_DSBOOT_MAX_NS]; /* not asked: the budget had ended */
+	char err[2 * DP_DSBOOT_MAX_NS][256]; /* one per lookup: they run at once */
 	size_t job[2 * DP_DSBOOT_MAX_NS]; /* lookup slots to make */
 	size_t njobs;
 };
@@ -460,14 +461,17 @@ boot_lookup(void *arg, size_t i)
 	struct dp_err err = {0};
 
 	if (dp_ctx_cut(bt->ctx)) {
-		bt->rc[slot] = DP_ETIMEOUT;
+		bt->cut[slot] = true;
 		return;
 	}
-	bt->rc[slot] = dp_resolver_lookup_by(bt->ctx->resolver, bt->b.ns[slot / 2].signal_name,
+	/* --at: validated as of that time, like the DS anchor above */
+	bt->rc[slot] = dp_resolver_lookup_by(bt->ctx->resolver_at != NULL ? bt->ctx->resolver_at
+	                                                                  : bt->ctx->resolver,
+	                                     bt->b.ns[slot / 2].signal_name,
 	                                     slot % 2 ? DP_RR_CDNSKEY : DP_RR_CDS,
 	                                     bt->ctx->deadline, &bt->lk[slot], &err);
 	if (bt->rc[slot] != 0)
-		dp_strlcpy(bt->err[slot / 2], err.msg, sizeof(bt->err[0]));
+		dp_strlcpy(bt->err[slot], err.msg, sizeof(bt->err[0]));
 }
 
 static void
@@ -500,13 +504,13 @@ boot_fill(struct boot *bt, size_t k)
 	const struct dp_lookup *c = &bt->lk[2 * k];
 	const struct dp_lookup *ck = &bt->lk[2 * k + 1];
 
-	if (bt->rc[2 * k] == DP_ETIMEOUT || bt->rc[2 * k + 1] == DP_ETIMEOUT ||
-	    (bt->rc[2 * k] == 0 && c->cut) || (bt->rc[2 * k + 1] == 0 && ck->cut)) {
+	if (bt->cut[2 * k] || bt->cut[2 * k + 1] || (bt->rc[2 * k] == 0 && c->cut) ||
+	    (bt->rc[2 * k + 1] == 0 && ck->cut)) {
 		n->error = DP_BUDGET_EXHAUSTED;
 		return;
 	}
 	if (bt->rc[2 * k] != 0 || bt->rc[2 * k + 1] != 0) {
-		n->error = bt->err[k];
+		n->error = bt->err[bt->rc[2 * k] != 0 ? 2 * k : 2 * k + 1];
 		return;
 	}
 	n->looked_up = true;
