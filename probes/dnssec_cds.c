@@ -4,7 +4,10 @@
  * on every server or none, the same everywhere, each record leading to a DNSKEY that signs the
  * DNSKEY RRset, CDS and CDNSKEY telling the same story, the delete form (RFC 8078 §4) understood,
  * and the parent's DS RRset (asked at the parent's own servers) compared with what the child
- * asks for: a CDS the parent has not picked up for longer than --cds-grace warns. */
+ * asks for: a CDS the parent has not picked up for longer than --cds-grace warns. A child
+ * without DS that asks for one is judged for RFC 9615 authenticated bootstrapping: the
+ * signalling records under each out-of-domain NS name, asked through the validating resolver
+ * (the judge is probes/dsboot.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -14,9 +17,11 @@
 
 #include <openssl/evp.h>
 
+#include "base/parallel.h"
 #include "dns/dnssec.h"
 #include "dns/serial.h"
 #include "dns/srvval.h"
+#include "probes/dsboot.h"
 #include "survey/nssurvey.h"
 #include "dnsprobe/probe.h"
 
@@ -76,6 +81,7 @@ struct cds_run {
 	char ds_from[320];
 	bool ds_known;
 	bool tracked; /* the state holds an unpicked CDS set this run */
+	struct boot *boot; /* RFC 9615 bootstrapping, judged when the zone has no DS; else NULL */
 	json_t *problems, *notes;
 	enum dp_status status;
 	char first[768];
@@ -431,6 +437,171 @@ take_ds(struct cds_run *x, const char *const *names, const struct dp_query *q,
 	}
 }
 
+/* ---- RFC 9615 bootstrapping: the signals, asked through the validating resolver ---- */
+
+/* The judge's input and the lookups behind it (2 per NS name: CDS, CDNSKEY). */
+struct boot {
+	const struct dp_ctx *ctx;
+	struct dp_dsboot b;
+	struct dp_dsboot_set apex_cds, apex_cdnskey;
+	const char *from; /* whose NS set: "parent" or "child" */
+	struct dp_lookup lk[2 * DP_DSBOOT_MAX_NS];
+	int rc[2 * DP_DSBOOT_MAX_NS];
+	bool cut[2 * DP_DSBOOT_MAX_NS]; /* not asked: the budget had ended */
+	char err[2 * DP_DSBOOT_MAX_NS][256]; /* one per lookup: they run at once */
+	size_t job[2 * DP_DSBOOT_MAX_NS]; /* lookup slots to make */
+	size_t njobs;
+};
+
+static void
+boot_lookup(void *arg, size_t i)
+{
+	struct boot *bt = arg;
+	size_t slot = bt->job[i];
+	struct dp_err err = {0};
+
+	if (dp_ctx_cut(bt->ctx)) {
+		bt->cut[slot] = true;
+		return;
+	}
+	/* --at: validated as of that time, like the DS anchor above */
+	bt->rc[slot] = dp_resolver_lookup_by(bt->ctx->resolver_at != NULL ? bt->ctx->resolver_at
+	                                                                  : bt->ctx->resolver,
+	                                     bt->b.ns[slot / 2].signal_name,
+	                                     slot % 2 ? DP_RR_CDNSKEY : DP_RR_CDS,
+	                                     bt->ctx->deadline, &bt->lk[slot], &err);
+	if (bt->rc[slot] != 0)
+		dp_strlcpy(bt->err[slot], err.msg, sizeof(bt->err[0]));
+}
+
+static void
+boot_set(struct dp_dsboot_set *d, const struct rrset *s)
+{
+	d->n = 0;
+	for (size_t i = 0; i < s->n && d->n < DP_DSBOOT_MAX_RR; i++) {
+		d->rd[d->n] = s->rd[i];
+		d->len[d->n++] = s->len[i];
+	}
+}
+
+static void
+boot_take(struct dp_dsboot_set *d, const struct dp_lookup *l)
+{
+	d->n = 0;
+	if (l->rcode != 0 || !l->havedata)
+		return;
+	for (size_t i = 0; i < l->nrdata && d->n < DP_DSBOOT_MAX_RR; i++) {
+		d->rd[d->n] = l->rdata[i];
+		d->len[d->n++] = l->rdlen[i];
+	}
+}
+
+/* What the two lookups of NS k said, for the judge. */
+static void
+boot_fill(struct boot *bt, size_t k)
+{
+	struct dp_dsboot_ns *n = &bt->b.ns[k];
+	const struct dp_lookup *c = &bt->lk[2 * k];
+	const struct dp_lookup *ck = &bt->lk[2 * k + 1];
+
+	if (bt->cut[2 * k] || bt->cut[2 * k + 1] || (bt->rc[2 * k] == 0 && c->cut) ||
+	    (bt->rc[2 * k + 1] == 0 && ck->cut)) {
+		n->error = DP_BUDGET_EXHAUSTED;
+		return;
+	}
+	if (bt->rc[2 * k] != 0 || bt->rc[2 * k + 1] != 0) {
+		n->error = bt->err[bt->rc[2 * k] != 0 ? 2 * k : 2 * k + 1];
+		return;
+	}
+	n->looked_up = true;
+	n->sec_cds = c->sec;
+	n->sec_cdnskey = ck->sec;
+	n->why_bogus = c->sec == DP_SEC_BOGUS ? c->why_bogus : ck->why_bogus;
+	if (c->sec == DP_SEC_INDETERMINATE || ck->sec == DP_SEC_INDETERMINATE)
+		n->error = c->sec == DP_SEC_INDETERMINATE ? c->why_bogus : ck->why_bogus;
+	boot_take(&n->cds, c);
+	boot_take(&n->cdnskey, ck);
+}
+
+/* RFC 9615 §4.2 step 1: only for a child with no DS at the parent that asks for one. The NS
+ * names are the delegation's (parent side, as the RFC asks), the zone's own when the parent's
+ * are not known. */
+static int
+boot_run(struct cds_run *x, const struct server *s)
+{
+	const struct dp_discovery *disc = x->ctx->disc;
+	struct boot *bt;
+	bool parent = false;
+
+	for (size_t i = 0; i < disc->nns; i++)
+		parent |= disc->ns[i].at_parent;
+	bt = calloc(1, sizeof(*bt));
+	if (bt == NULL)
+		return DP_ENOMEM;
+	x->boot = bt;
+	bt->ctx = x->ctx;
+	bt->from = parent ? "parent" : "child";
+	bt->b.zone = x->zone;
+	boot_set(&bt->apex_cds, &s->cds);
+	boot_set(&bt->apex_cdnskey, &s->cdnskey);
+	bt->b.cds = &bt->apex_cds;
+	bt->b.cdnskey = &bt->apex_cdnskey;
+	for (size_t i = 0; i < disc->nns && bt->b.nns < DP_DSBOOT_MAX_NS; i++) {
+		if (parent ? disc->ns[i].at_parent : disc->ns[i].at_child)
+			bt->b.ns[bt->b.nns++].name = disc->ns[i].host.name;
+	}
+	/* in name order, so that reports and details do not depend on discovery's */
+	for (size_t i = 1; i < bt->b.nns; i++) {
+		for (size_t k = i; k > 0 && strcmp(bt->b.ns[k - 1].name, bt->b.ns[k].name) > 0; k--) {
+			const char *t = bt->b.ns[k].name;
+
+			bt->b.ns[k].name = bt->b.ns[k - 1].name;
+			bt->b.ns[k - 1].name = t;
+		}
+	}
+	dp_dsboot_prepare(&bt->b);
+	for (size_t k = 0; k < bt->b.nns; k++) {
+		if (bt->b.ns[k].status != DP_DSBOOT_NS_SAME)
+			continue;
+		bt->job[bt->njobs++] = 2 * k;
+		bt->job[bt->njobs++] = 2 * k + 1;
+	}
+	dp_parallel_for(bt->njobs, 0, boot_lookup, bt);
+	for (size_t k = 0; k < bt->b.nns; k++) {
+		if (bt->b.ns[k].status == DP_DSBOOT_NS_SAME)
+			boot_fill(bt, k);
+	}
+	dp_dsboot_judge(&bt->b);
+	return 0;
+}
+
+static void
+boot_free(struct boot *bt)
+{
+	if (bt == NULL)
+		return;
+	for (size_t i = 0; i < 2 * DP_DSBOOT_MAX_NS; i++)
+		dp_lookup_clear(&bt->lk[i]);
+	free(bt);
+}
+
+/* The verdict into the zone result: a WARNING when blocked, else a note. */
+static void
+boot_result(struct cds_run *x, json_t *d)
+{
+	const struct boot *bt = x->boot;
+
+	if (bt == NULL)
+		return;
+	json_object_set_new(d, "bootstrap", json_string(dp_dsboot_verdict_str(bt->b.verdict)));
+	json_object_set_new(d, "signal_ns_from", json_string(bt->from));
+	json_object_set_new(d, "signal", dp_dsboot_signal_json(&bt->b));
+	if (bt->b.status != DP_STATUS_OK)
+		problem(x, bt->b.status, "%s", bt->b.summary);
+	else
+		note(x, "%s", bt->b.summary);
+}
+
 /* ---- Judging ---- */
 
 static void
@@ -783,7 +954,10 @@ judge_parent(struct cds_run *x, const struct server *s, json_t *d)
 	json_object_set_new(d, "first_seen_now", json_boolean(!known));
 	rrset_short(s->cds.n > 0 ? DP_RR_CDS : DP_RR_CDNSKEY, s->cds.n > 0 ? &s->cds : &s->cdnskey,
 	            a, sizeof(a));
-	rrset_short(DP_RR_DS, &x->ds, b, sizeof(b));
+	if (x->ds.n > 0)
+		rrset_short(DP_RR_DS, &x->ds, b, sizeof(b));
+	else
+		dp_strlcpy(b, "none", sizeof(b));
 	if (known)
 		dp_snprintf(for_, sizeof(for_), "for %s, since %s", l, ts);
 	else
@@ -797,9 +971,10 @@ judge_parent(struct cds_run *x, const struct server *s, json_t *d)
 		note(x, "%s has not picked up the %s yet: the zone asks for %s, %s has DS %s "
 		        "(%s; grace %s)%s",
 		     parent, s->cds.n > 0 ? "CDS" : "CDNSKEY", a, x->ds_from, b, for_, g,
-		     x->ds.n == 0 ? "; the zone has no DS: a parent accepts such a bootstrap only "
-		                    "with RFC 9615 signalling or after its own checks (RFC 8078 §3)"
-		                  : "");
+		     x->ds.n == 0 && x->boot == NULL
+		         ? "; the zone has no DS: a parent accepts such a bootstrap only with RFC "
+		           "9615 signalling or after its own checks (RFC 8078 §3)"
+		         : "");
 }
 
 /* The zone result: presence and agreement across servers, then the content of the most common
@@ -879,6 +1054,7 @@ zone_result(struct cds_run *x, struct dp_results *out)
 		judge_consistency(x, s);
 		judge_signer(x, s);
 		/* a set that would break the chain is not "waiting for the parent" */
+		boot_result(x, d);
 		if (del || working > 0)
 			judge_parent(x, s, d);
 	}
@@ -1096,6 +1272,17 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		validate_server(&x, &x.sv[i], &a);
 	}
 	group_servers(&x);
+	if (x.ds_known && x.ds.n == 0 && x.content >= 0) {
+		const struct server *c = &x.sv[x.groups[x.content].first];
+
+		/* RFC 8078 §4's delete form asks for no DS: nothing to bootstrap */
+		if (!rrset_has_delete(&c->cds, DP_RR_CDS) &&
+		    !rrset_has_delete(&c->cdnskey, DP_RR_CDNSKEY)) {
+			rc = boot_run(&x, c);
+			if (rc != 0)
+				goto out;
+		}
+	}
 	rc = zone_result(&x, out);
 	if (ctx->state != NULL && !x.tracked) {
 		json_object_del(ctx->state, "unpicked");
@@ -1107,6 +1294,7 @@ out:
 	for (size_t i = 0; rep != NULL && i < n; i++)
 		dp_reply_clear(&rep[i]);
 	dp_ds_anchor_clear(&a);
+	boot_free(x.boot);
 	free(q);
 	free(rep);
 	free(names);

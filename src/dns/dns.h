@@ -104,6 +104,7 @@ struct dp_lookup {
 	bool havedata;	   /* answer has RRs of qtype */
 	enum dp_sec sec;
 	char *why_bogus;   /* validator's reason when bogus, else NULL */
+	bool cut;	   /* dp_resolver_lookup_by: its deadline ended the lookup unanswered */
 	uint32_t ttl;
 	/* rdata of the answer RRset in wire form (as libunbound gives them) */
 	uint8_t **rdata;
@@ -125,6 +126,11 @@ void dp_lookup_clear(struct dp_lookup *l);
  * bogus) is reported in *out, not as an error; errors mean the resolver itself failed. */
 int dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type,
 		       struct dp_lookup *out, struct dp_err *err) DP_WUR;
+/* The same, ending at the monotonic deadline (dp_now_mono() value) when that comes before the
+ * resolver's own per-lookup timeout; deadline 0: the timeout alone. A lookup the deadline ended
+ * has out->cut set (the budget, not the zone, ended it: unknown, never evidence). */
+int dp_resolver_lookup_by(struct dp_resolver *r, const char *name, uint16_t type, double deadline,
+			  struct dp_lookup *out, struct dp_err *err) DP_WUR;
 
 /* ---- Direct queries to one server (getdns stub, one address) ---- */
 

@@ -436,7 +436,16 @@ int
 dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struct dp_lookup *out,
 		   struct dp_err *err)
 {
+	return dp_resolver_lookup_by(r, name, type, 0, out, err);
+}
+
+int
+dp_resolver_lookup_by(struct dp_resolver *r, const char *name, uint16_t type, double deadline,
+		      struct dp_lookup *out, struct dp_err *err)
+{
 	const char *qname = name[0] != '\0' ? name : ".";
+	double until = dp_now_mono() + r->timeout_ms / 1000.0;
+	bool by_deadline = deadline > 0 && deadline < until;
 	struct pending *p;
 	char tb[16];
 	int async_id = 0;
@@ -459,7 +468,9 @@ dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struc
 		rc = dp_err_set(err, DP_ELIB, "lookup %s %s: %s", qname, tb, ub_strerror(rc));
 		goto out;
 	}
-	if (!wait_for(r, p, dp_now_mono() + r->timeout_ms / 1000.0)) {
+	if (by_deadline)
+		until = deadline;
+	if (!wait_for(r, p, until)) {
 		/* After a successful cancel the callback is never called. */
 		if (ub_cancel(r->ctx, async_id) != 0 && !wait_for(r, p, dp_now_mono() + 5.0)) {
 			/* The callback may still come: leave p to it rather than free it. */
@@ -471,7 +482,10 @@ dp_resolver_lookup(struct dp_resolver *r, const char *name, uint16_t type, struc
 		if (!p->done) {
 			out->rcode = 2;
 			out->sec = DP_SEC_INDETERMINATE;
-			out->why_bogus = dp_asprintf("no answer within %d ms", r->timeout_ms);
+			out->why_bogus = by_deadline
+						 ? dp_asprintf("no answer before the deadline")
+						 : dp_asprintf("no answer within %d ms", r->timeout_ms);
+			out->cut = by_deadline;
 			rc = 0;
 			goto out;
 		}

@@ -298,6 +298,11 @@ parent_lists_ns() { dig +norec @127.0.0.3 glitter.kr NS | grep -q "NS[[:space:]]
 no_nsec_at() { ! dig +norec +dnssec @"$1" "nx-$RANDOM.glitter.kr" A | grep -q 'IN[[:space:]]NSEC'; }
 parent_lists_ns6() { dig +norec @127.0.0.3 glitter.kr NS | grep -q 'ns6\.glitter\.kr'; }
 glue_is() { test "$(glue_of "$1")" = "$2"; }
+# signal_at NS: the validated RFC 9615 CDS for glitter.kr under NS.dnshost.example (dsboot faults)
+signal_at() {
+	delv_lab "_dsboot.glitter.kr._signal.$1.dnshost.example" CDS |
+		awk '/^; fully validated/ { ok = 1 } ok && $4 == "CDS" { $1 = $2 = ""; print }'
+}
 
 axfr_open_at() { dig +norec +time=2 +tries=1 @"$1" glitter.kr AXFR | grep -q 'IN[[:space:]]SOA'; }
 recursive_at() {
@@ -331,6 +336,8 @@ t_runtime() {
 		"tlsa-insecure|delv_lab _25._tcp.mail.glitter.kr TLSA | grep -q '^; unsigned answer'"
 		"secondary-unsigned:ns3|no_nsec_at 127.0.10.3 && current_at 127.0.10.2"
 		"shape-ns-outside|parent_lists_ns ns1.dnshost.example && validated glitter.kr SOA"
+		"dsboot|parent_lists_ns ns1.dnshost.example && ds_count_is 0 && signal_at ns2 | grep -q . && test \"\$(signal_at ns1)\" = \"\$(signal_at ns2)\""
+		"dsboot-mismatch|ds_count_is 0 && signal_at ns2 | grep -q . && test \"\$(signal_at ns1)\" != \"\$(signal_at ns2)\""
 		"shape-ksk-double-ds|ds_count_is 2 && validated glitter.kr SOA"
 		"shape-algorithm-rollover|alg_is 8 && alg_is 13 && validated glitter.kr SOA"
 		"shape-online-signer|like_aa 127.0.50.2 && validated glitter.kr SOA"

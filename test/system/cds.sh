@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# System tests of dnssec.cds (RFC 7344, RFC 8078): the healthy lab, then one lab per cds- fault
-# (CDS for an unpublished key, CDS on one server only, CDS the parent has not picked up — in
-# `check` and across monitor runs — and the delete form).
+# System tests of dnssec.cds (RFC 7344, RFC 8078, RFC 9615): the healthy lab, then one lab per
+# cds- fault (CDS for an unpublished key, CDS on one server only, CDS the parent has not picked
+# up — in `check` and across monitor runs — and the delete form), and one per dsboot fault
+# (authenticated bootstrapping possible, and blocked by one signal that differs).
 . "$(dirname "$0")/lib.sh"
 
 PORT=9873
@@ -166,9 +167,63 @@ t_delete() {
 	is "$(per_server OK)" "$SERVERS" "every server agrees"
 }
 
+# boot_signal NS : "status why" of the signal under NS.
+boot_signal() { zone_details | jq -r --arg n "$1" '.signal[]|select(.name==$n)|"\(.status) \(.why)"'; }
+
+# t_dsboot FAULT : glitter.kr on ns1/ns2.dnshost.example, no DS at kr., CDS/CDNSKEY of its KSK
+# at the apex and as RFC 9615 signals in dnshost.example (dsboot-mismatch: the next KSK's
+# under ns2).
+t_dsboot() {
+	local cur nxt budget=15
+	cur=$(tag_of glitter.kr ksk)
+	nxt=$(tag_of glitter.kr-next ksk)
+	is "$(dig +short glitter.kr DS | wc -l)" 0 "the lab: no DS for glitter.kr at kr."
+	is "$(dig +short _dsboot.glitter.kr._signal.ns1.dnshost.example CDS | awk '{ print $1 }')" \
+		"$cur" "the lab: ns1's signal has the KSK's CDS"
+	dp_check_within "$budget" --only dnssec.cds glitter.kr
+	within_budget "$DP_FAULT" "$budget"
+	is "$(zone_details | jq -r '.signal_ns_from')" parent "the NS names are the delegation's"
+	is "$(zone_details | jq -r '[.signal[]|.signal_name]|join(" ")')" \
+		"_dsboot.glitter.kr._signal.ns1.dnshost.example _dsboot.glitter.kr._signal.ns2.dnshost.example" \
+		"details: one signalling name per out-of-domain NS"
+	is "$(boot_signal ns1.dnshost.example)" "same " "ns1's signal: the apex's set, validated"
+	is "$(zone_details | jq -r '.signal[0].cds[0]|split(" ")[0]')" "$cur" "… its CDS in details"
+	if [ "$DP_FAULT" = dsboot ]; then
+		is "$DP_RC" 0 "dsboot: exit 0"
+		is "$(zone_details | jq -r '.bootstrap')" possible "details: bootstrap possible"
+		is "$(status_of dnssec.cds '^glitter\.kr$')" OK "zone result OK"
+		is "$(boot_signal ns2.dnshost.example)" "same " "ns2's signal: the same"
+		like "$(zone_summary)" "^CDS $cur/13/2, CDNSKEY $cur on all 2 server addresses; note: RFC 9615 bootstrapping possible: ns1\.dnshost\.example, ns2\.dnshost\.example signal the apex's CDS/CDNSKEY at _dsboot\.glitter\.kr\._signal\.<ns>, validated" \
+			"the summary notes that bootstrapping is possible, naming the NS"
+		like "$(zone_details | jq -r '.notes[1]')" "has DS none \(first seen now" \
+			"… and, in the notes, that the parent has no DS yet"
+	else
+		is "$DP_RC" 1 "dsboot-mismatch: exit 1"
+		is "$(zone_details | jq -r '.bootstrap')" blocked "details: bootstrap blocked"
+		is "$(status_of dnssec.cds '^glitter\.kr$')" WARNING "zone result WARNING"
+		is "$(boot_signal ns2.dnshost.example)" \
+			"different _dsboot.glitter.kr._signal.ns2.dnshost.example differs from the apex: CDS $nxt/13/2 at the signal, $cur/13/2 at the apex; CDNSKEY $nxt at the signal, $cur at the apex" \
+			"ns2's signal: different, and how"
+		like "$(zone_summary)" "^RFC 9615 bootstrapping blocked at ns2\.dnshost\.example: _dsboot\.glitter\.kr\._signal\.ns2\.dnshost\.example differs from the apex: CDS $nxt/13/2 at the signal, $cur/13/2 at the apex" \
+			"the finding names the NS and the difference"
+	fi
+}
+t_dsboot_ok() { DP_FAULT=dsboot t_dsboot; }
+t_dsboot_mismatch() { DP_FAULT=dsboot-mismatch t_dsboot; }
+
+# t_ds_present: with a DS at the parent, bootstrapping is not judged (no details, no finding)
+t_ds_present() {
+	dp_check --only dnssec.cds glitter.kr
+	is "$(zone_details | jq -r 'has("bootstrap")')" false "a zone with DS: no bootstrap verdict"
+	unlike "$(zone_details | jq -r '.notes|join(" ")')" 'RFC 9615' "… and no RFC 9615 note"
+}
+
 scenario t_healthy
 scenario t_mismatch --fault cds-mismatch
 scenario t_partial --fault cds-partial:ns3
 scenario t_unpicked --fault cds-unpicked
 scenario t_delete --fault cds-delete
+scenario t_ds_present --fault shape-ksk-double-ds
+scenario t_dsboot_ok --fault dsboot
+scenario t_dsboot_mismatch --fault dsboot-mismatch
 finish
