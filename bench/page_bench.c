@@ -1,6 +1,8 @@
 /* Status-page benchmark: a synthetic view of N domains (default 10,000) with a lab-sized report
  * each (44 results over 11 checks, a few failing), and the time to render the overview (first
- * page, a filtered page, a late page) and one domain's page, as the HTTP handler does. */
+ * page, a filtered page, a late page) and one domain's page, as the HTTP handler does.
+ * `page_bench N REPORT.json`: also the whole-report copy each snapshot keeps for the domain
+ * page, over a recorded report (test/unit/data/glitter-report.json). */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,7 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <malloc.h>
+
 #include "http/http.h"
+#include "monitor/monitor.h"
+#include "out/zjson.h"
 
 /* CPU time of the process: the machine is shared, so wall time measures the neighbours. */
 static double
@@ -18,6 +24,80 @@ cpu_now(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b);
+
+/* The whole-report copy a snapshot keeps for /domain/NAME (issue 14), over a recorded report:
+ * its JSON and packed sizes, the CPU to pack it (once per domain run), the heap one snapshot
+ * then holds, and the CPU to render the full domain page from it. */
+static void
+full_report_bench(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	char why[200];
+	double t[7];
+	struct dp_snap *snaps[100];
+	size_t before, after;
+	char *txt;
+
+	if (j == NULL) {
+		fprintf(stderr, "page_bench: %s: %s\n", path, e.text);
+		exit(1);
+	}
+	txt = json_dumps(j, JSON_COMPACT);
+	for (int i = 0; i < 7; i++) {
+		struct dp_report *r = dp_report_from_json(j, why, sizeof(why));
+		double t0;
+		json_t *w;
+		struct dp_zjson z;
+
+		if (r == NULL) {
+			fprintf(stderr, "page_bench: %s: %s\n", path, why);
+			exit(1);
+		}
+		t0 = cpu_now();
+		w = dp_report_to_json(r);
+		if (dp_zjson_pack(w, &z) != 0)
+			exit(1);
+		t[i] = cpu_now() - t0;
+		if (i == 0)
+			printf("# whole report (%s): compact JSON %zu bytes, packed %zu bytes (%.1f %%)\n",
+			       path, strlen(txt), z.zlen, 100.0 * (double)z.zlen / (double)strlen(txt));
+		json_decref(w);
+		dp_zjson_clear(&z);
+		dp_report_free(r);
+	}
+	qsort(t, 7, sizeof(t[0]), cmp_d);
+	printf("pack once per run (to JSON + zlib): %6.2f ms CPU\n", t[3] * 1e3);
+	before = mallinfo2().uordblks;
+	for (int i = 0; i < 100; i++)
+		snaps[i] = dp_snap_new(dp_report_from_json(j, why, sizeof(why)), NULL, 1000, false);
+	after = mallinfo2().uordblks;
+	printf("heap per snapshot (pruned report + packed copy): %zu bytes; at 10,000 domains "
+	       "%.0f MB\n", (after - before) / 100, (double)(after - before) / 100 * 1e4 / 1e6);
+	for (int i = 0; i < 7; i++) {
+		struct dp_metrics_domain d = {.domain = snaps[0]->rep->domain, .rep = snaps[0]->rep,
+					      .since = snaps[0]->since, .full = &snaps[0]->full,
+					      .finished = 1000, .runs = 1};
+		struct dp_view v = {.dom = &d, .n = 1};
+		struct dp_sbuf b;
+		double t0 = cpu_now();
+
+		dp_sbuf_init(&b, 64u << 20);
+		(void)dp_http_domain_page(&b, &v, d.domain);
+		t[i] = cpu_now() - t0;
+		if (i == 0)
+			printf("# full domain page: %zu bytes\n", b.len);
+		dp_sbuf_clear(&b);
+	}
+	qsort(t, 7, sizeof(t[0]), cmp_d);
+	printf("full domain page (unpack + render): %6.2f ms CPU\n", t[3] * 1e3);
+	for (int i = 0; i < 100; i++)
+		dp_snap_unref(snaps[i]);
+	free(txt);
+	json_decref(j);
 }
 
 static double render_once(const struct dp_view *v, const char *q, const char *st, const char *pg,
@@ -109,6 +189,8 @@ main(int argc, char **argv)
 	t = cpu_now() - t;
 	printf("domain page (%s):         %8.2f ms  %8zu bytes\n", names[n / 2], t * 1e3, b.len);
 	dp_sbuf_clear(&b);
+	if (argc > 2)
+		full_report_bench(argv[2]);
 	for (size_t i = 0; i < n; i++)
 		dp_report_free((struct dp_report *)dom[i].rep);
 	free(dom);

@@ -167,3 +167,6 @@ int dp_render_nagios(FILE *f, const struct dp_report *r, const struct dp_render_
 int dp_render_json(FILE *f, const struct dp_report *r, const struct dp_render_opts *o) DP_WUR;
 /* The report as a JSON object (new reference), as dp_render_json prints it. */
 json_t *dp_report_to_json(const struct dp_report *r);
+/* The report back from that object (what the renderers and the status page read: results with
+ * details, fix and cause, timings, discovery), or NULL with why set when o is not one. */
+struct dp_report *dp_report_from_json(const json_t *o, char *why, size_t whysz);

@@ -10,6 +10,7 @@
 
 #include "dns/dns.h"
 #include "http/http.h"
+#include "out/zjson.h"
 
 static const char *const css =
     "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
@@ -21,7 +22,8 @@ static const char *const css =
     ".OK{background:#d9f2d9}.WARNING{background:#fff0c2}.CRITICAL{background:#f8c9c4}"
     ".UNKNOWN{background:#e0e0e8}.none{color:#aaa}.wrap{overflow-x:auto}"
     "th[title]{font-size:.85em}pre{margin:.3em 0;font-size:.85em;white-space:pre-wrap}"
-    "nav a{margin-right:.8em}";
+    "nav a{margin-right:.8em}div.fix{font-size:.85em;margin:.2em 0}"
+    "p.warn{background:#fff0c2;padding:.4em .6em}";
 
 static const char *const states[] = {"all", "failing", "CRITICAL", "WARNING",
 				     "UNKNOWN", "OK",	   "pending"};
@@ -495,6 +497,12 @@ check_section(struct dp_sbuf *b, const struct dp_metrics_domain *d, size_t k)
 			dp_sbuf_puts(b, "</td><td>");
 			dp_html_escape(b, r->summary != NULL ? r->summary : "");
 			follows(b, rs, r);
+			/* ready-to-paste zone-file lines, as the text report prints them */
+			for (size_t f = 0; f < json_array_size(r->fix); f++) {
+				dp_sbuf_puts(b, "<div class=\"fix\">fix: <code>");
+				dp_html_escape(b, json_string_value(json_array_get(r->fix, f)));
+				dp_sbuf_puts(b, "</code></div>");
+			}
 			js = r->details != NULL && json_object_size(r->details) > 0
 				 ? json_dumps(r->details, JSON_INDENT(1) | JSON_SORT_KEYS)
 				 : NULL;
@@ -513,10 +521,50 @@ check_section(struct dp_sbuf *b, const struct dp_metrics_domain *d, size_t k)
 	dp_sbuf_puts(b, "</tbody></table>\n");
 }
 
+/* The discovery section: what the run found before the checks (the text report's -v part). */
+static void
+discovery_section(struct dp_sbuf *b, const json_t *disc)
+{
+	char *js;
+
+	if (!json_is_object(disc) || json_object_size(disc) == 0)
+		return;
+	js = json_dumps(disc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	if (js == NULL)
+		return;
+	dp_sbuf_puts(b, "<h2 id=\"discovery\">discovery</h2>\n<details><summary>what the run "
+			"found before the checks (nameservers, addresses, MX, endpoints)</summary>"
+			"<pre>");
+	dp_html_escape(b, js);
+	dp_sbuf_puts(b, "</pre></details>\n");
+	free(js);
+}
+
+/* The domain's whole last report from its packed copy, with since per result when the two lists
+ * agree; NULL (why set) when there is none or it cannot be read. */
+static struct dp_report *
+full_report(const struct dp_metrics_domain *d, char *why, size_t whysz)
+{
+	json_t *j = dp_zjson_unpack(d->full, why, whysz);
+	struct dp_report *r = j != NULL ? dp_report_from_json(j, why, whysz) : NULL;
+
+	json_decref(j);
+	if (r != NULL && (r->results.n != d->rep->results.n ||
+			  strcmp(r->domain, d->rep->domain) != 0)) {
+		dp_snprintf(why, whysz, "the packed report is not the last run's");
+		dp_report_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
 bool
 dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name)
 {
 	const struct dp_metrics_domain *d = NULL;
+	struct dp_metrics_domain fd;
+	struct dp_report *full = NULL;
+	char why[300] = "";
 	char norm[256];
 	struct dp_err e;
 
@@ -543,7 +591,6 @@ dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name
 	dp_sbuf_printf(b, " (%.2f s) &middot; %llu runs, %llu without a verdict &middot; ",
 		       d->rep->duration, (unsigned long long)d->runs,
 		       (unsigned long long)d->errors);
-	/* The snapshot keeps the details the metrics read; a run now shows every one. */
 	dp_sbuf_puts(b, "<a href=\"probe?debug=true&amp;target=");
 	dp_html_escape(b, norm);
 	dp_sbuf_puts(b, "\">run now with every detail</a> &middot; <a href=\"metrics\">metrics</a>"
@@ -563,6 +610,21 @@ dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name
 		dp_sbuf_puts(b, "</a>");
 	}
 	dp_sbuf_puts(b, "</nav>\n");
+	/* The whole report, every detail, from the packed copy the snapshot keeps; without it the
+	 * details the metrics read, and a warning that says so. */
+	full = d->full != NULL ? full_report(d, why, sizeof(why)) : NULL;
+	if (full == NULL && why[0] == '\0')
+		dp_strlcpy(why, "no packed report", sizeof(why));
+	if (full != NULL) {
+		fd = *d;
+		fd.rep = full;
+		d = &fd;
+	} else {
+		dp_sbuf_puts(b, "<p class=\"warn\">The full report of this run is not available (");
+		dp_html_escape(b, why);
+		dp_sbuf_puts(b, "): only the details the metrics keep are shown; <em>run now with every "
+				"detail</em> above shows them all.</p>\n");
+	}
 	causes_section(b, &d->rep->results);
 	/* Groups in the report's order, worst check first (like the text report). */
 	for (int rank = 3; rank >= 0; rank--) {
@@ -574,6 +636,8 @@ dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name
 				check_section(b, d, k);
 		}
 	}
+	discovery_section(b, d->rep->discovery);
 	dp_sbuf_puts(b, "</body></html>\n");
+	dp_report_free(full);
 	return true;
 }

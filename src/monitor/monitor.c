@@ -576,6 +576,7 @@ dp_monitor_view(struct dp_monitor *m, struct dp_view *v)
 		v->dom[i].domain = m->dom[i].cd->name; /* lives as long as v->gen */
 		v->dom[i].rep = s != NULL ? s->rep : NULL;
 		v->dom[i].since = s != NULL ? s->since : NULL;
+		v->dom[i].full = s != NULL ? &s->full : NULL;
 		v->dom[i].finished = s != NULL ? s->finished : 0;
 		v->dom[i].runs = s != NULL ? s->runs : 0;
 		v->dom[i].errors = s != NULL ? s->errors : 0;

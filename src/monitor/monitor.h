@@ -7,6 +7,7 @@
 #include "config/config_file.h"
 #include "engine/engine.h"
 #include "out/metrics.h"
+#include "out/zjson.h"
 
 /* ---- schedule maths (pure; unit-tested) ---- */
 
@@ -31,6 +32,7 @@ struct dp_snap {
 	struct dp_report *rep; /* never NULL */
 	double *since;         /* per result of rep: wall time since which it has this status */
 	struct dp_mpart *part; /* its lines of /metrics; NULL until rendered (or no memory) */
+	struct dp_zjson full;  /* the whole report before pruning, packed (empty: not kept) */
 	double finished;       /* wall clock */
 	uint64_t runs;
 	uint64_t errors;

@@ -9,6 +9,8 @@
 
 #include "dnsprobe/result.h"
 
+struct dp_zjson; /* out/zjson.h */
+
 /* A growable text buffer with a cap fixed at creation; once it fails, it stays failed. */
 struct dp_sbuf {
 	char *p; /* NUL-terminated while !failed */
@@ -42,6 +44,9 @@ struct dp_metrics_domain {
 	const char *domain;
 	const struct dp_report *rep; /* NULL: no run finished yet */
 	const double *since;         /* per result of rep, wall seconds; NULL: unknown */
+	/* the run's whole report, packed (src/out/zjson.h), for the domain page: rep holds only
+	 * the details the metrics read; NULL or empty when not kept */
+	const struct dp_zjson *full;
 	double finished;             /* wall clock at the end of the last run; 0: none */
 	uint64_t runs;               /* runs finished */
 	uint64_t errors;             /* runs that reached no verdict */

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "dnsprobe/result.h"
 
@@ -88,4 +90,99 @@ dp_render_json(FILE *f, const struct dp_report *r, const struct dp_render_opts *
 	if (rc != 0 || fputc('\n', f) == EOF)
 		return DP_EIO;
 	return 0;
+}
+
+/* "2026-12-02T14:00:00Z" → seconds since the epoch; 0 when it is not that form. */
+static int64_t
+rfc3339_seconds(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL || *end != '\0')
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+/* The status a JSON string names, -1 for anything else. */
+static int
+status_of(const json_t *v)
+{
+	return json_is_string(v) ? dp_status_parse(json_string_value(v)) : -1;
+}
+
+struct dp_report *
+dp_report_from_json(const json_t *o, char *why, size_t whysz)
+{
+	const char *dom = json_string_value(json_object_get(o, "domain"));
+	const json_t *checks = json_object_get(o, "checks");
+	const json_t *timings = json_object_get(o, "timings");
+	const json_t *disc = json_object_get(o, "discovery");
+	struct dp_report *r;
+	size_t i;
+	json_t *c;
+
+	if (!json_is_object(o) || dom == NULL || !json_is_array(checks)) {
+		dp_snprintf(why, whysz, "not a report (no domain or checks)");
+		return NULL;
+	}
+	r = dp_report_new(dom);
+	if (r == NULL || dp_report_set_unicode(r, json_string_value(json_object_get(
+							o, "domain_unicode"))) != 0)
+		goto nomem;
+	r->started = rfc3339_seconds(json_string_value(json_object_get(o, "started")));
+	r->duration = json_number_value(json_object_get(o, "duration_seconds"));
+	json_array_foreach(checks, i, c) {
+		const char *id = json_string_value(json_object_get(c, "id"));
+		const char *subj = json_string_value(json_object_get(c, "subject"));
+		const char *sum = json_string_value(json_object_get(c, "summary"));
+		int st = status_of(json_object_get(c, "status"));
+		json_t *d = json_object_get(c, "details");
+		const json_t *fix = json_object_get(c, "fix");
+		const json_t *cause = json_object_get(c, "cause");
+		struct dp_result *x;
+		size_t k;
+		json_t *f;
+
+		if (id == NULL || subj == NULL || st < 0) {
+			dp_snprintf(why, whysz, "check %zu of the report has no id, subject or status",
+				    i);
+			dp_report_free(r);
+			return NULL;
+		}
+		x = dp_results_add(&r->results, id, subj, (enum dp_status)st,
+				   json_is_object(d) ? json_incref(d) : NULL, "%s",
+				   sum != NULL ? sum : "");
+		if (x == NULL)
+			goto nomem;
+		json_array_foreach(fix, k, f) {
+			if (json_is_string(f) && dp_result_add_fix(x, "%s", json_string_value(f)) != 0)
+				goto nomem;
+		}
+		if (json_is_object(cause) &&
+		    json_is_string(json_object_get(cause, "id")) &&
+		    json_is_string(json_object_get(cause, "subject")) &&
+		    dp_result_set_cause(x, json_string_value(json_object_get(cause, "id")),
+					json_string_value(json_object_get(cause, "subject"))) != 0)
+			goto nomem;
+	}
+	json_array_foreach(timings, i, c) {
+		const char *id = json_string_value(json_object_get(c, "id"));
+		int st = status_of(json_object_get(c, "status"));
+
+		if (id != NULL && st >= 0 &&
+		    dp_report_add_timing(r, id, json_number_value(json_object_get(c, "seconds")),
+					 (enum dp_status)st) != 0)
+			goto nomem;
+	}
+	if (json_is_object(disc))
+		r->discovery = json_incref((json_t *)disc);
+	/* the claims were resolved when the report was made; resolving again keeps them */
+	dp_results_link_causes(&r->results);
+	return r;
+nomem:
+	dp_snprintf(why, whysz, "out of memory");
+	dp_report_free(r);
+	return NULL;
 }

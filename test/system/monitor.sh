@@ -170,6 +170,11 @@ t_monitor() {
 	like "$(cat "$DP_TMP/body")" '<h2 id="dnssec.chain">dnssec.chain &mdash; ' "the domain page has the chain's group"
 	like "$(cat "$DP_TMP/body")" '<details><summary>details</summary><pre>' "… with details"
 	like "$(cat "$DP_TMP/body")" 'href="probe\?debug=true&amp;target=glitter.kr"' "… and a link to a debug run"
+	# issue 14: the whole last report, from the packed copy the snapshot keeps
+	like "$(cat "$DP_TMP/body")" '&quot;matched_record&quot;' "… with the full details (dane.tlsa's matched record)"
+	like "$(cat "$DP_TMP/body")" '&quot;connection&quot;' "… and the TLS connection facts"
+	like "$(cat "$DP_TMP/body")" '<h2 id="discovery">discovery</h2>' "… and the discovery section"
+	unlike "$(cat "$DP_TMP/body")" '<p class="warn">' "… and no warning that the full report is missing"
 	is "$(code "$URL/domain/evil.example")" 404 "/domain/ of an unknown domain: 404"
 	is "$(code "$URL/?q=GLITTER")" 200 "status page filtered: 200"
 	like "$(cat "$DP_TMP/body")" '>glitter.kr</a></th>' "… the filter (case-insensitive) keeps glitter.kr"

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "http/http.h"
+#include "monitor/monitor.h"
+#include "out/zjson.h"
 
 static struct dp_report *
 report(const char *domain, enum dp_status st, size_t nsubjects)
@@ -282,6 +284,136 @@ test_idn(void **state)
 	dp_report_free(rep);
 }
 
+/* The recorded lab report of glitter.kr as the monitor keeps it: a snapshot (pruned details,
+ * the whole report packed), with a fix line added to one dane.tlsa result. */
+static struct dp_snap *
+recorded_snap(const char *hostile)
+{
+	json_error_t e;
+	json_t *j = json_load_file(DP_TESTDATA "/glitter-report.json", 0, &e);
+	struct dp_report *r;
+	char why[200];
+	size_t i;
+	json_t *c;
+
+	if (j == NULL)
+		fail_msg("%s: %s", DP_TESTDATA "/glitter-report.json", e.text);
+	json_array_foreach(json_object_get(j, "checks"), i, c) {
+		if (strcmp(json_string_value(json_object_get(c, "id")), "dane.tlsa") == 0) {
+			json_object_set_new(c, "fix",
+					    json_pack("[s]", "_25._tcp.mail.glitter.kr. 3600 IN TLSA "
+							     "3 1 1 00ff"));
+			if (hostile != NULL)
+				json_object_set_new(json_object_get(c, "details"), "banner",
+						    json_string(hostile));
+			break;
+		}
+	}
+	r = dp_report_from_json(j, why, sizeof(why));
+	json_decref(j);
+	assert_non_null(r);
+	return dp_snap_new(r, NULL, 1000, false);
+}
+
+/* Issue 14: /domain/NAME shows the whole last report — details the snapshot prunes (a dane.tlsa
+ * result's matched record and connection, the discovery), the fix lines — from the packed copy;
+ * the same page over the pruned snapshot alone lacks them (the test would go red). */
+static void
+test_full_report(void **state)
+{
+	struct dp_snap *s = recorded_snap(NULL);
+	struct dp_metrics_domain dom = {.domain = "glitter.kr", .rep = s->rep, .since = s->since,
+					.full = &s->full, .finished = 1000, .runs = 1};
+	struct dp_view v = {.dom = &dom, .n = 1};
+	struct dp_sbuf b;
+
+	(void)state;
+	assert_non_null(s->full.z);
+	/* what the snapshot itself keeps: no matched_record, no discovery */
+	for (size_t i = 0; i < s->rep->results.n; i++)
+		assert_null(json_object_get(s->rep->results.v[i].details, "matched_record"));
+	assert_null(s->rep->discovery);
+	dp_sbuf_init(&b, 4 << 20);
+	assert_true(dp_http_domain_page(&b, &v, "glitter.kr"));
+	assert_null(strstr(b.p, "<p class=\"warn\">"));
+	assert_non_null(strstr(b.p, "&quot;matched_record&quot;"));
+	assert_non_null(strstr(b.p, "&quot;connection&quot;"));
+	assert_non_null(strstr(b.p, "<h2 id=\"discovery\">discovery</h2>"));
+	assert_non_null(strstr(b.p, "&quot;parent_servers&quot;"));
+	assert_non_null(strstr(b.p, "<div class=\"fix\">fix: <code>_25._tcp.mail.glitter.kr. 3600 IN "
+				    "TLSA 3 1 1 00ff</code></div>"));
+	dp_sbuf_clear(&b);
+	/* without the packed copy: a warning, the pruned details, still the fix line */
+	dom.full = NULL;
+	dp_sbuf_init(&b, 4 << 20);
+	assert_true(dp_http_domain_page(&b, &v, "glitter.kr"));
+	assert_non_null(strstr(b.p, "<p class=\"warn\">The full report of this run is not available "
+				    "(no packed report)"));
+	assert_null(strstr(b.p, "&quot;matched_record&quot;"));
+	assert_null(strstr(b.p, "<h2 id=\"discovery\">"));
+	assert_non_null(strstr(b.p, "<div class=\"fix\">fix: "));
+	dp_sbuf_clear(&b);
+	dp_snap_unref(s);
+}
+
+/* What a server sent, in a detail only the full report has, is escaped on the page. */
+static void
+test_full_escaped(void **state)
+{
+	struct dp_snap *s = recorded_snap("220 <script>alert(1)</script> & \"x\"");
+	struct dp_metrics_domain dom = {.domain = "glitter.kr", .rep = s->rep, .since = s->since,
+					.full = &s->full, .finished = 1000, .runs = 1};
+	struct dp_view v = {.dom = &dom, .n = 1};
+	struct dp_sbuf b;
+
+	(void)state;
+	dp_sbuf_init(&b, 4 << 20);
+	assert_true(dp_http_domain_page(&b, &v, "glitter.kr"));
+	assert_null(strstr(b.p, "<script>"));
+	assert_non_null(strstr(b.p, "220 &lt;script&gt;alert(1)&lt;/script&gt; &amp; "));
+	dp_sbuf_clear(&b);
+	dp_snap_unref(s);
+}
+
+/* A corrupt or foreign packed copy: the page says why and falls back to the pruned details. */
+static void
+test_full_degraded(void **state)
+{
+	struct dp_snap *s = recorded_snap(NULL);
+	struct dp_zjson bad = s->full;
+	struct dp_metrics_domain dom = {.domain = "glitter.kr", .rep = s->rep, .since = s->since,
+					.full = &bad, .finished = 1000, .runs = 1};
+	struct dp_view v = {.dom = &dom, .n = 1};
+	struct dp_report *other = report("glitter.kr", DP_STATUS_OK, 1);
+	json_t *oj;
+	struct dp_zjson oz;
+	struct dp_sbuf b;
+
+	(void)state;
+	bad.z = malloc(s->full.zlen);
+	memcpy(bad.z, s->full.z, s->full.zlen);
+	bad.z[bad.zlen / 3] ^= 0xff;
+	dp_sbuf_init(&b, 4 << 20);
+	assert_true(dp_http_domain_page(&b, &v, "glitter.kr"));
+	assert_non_null(strstr(b.p, "<p class=\"warn\">The full report of this run is not available "
+				    "(packed report is corrupt"));
+	assert_non_null(strstr(b.p, "<h2 id=\"dane.tlsa\">"));
+	dp_sbuf_clear(&b);
+	free(bad.z);
+	/* a packed report of another run (other results): not shown against this snapshot */
+	oj = dp_report_to_json(other);
+	assert_int_equal(dp_zjson_pack(oj, &oz), 0);
+	dom.full = &oz;
+	dp_sbuf_init(&b, 4 << 20);
+	assert_true(dp_http_domain_page(&b, &v, "glitter.kr"));
+	assert_non_null(strstr(b.p, "(the packed report is not the last run&#39;s)"));
+	dp_sbuf_clear(&b);
+	dp_zjson_clear(&oz);
+	json_decref(oj);
+	dp_report_free(other);
+	dp_snap_unref(s);
+}
+
 int
 main(void)
 {
@@ -292,6 +424,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_domain_page, setup, teardown),
 	    cmocka_unit_test(test_causes),
 	    cmocka_unit_test(test_idn),
+	    cmocka_unit_test(test_full_report),
+	    cmocka_unit_test(test_full_escaped),
+	    cmocka_unit_test(test_full_degraded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

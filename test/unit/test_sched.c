@@ -85,28 +85,58 @@ test_since(void **state)
 }
 
 /* Snapshots keep only the details the renderer reads. */
+static struct dp_report *
+prune_report(const char *extra)
+{
+	struct dp_report *r = dp_report_new("a.kr");
+
+	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns1.a.kr/1.2.3.4",
+	                               DP_STATUS_OK,
+	                               json_pack("{s:s, s:i, s:{s:b}, s:s?}", "server", "ns1.a.kr",
+	                                         "soa_serial", 7, "transport", "udp", 1, "extra",
+	                                         extra),
+	                               "ok"));
+	r->discovery = json_pack("{s:s}", "domain", "a.kr");
+	return r;
+}
+
 static void
 test_prune(void **state)
 {
-	struct dp_report *r = dp_report_new("a.kr");
-	struct dp_snap *s;
-	json_t *d;
+	struct dp_snap *s = dp_snap_new(prune_report(NULL), NULL, 1000, false);
+	char why[200];
+	json_t *full, *c0;
+	char *big;
 
 	(void)state;
-	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns1.a.kr/1.2.3.4",
-	                               DP_STATUS_OK,
-	                               json_pack("{s:s, s:i, s:{s:b}}", "server", "ns1.a.kr",
-	                                         "soa_serial", 7, "transport", "udp", 1),
-	                               "ok"));
-	r->discovery = json_pack("{s:s}", "domain", "a.kr");
-	s = dp_snap_new(r, NULL, 1000, false);
 	assert_non_null(s);
 	assert_null(s->rep->discovery);
-	/* The facts behind the gauges stay for the domain page; the rest goes. */
-	d = s->rep->results.v[0].details;
-	assert_int_equal(json_integer_value(json_object_get(d, "soa_serial")), 7);
-	assert_string_equal(json_string_value(json_object_get(d, "server")), "ns1.a.kr");
-	assert_null(json_object_get(d, "transport"));
+	/* The whole report is kept packed for the domain page, so the snapshot keeps no detail. */
+	assert_int_equal(json_object_size(s->rep->results.v[0].details), 0);
+	full = dp_zjson_unpack(&s->full, why, sizeof(why));
+	c0 = json_array_get(json_object_get(full, "checks"), 0);
+	assert_non_null(full);
+	assert_true(json_is_object(json_object_get(json_object_get(c0, "details"), "transport")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(full, "discovery"),
+	                                                      "domain")),
+	                    "a.kr");
+	json_decref(full);
+	dp_snap_unref(s);
+	/* A report too large to pack: the facts behind the gauges stay for the page, the rest goes. */
+	big = malloc(DP_ZJSON_MAX + 2);
+	assert_non_null(big);
+	memset(big, 'x', DP_ZJSON_MAX + 1);
+	big[DP_ZJSON_MAX + 1] = '\0';
+	s = dp_snap_new(prune_report(big), NULL, 1000, false);
+	free(big);
+	assert_non_null(s);
+	assert_null(s->full.z);
+	assert_null(s->rep->discovery);
+	assert_int_equal(json_integer_value(json_object_get(s->rep->results.v[0].details, "soa_serial")), 7);
+	assert_string_equal(json_string_value(json_object_get(s->rep->results.v[0].details, "server")),
+	                    "ns1.a.kr");
+	assert_null(json_object_get(s->rep->results.v[0].details, "transport"));
+	assert_null(json_object_get(s->rep->results.v[0].details, "extra"));
 	dp_snap_unref(s);
 }
 
