@@ -622,7 +622,7 @@ dp_http_domain_page(struct dp_sbuf *b, const struct dp_view *v, const char *name
 	} else {
 		dp_sbuf_puts(b, "<p class=\"warn\">The full report of this run is not available (");
 		dp_html_escape(b, why);
-		dp_sbuf_puts(b, "): only the details the metrics keep are shown; <em>run now with every "
+		dp_sbuf_puts(b, "): only what the snapshot keeps is shown; <em>run now with every "
 				"detail</em> above shows them all.</p>\n");
 	}
 	causes_section(b, &d->rep->results);

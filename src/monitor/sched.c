@@ -160,6 +160,24 @@ detail_kept(const char *key)
 	return false;
 }
 
+/* One empty details object shared by every pruned result (a new reference each time; never
+ * changed: snapshots are immutable, and jansson's reference counts are atomic). */
+static json_t *shared_empty;
+static pthread_once_t shared_empty_once = PTHREAD_ONCE_INIT;
+
+static void
+shared_empty_init(void)
+{
+	shared_empty = json_object();
+}
+
+static json_t *
+empty_object(void)
+{
+	pthread_once(&shared_empty_once, shared_empty_init);
+	return shared_empty != NULL ? json_incref(shared_empty) : json_object();
+}
+
 /* Drop what only the domain page reads: the discovery and the details — all of them when the
  * whole report is kept packed beside (the page reads that), else all but the facts behind the
  * gauges, so that the page still shows those. */
@@ -170,10 +188,26 @@ prune(struct dp_report *rep, bool all)
 	rep->discovery = NULL;
 	for (size_t i = 0; i < rep->results.n; i++) {
 		json_t *d = rep->results.v[i].details;
-		json_t *kept = json_object();
+		json_t *kept;
 		const char *k;
 		json_t *v;
 
+		/* with the packed copy, an OK result's summary is read from it alone (the overview
+		 * shows failing results' summaries only) */
+		if (all && rep->results.v[i].status == DP_STATUS_OK) {
+			char *e = strdup("");
+
+			if (e != NULL) {
+				free(rep->results.v[i].summary);
+				rep->results.v[i].summary = e;
+			}
+		}
+		if (all && d != NULL) {
+			json_decref(d);
+			rep->results.v[i].details = empty_object();
+			continue;
+		}
+		kept = json_object();
 		if (d == NULL || kept == NULL) {
 			json_decref(kept);
 			continue;

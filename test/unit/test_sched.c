@@ -96,6 +96,9 @@ prune_report(const char *extra)
 	                                         "soa_serial", 7, "transport", "udp", 1, "extra",
 	                                         extra),
 	                               "ok"));
+	assert_non_null(dp_results_add(&r->results, "ns.soa_serial", "ns2.a.kr/1.2.3.5",
+	                               DP_STATUS_WARNING, json_pack("{s:i}", "soa_serial", 6),
+	                               "ns2.a.kr/1.2.3.5: serial 6 behind 7"));
 	r->discovery = json_pack("{s:s}", "domain", "a.kr");
 	return r;
 }
@@ -111,8 +114,12 @@ test_prune(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_null(s->rep->discovery);
-	/* The whole report is kept packed for the domain page, so the snapshot keeps no detail. */
+	/* The whole report is kept packed for the domain page, so the snapshot keeps no detail and
+	 * no OK result's summary (the overview shows failing results' summaries only). */
 	assert_int_equal(json_object_size(s->rep->results.v[0].details), 0);
+	assert_int_equal(json_object_size(s->rep->results.v[1].details), 0);
+	assert_string_equal(s->rep->results.v[0].summary, "");
+	assert_string_equal(s->rep->results.v[1].summary, "ns2.a.kr/1.2.3.5: serial 6 behind 7");
 	full = dp_zjson_unpack(&s->full, why, sizeof(why));
 	c0 = json_array_get(json_object_get(full, "checks"), 0);
 	assert_non_null(full);
@@ -137,6 +144,7 @@ test_prune(void **state)
 	                    "ns1.a.kr");
 	assert_null(json_object_get(s->rep->results.v[0].details, "transport"));
 	assert_null(json_object_get(s->rep->results.v[0].details, "extra"));
+	assert_string_equal(s->rep->results.v[0].summary, "ok");
 	dp_snap_unref(s);
 }
 
