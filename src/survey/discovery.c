@@ -151,35 +151,54 @@ add_addrs(struct dp_host *h, const struct dp_lookup *l, uint16_t type)
 	return 0;
 }
 
-/* Resolve one host's A and AAAA through the validating resolver. */
+/* One of a host's two lookups (A or AAAA), made in its own job. */
+struct addr_job {
+	struct dp_resolver *r;
+	const char *name;
+	struct dp_lookup l[2];
+	int rc[2];
+	struct dp_err err[2];
+};
+
+static const uint16_t addr_types[2] = {DP_RR_A, DP_RR_AAAA};
+
+static void
+addr_job(void *arg, size_t t)
+{
+	struct addr_job *j = arg;
+
+	j->rc[t] = dp_resolver_lookup(j->r, j->name, addr_types[t], &j->l[t], &j->err[t]);
+}
+
+/* Resolve one host's A and AAAA through the validating resolver, both at once (neither needs
+ * the other); the answers are read in that order, A first, as one after the other would. */
 static void
 resolve_host(struct dp_resolver *r, struct dp_host *h)
 {
-	static const uint16_t types[2] = {DP_RR_A, DP_RR_AAAA};
+	struct addr_job j = {.r = r, .name = h->name};
 
+	dp_parallel_for(2, 2, addr_job, &j);
 	for (int t = 0; t < 2; t++) {
-		struct dp_lookup l;
-		struct dp_err err = {0};
+		struct dp_lookup *l = &j.l[t];
 		enum dp_sec *sec = t == 0 ? &h->sec_a : &h->sec_aaaa;
-
 		bool *failed = t == 0 ? &h->failed_a : &h->failed_aaaa;
 
-		if (dp_resolver_lookup(r, h->name, types[t], &l, &err) != 0) {
+		if (j.rc[t] != 0) {
 			free(h->error);
-			h->error = dp_strdup(err.msg);
+			h->error = dp_strdup(j.err[t].msg);
 			*failed = true;
 			continue;
 		}
-		*failed = !l.havedata && l.rcode != 0 && l.rcode != 3;
-		*sec = l.havedata || l.rcode == 0 ? l.sec : DP_SEC_INDETERMINATE;
-		if (l.rcode != 0 && h->error == NULL)
+		*failed = !l->havedata && l->rcode != 0 && l->rcode != 3;
+		*sec = l->havedata || l->rcode == 0 ? l->sec : DP_SEC_INDETERMINATE;
+		if (l->rcode != 0 && h->error == NULL)
 			h->error = dp_asprintf("%s %s: rcode %d%s%s", h->name,
-					       t == 0 ? "A" : "AAAA", l.rcode,
-					       l.why_bogus ? ", " : "",
-					       l.why_bogus ? l.why_bogus : "");
-		if (add_addrs(h, &l, types[t]) != 0 && h->error == NULL)
+					       t == 0 ? "A" : "AAAA", l->rcode,
+					       l->why_bogus ? ", " : "",
+					       l->why_bogus ? l->why_bogus : "");
+		if (add_addrs(h, l, addr_types[t]) != 0 && h->error == NULL)
 			h->error = dp_strdup("out of memory");
-		dp_lookup_clear(&l);
+		dp_lookup_clear(l);
 	}
 	if (h->naddrs == 0 && h->error == NULL)
 		h->error = dp_asprintf("%s has no A or AAAA record", h->name);
