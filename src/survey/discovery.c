@@ -710,14 +710,12 @@ add_endpoint(struct dp_discovery *d, uint16_t port, const char *host, bool from_
 	return e->host != NULL ? 0 : DP_ENOMEM;
 }
 
-/* Endpoints: 25 on every MX host, then the configured ones; hosts that are not MX hosts get
- * resolved here. MX hosts must be resolved before this. */
+/* Endpoints: 25 on every MX host, then the configured ones; hosts that are not MX hosts are
+ * added to d->hosts, to be resolved with the MX hosts (mx_branch). */
 static int
 endpoints(struct disc_run *x)
 {
 	struct dp_discovery *d = x->d;
-	struct dp_host **hp;
-	size_t n0;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < d->nmx; i++)
@@ -726,7 +724,6 @@ endpoints(struct disc_run *x)
 		rc = add_endpoint(d, x->o->tlsa[i].port, x->o->tlsa[i].host, false);
 	if (rc != 0)
 		return rc;
-	n0 = d->nhosts;
 	for (size_t i = 0; i < d->nendpoints; i++) {
 		struct dp_host *h;
 
@@ -736,15 +733,6 @@ endpoints(struct disc_run *x)
 		if (h == NULL || (h->name = dp_strdup(d->endpoints[i].host)) == NULL)
 			return DP_ENOMEM;
 	}
-	hp = calloc(d->nhosts - n0 + 1, sizeof(*hp));
-	if (hp == NULL)
-		return DP_ENOMEM;
-	for (size_t i = n0; i < d->nhosts; i++)
-		hp[i - n0] = &d->hosts[i];
-	(void)resolve_hosts(x->r, hp, d->nhosts - n0);
-	free(hp);
-	for (size_t i = 0; i < d->nendpoints; i++)
-		d->endpoints[i].resolved = dp_discovery_host(d, d->endpoints[i].host);
 	return 0;
 }
 
@@ -811,11 +799,14 @@ ns_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
 	return rc;
 }
 
-/* The mail branch: MX hosts and their addresses, then the TLS endpoints. */
+/* The mail branch: MX hosts, the TLS endpoints, then the addresses of the MX hosts and of the
+ * other endpoint hosts in one batch (none needs another's). */
 static int
 mx_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
 {
+	struct dp_discovery *d = x->d;
 	struct dp_host **hp;
+	size_t n = 0;
 	int rc;
 
 	if (!(needs & (DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS)))
@@ -823,15 +814,20 @@ mx_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
 	rc = mx_hosts(x, err);
 	if (rc != 0)
 		return rc;
-	hp = calloc(x->d->nmx + 1, sizeof(*hp));
-	if (hp == NULL)
-		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	for (size_t i = 0; i < x->d->nmx; i++)
-		hp[i] = &x->d->mx[i].host;
-	(void)resolve_hosts(x->r, hp, x->d->nmx);
-	free(hp);
 	if ((needs & DP_NEED_ENDPOINTS) && endpoints(x) != 0)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+	/* d->hosts no longer grows: pointers into it stay valid */
+	hp = calloc(d->nmx + d->nhosts + 1, sizeof(*hp));
+	if (hp == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->nmx; i++)
+		hp[n++] = &d->mx[i].host;
+	for (size_t i = 0; i < d->nhosts; i++)
+		hp[n++] = &d->hosts[i];
+	(void)resolve_hosts(x->r, hp, n);
+	free(hp);
+	for (size_t i = 0; i < d->nendpoints; i++)
+		d->endpoints[i].resolved = dp_discovery_host(d, d->endpoints[i].host);
 	return rc;
 }
 
