@@ -151,35 +151,54 @@ add_addrs(struct dp_host *h, const struct dp_lookup *l, uint16_t type)
 	return 0;
 }
 
-/* Resolve one host's A and AAAA through the validating resolver. */
+/* One of a host's two lookups (A or AAAA), made in its own job. */
+struct addr_job {
+	struct dp_resolver *r;
+	const char *name;
+	struct dp_lookup l[2];
+	int rc[2];
+	struct dp_err err[2];
+};
+
+static const uint16_t addr_types[2] = {DP_RR_A, DP_RR_AAAA};
+
+static void
+addr_job(void *arg, size_t t)
+{
+	struct addr_job *j = arg;
+
+	j->rc[t] = dp_resolver_lookup(j->r, j->name, addr_types[t], &j->l[t], &j->err[t]);
+}
+
+/* Resolve one host's A and AAAA through the validating resolver, both at once (neither needs
+ * the other); the answers are read in that order, A first, as one after the other would. */
 static void
 resolve_host(struct dp_resolver *r, struct dp_host *h)
 {
-	static const uint16_t types[2] = {DP_RR_A, DP_RR_AAAA};
+	struct addr_job j = {.r = r, .name = h->name};
 
+	dp_parallel_for(2, 2, addr_job, &j);
 	for (int t = 0; t < 2; t++) {
-		struct dp_lookup l;
-		struct dp_err err = {0};
+		struct dp_lookup *l = &j.l[t];
 		enum dp_sec *sec = t == 0 ? &h->sec_a : &h->sec_aaaa;
-
 		bool *failed = t == 0 ? &h->failed_a : &h->failed_aaaa;
 
-		if (dp_resolver_lookup(r, h->name, types[t], &l, &err) != 0) {
+		if (j.rc[t] != 0) {
 			free(h->error);
-			h->error = dp_strdup(err.msg);
+			h->error = dp_strdup(j.err[t].msg);
 			*failed = true;
 			continue;
 		}
-		*failed = !l.havedata && l.rcode != 0 && l.rcode != 3;
-		*sec = l.havedata || l.rcode == 0 ? l.sec : DP_SEC_INDETERMINATE;
-		if (l.rcode != 0 && h->error == NULL)
+		*failed = !l->havedata && l->rcode != 0 && l->rcode != 3;
+		*sec = l->havedata || l->rcode == 0 ? l->sec : DP_SEC_INDETERMINATE;
+		if (l->rcode != 0 && h->error == NULL)
 			h->error = dp_asprintf("%s %s: rcode %d%s%s", h->name,
-					       t == 0 ? "A" : "AAAA", l.rcode,
-					       l.why_bogus ? ", " : "",
-					       l.why_bogus ? l.why_bogus : "");
-		if (add_addrs(h, &l, types[t]) != 0 && h->error == NULL)
+					       t == 0 ? "A" : "AAAA", l->rcode,
+					       l->why_bogus ? ", " : "",
+					       l->why_bogus ? l->why_bogus : "");
+		if (add_addrs(h, l, addr_types[t]) != 0 && h->error == NULL)
 			h->error = dp_strdup("out of memory");
-		dp_lookup_clear(&l);
+		dp_lookup_clear(l);
 	}
 	if (h->naddrs == 0 && h->error == NULL)
 		h->error = dp_asprintf("%s has no A or AAAA record", h->name);
@@ -471,22 +490,34 @@ parent_delegation(struct disc_run *x, struct dp_err *err)
 	return 0;
 }
 
+/* The child's own NS set, from the validating resolver, with each name's addresses when the
+ * run needs them: nothing here waits for the parent side (see ns_branch). */
+struct child_set {
+	struct disc_run *x;
+	bool want_addrs;
+	char **names;
+	size_t n;
+	struct dp_host *hosts; /* n, resolved; NULL unless want_addrs */
+	int rc;
+	struct dp_err err;
+};
+
 static int
-child_ns(struct disc_run *x, struct dp_err *err)
+child_ns(struct child_set *c)
 {
+	struct disc_run *x = c->x;
 	struct dp_discovery *d = x->d;
 	struct dp_lookup l;
-	char **names = NULL;
-	size_t n = 0;
-	int rc = lookup(x, d->domain, DP_RR_NS, &l, err);
+	struct dp_host **hp;
+	int rc = lookup(x, d->domain, DP_RR_NS, &l, &c->err);
 
 	if (rc != 0)
 		return rc;
-	rc = collect_names(l.msg, "answer", d->domain, DP_RR_NS, "nsdname", &names, &n);
-	if (n == 0)
+	rc = collect_names(l.msg, "answer", d->domain, DP_RR_NS, "nsdname", &c->names, &c->n);
+	if (c->n == 0)
 		note(d, "%s NS: no data from the validating resolver (rcode %d, %s)", d->domain,
 		     l.rcode, dp_sec_str(l.sec));
-	if (n == 0 && !l.havedata && l.rcode != 0 && l.rcode != 3) {
+	if (c->n == 0 && !l.havedata && l.rcode != 0 && l.rcode != 3) {
 		d->child_ns_failed = true;
 		d->child_ns_error = dp_asprintf("%s NS: %s%s%s", d->domain,
 		                                l.rcode == 2 ? "SERVFAIL" : "lookup failed",
@@ -494,29 +525,93 @@ child_ns(struct disc_run *x, struct dp_err *err)
 		                                l.why_bogus != NULL ? l.why_bogus : "");
 	}
 	dp_lookup_clear(&l);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct dp_ns *ns = ns_find_or_add(d, names[i]);
-
-		if (ns == NULL)
-			rc = DP_ENOMEM;
-		else
-			ns->at_child = true;
+	if (rc != 0 || !c->want_addrs || c->n == 0)
+		return rc != 0 ? dp_err_set(&c->err, rc, "out of memory") : 0;
+	c->hosts = calloc(c->n, sizeof(*c->hosts));
+	hp = calloc(c->n, sizeof(*hp));
+	for (size_t i = 0; c->hosts != NULL && hp != NULL && i < c->n; i++) {
+		c->hosts[i].name = c->names[i]; /* borrowed: the names stay in c->names */
+		hp[i] = &c->hosts[i];
 	}
-	free_names(names, n);
-	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
+	if (c->hosts != NULL && hp != NULL)
+		(void)resolve_hosts(x->r, hp, c->n);
+	else { /* out of memory: resolved after the merge instead */
+		free(c->hosts);
+		c->hosts = NULL;
+	}
+	free(hp);
+	return 0;
 }
 
+/* After both sides are in: the child's names join the parent's (parent's first, as listed), each
+ * with the addresses found for it; *resolved[i] marks d->ns[i] as done. */
 static int
-resolve_ns(struct disc_run *x)
+child_merge(struct dp_discovery *d, struct child_set *c, bool **resolved)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < c->n; i++) {
+		struct dp_ns *ns = ns_find_or_add(d, c->names[i]);
+		struct dp_host *h;
+
+		if (ns == NULL) {
+			rc = DP_ENOMEM;
+			break;
+		}
+		ns->at_child = true;
+		if (c->hosts == NULL)
+			continue;
+		h = &ns->host;
+		free(h->addrs);
+		free(h->error);
+		h->addrs = c->hosts[i].addrs;
+		h->naddrs = c->hosts[i].naddrs;
+		h->sec_a = c->hosts[i].sec_a;
+		h->sec_aaaa = c->hosts[i].sec_aaaa;
+		h->error = c->hosts[i].error;
+		h->failed_a = c->hosts[i].failed_a;
+		h->failed_aaaa = c->hosts[i].failed_aaaa;
+		memset(&c->hosts[i], 0, sizeof(c->hosts[i]));
+	}
+	*resolved = calloc(d->nns + 1, sizeof(**resolved));
+	if (*resolved == NULL)
+		return DP_ENOMEM;
+	for (size_t i = 0; c->hosts != NULL && i < d->nns; i++) {
+		for (size_t k = 0; k < c->n; k++) {
+			if (strcmp(d->ns[i].host.name, c->names[k]) == 0)
+				(*resolved)[i] = true;
+		}
+	}
+	return rc;
+}
+
+static void
+child_clear(struct child_set *c)
+{
+	for (size_t i = 0; c->hosts != NULL && i < c->n; i++) {
+		free(c->hosts[i].addrs);
+		free(c->hosts[i].error);
+	}
+	free(c->hosts);
+	free_names(c->names, c->n);
+}
+
+/* The addresses of every nameserver name not resolved yet (the parent's names the child does
+ * not list). */
+static int
+resolve_ns(struct disc_run *x, const bool *resolved)
 {
 	struct dp_discovery *d = x->d;
 	struct dp_host **hp = calloc(d->nns ? d->nns : 1, sizeof(*hp));
+	size_t n = 0;
 
 	if (hp == NULL)
 		return DP_ENOMEM;
-	for (size_t i = 0; i < d->nns; i++)
-		hp[i] = &d->ns[i].host;
-	(void)resolve_hosts(x->r, hp, d->nns);
+	for (size_t i = 0; i < d->nns; i++) {
+		if (!resolved[i])
+			hp[n++] = &d->ns[i].host;
+	}
+	(void)resolve_hosts(x->r, hp, n);
 	free(hp);
 	return 0;
 }
@@ -615,14 +710,12 @@ add_endpoint(struct dp_discovery *d, uint16_t port, const char *host, bool from_
 	return e->host != NULL ? 0 : DP_ENOMEM;
 }
 
-/* Endpoints: 25 on every MX host, then the configured ones; hosts that are not MX hosts get
- * resolved here. MX hosts must be resolved before this. */
+/* Endpoints: 25 on every MX host, then the configured ones; hosts that are not MX hosts are
+ * added to d->hosts, to be resolved with the MX hosts (mx_branch). */
 static int
 endpoints(struct disc_run *x)
 {
 	struct dp_discovery *d = x->d;
-	struct dp_host **hp;
-	size_t n0;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < d->nmx; i++)
@@ -631,7 +724,6 @@ endpoints(struct disc_run *x)
 		rc = add_endpoint(d, x->o->tlsa[i].port, x->o->tlsa[i].host, false);
 	if (rc != 0)
 		return rc;
-	n0 = d->nhosts;
 	for (size_t i = 0; i < d->nendpoints; i++) {
 		struct dp_host *h;
 
@@ -641,22 +733,12 @@ endpoints(struct disc_run *x)
 		if (h == NULL || (h->name = dp_strdup(d->endpoints[i].host)) == NULL)
 			return DP_ENOMEM;
 	}
-	hp = calloc(d->nhosts - n0 + 1, sizeof(*hp));
-	if (hp == NULL)
-		return DP_ENOMEM;
-	for (size_t i = n0; i < d->nhosts; i++)
-		hp[i - n0] = &d->hosts[i];
-	(void)resolve_hosts(x->r, hp, d->nhosts - n0);
-	free(hp);
-	for (size_t i = 0; i < d->nendpoints; i++)
-		d->endpoints[i].resolved = dp_discovery_host(d, d->endpoints[i].host);
 	return 0;
 }
 
-/* The nameserver branch: parent zone, its servers, the delegation, the child's NS set, every
- * name's addresses. */
+/* The parent side of the nameserver branch: parent zone, its servers, the delegation. */
 static int
-ns_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
+parent_side(struct disc_run *x, unsigned needs, struct dp_err *err)
 {
 	int rc = find_parent(x, err);
 
@@ -665,18 +747,66 @@ ns_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
 	rc = find_parent_servers(x, err);
 	if (rc == 0)
 		rc = parent_delegation(x, err);
-	if (rc == 0)
-		rc = child_ns(x, err);
-	if (rc == 0 && (needs & DP_NEED_NS_ADDRS) && resolve_ns(x) != 0)
-		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 	return rc;
 }
 
-/* The mail branch: MX hosts and their addresses, then the TLS endpoints. */
+struct ns_sides {
+	struct disc_run *x;
+	unsigned needs;
+	int rc;
+	struct dp_err err;
+	struct child_set child;
+};
+
+static void
+ns_side_job(void *arg, size_t i)
+{
+	struct ns_sides *s = arg;
+
+	if (i == 0)
+		s->rc = parent_side(s->x, s->needs, &s->err);
+	else
+		s->child.rc = child_ns(&s->child);
+}
+
+/* The nameserver branch: the parent side (parent zone, its servers, the delegation) and the
+ * child's NS set with its names' addresses need nothing from each other, so they run at once;
+ * then the union of the names, and the addresses of the parent's names the child lacks. The
+ * parent's and the child's fields of the discovery are disjoint until the merge. */
+static int
+ns_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
+{
+	bool want = (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)) != 0;
+	struct ns_sides s = {.x = x, .needs = needs,
+			     .child = {.x = x, .want_addrs = (needs & DP_NEED_NS_ADDRS) != 0}};
+	bool *resolved = NULL;
+	int rc;
+
+	dp_parallel_for(want ? 2 : 1, 2, ns_side_job, &s);
+	rc = s.rc;
+	if (rc != 0)
+		*err = s.err;
+	else if (want && s.child.rc != 0) {
+		rc = s.child.rc;
+		*err = s.child.err;
+	}
+	if (rc == 0 && want && child_merge(x->d, &s.child, &resolved) != 0)
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+	if (rc == 0 && (needs & DP_NEED_NS_ADDRS) && resolve_ns(x, resolved) != 0)
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+	free(resolved);
+	child_clear(&s.child);
+	return rc;
+}
+
+/* The mail branch: MX hosts, the TLS endpoints, then the addresses of the MX hosts and of the
+ * other endpoint hosts in one batch (none needs another's). */
 static int
 mx_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
 {
+	struct dp_discovery *d = x->d;
 	struct dp_host **hp;
+	size_t n = 0;
 	int rc;
 
 	if (!(needs & (DP_NEED_MX_HOSTS | DP_NEED_ENDPOINTS)))
@@ -684,15 +814,20 @@ mx_branch(struct disc_run *x, unsigned needs, struct dp_err *err)
 	rc = mx_hosts(x, err);
 	if (rc != 0)
 		return rc;
-	hp = calloc(x->d->nmx + 1, sizeof(*hp));
-	if (hp == NULL)
-		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	for (size_t i = 0; i < x->d->nmx; i++)
-		hp[i] = &x->d->mx[i].host;
-	(void)resolve_hosts(x->r, hp, x->d->nmx);
-	free(hp);
 	if ((needs & DP_NEED_ENDPOINTS) && endpoints(x) != 0)
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+	/* d->hosts no longer grows: pointers into it stay valid */
+	hp = calloc(d->nmx + d->nhosts + 1, sizeof(*hp));
+	if (hp == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->nmx; i++)
+		hp[n++] = &d->mx[i].host;
+	for (size_t i = 0; i < d->nhosts; i++)
+		hp[n++] = &d->hosts[i];
+	(void)resolve_hosts(x->r, hp, n);
+	free(hp);
+	for (size_t i = 0; i < d->nendpoints; i++)
+		d->endpoints[i].resolved = dp_discovery_host(d, d->endpoints[i].host);
 	return rc;
 }
 
