@@ -38,9 +38,12 @@ dp_zjson_pack(const json_t *v, struct dp_zjson *out)
 		return DP_ELIB;
 	}
 	free(txt);
-	out->z = realloc(z, zl > 0 ? zl : 1);
-	if (out->z == NULL)
-		out->z = z;
+	{
+		/* shrink to the packed size; keep the larger block if that fails */
+		Bytef *small = realloc(z, zl > 0 ? zl : 1);
+
+		out->z = small != NULL ? small : z;
+	}
 	out->zlen = zl;
 	out->rawlen = len;
 	return 0;
