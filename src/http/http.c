@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,8 @@
 /* Per-connection memory of libmicrohttpd: a request line or header beyond it is answered 414 or
  * 431 by libmicrohttpd itself; our own caps (DP_HTTP_URI_MAX, DP_HTTP_HEADER_MAX) come first. */
 #define MEMORY_LIMIT (32u * 1024)
+/* Bytes of a /metrics body copied per write (libmicrohttpd's buffer, outside the pool). */
+#define SCRAPE_BLOCK (64u * 1024)
 /* In the reserve, a client already holding this many connections gets no more, nor one that
  * has not completed a request within KNOWN_FOR seconds (KNOWN_CLIENTS addresses remembered). */
 #define RESERVE_HOLD  2
@@ -622,7 +623,52 @@ reply_sbuf(struct MHD_Connection *c, const char *type, struct dp_sbuf *b)
 struct scrape {
 	struct dp_view view;
 	struct dp_mbody body;
+	/* where the reader is: segment, offset in it, offset in the body */
+	size_t seg, segoff;
+	uint64_t pos;
 };
+
+/* The body is copied out segment by segment into libmicrohttpd's own buffer. Not an iovec
+ * response: libmicrohttpd 0.9.75 copies an iovec list into the connection's memory pool
+ * (MEMORY_LIMIT), and one entry per segment (a few per domain) outgrows it at about 140
+ * domains; it then closes the connection and aborts the whole process ("Failed to destroy
+ * mutex", response.c). */
+static ssize_t
+scrape_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct scrape *s = cls;
+	size_t n = 0;
+
+	if (pos != s->pos) { /* not where the last read ended: find the segment again */
+		s->seg = 0;
+		s->segoff = 0;
+		s->pos = 0;
+		while (s->seg < s->body.niov && s->pos + s->body.iov[s->seg].len <= pos)
+			s->pos += s->body.iov[s->seg++].len;
+		if (s->seg < s->body.niov) {
+			s->segoff = (size_t)(pos - s->pos);
+			s->pos = pos;
+		}
+	}
+	while (n < max && s->seg < s->body.niov) {
+		const struct dp_iov *v = &s->body.iov[s->seg];
+		size_t k = v->len - s->segoff;
+
+		if (k > max - n)
+			k = max - n;
+		memcpy(buf + n, (const char *)v->base + s->segoff, k);
+		n += k;
+		s->segoff += k;
+		if (s->segoff == v->len) {
+			s->seg++;
+			s->segoff = 0;
+		}
+	}
+	s->pos += n;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return (ssize_t)n;
+}
 
 static void
 scrape_free(void *cls)
@@ -634,8 +680,8 @@ scrape_free(void *cls)
 	free(s);
 }
 
-/* /metrics: the parts every published run rendered, strung together (no copy, no rendering of
- * results here), gzip-compressed when the client accepts it. */
+/* /metrics: the parts every published run rendered, strung together (no rendering of results
+ * here: the parts are copied out as they are sent), gzip-compressed when the client accepts it. */
 static enum MHD_Result
 h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 {
@@ -643,7 +689,6 @@ h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 	                                             MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	bool gz = dp_http_accepts_gzip(ae);
 	struct scrape *s = calloc(1, sizeof(*s));
-	struct MHD_IoVec *iov = NULL;
 	struct MHD_Response *r = NULL;
 	enum MHD_Result ret;
 
@@ -657,19 +702,13 @@ h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 	memcpy(s->view.proc.http_rejected, srv.rejected, sizeof(srv.rejected));
 	pthread_mutex_unlock(&srv.lock);
 	if (dp_metrics_body(&s->body, s->view.parts, s->view.dom, s->view.n, dp_engine_metrics(),
-	                    &s->view.proc, gz, BODY_MAX) != 0 ||
-	    s->body.niov > UINT_MAX) {
+	                    &s->view.proc, gz, BODY_MAX) != 0) {
 		dp_view_clear(&s->view);
 		free(s);
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	}
-	iov = calloc(s->body.niov + 1, sizeof(*iov));
-	if (iov != NULL) {
-		for (size_t i = 0; i < s->body.niov; i++)
-			iov[i] = (struct MHD_IoVec){s->body.iov[i].base, s->body.iov[i].len};
-		r = MHD_create_response_from_iovec(iov, (unsigned)s->body.niov, scrape_free, s);
-	}
-	free(iov); /* libmicrohttpd keeps its own copy */
+	r = MHD_create_response_from_callback(s->body.len, SCRAPE_BLOCK, scrape_read, s,
+	                                      scrape_free);
 	if (r == NULL) {
 		scrape_free(s);
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");

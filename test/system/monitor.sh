@@ -333,6 +333,37 @@ t_memory() {
 	is "$DP_RC" 3 "check --state with another domain's file: exit 3"
 }
 
+# Many domains on one /metrics: 600 names that do not exist (quick runs) beside glitter.kr. The
+# exposition is a few segments per domain; libmicrohttpd 0.9.75 aborted the process when a
+# response listed them as one iovec (over about 2,000 entries, at about 140 published domains).
+t_many_domains() {
+	local c=$DP_TMP/dnsprobe.yml log=$DP_TMP/monitor.log pid n
+	conf "$c" "$(seq -f '  - name: nx%04g.kr' 1 600)"
+	sed -i 's/^interval: 5s$/interval: 10s/' "$c"
+	printf 'max_parallel: 32\nlog_level: error\n' >>"$c"
+	sed -i '0,/^log_level: info$/{/^log_level: info$/d}' "$c"
+	"$DNSPROBE" monitor -c "$c" 2>"$log" &
+	pid=$!
+	published() { scrape && [ "$(grep -c '^dnsprobe_last_run_timestamp_seconds{' "$DP_TMP/metrics.txt")" -eq 601 ]; }
+	ok_desc "all 601 domains are published" wait_until 240 published
+	n=$(grep -c '^dnsprobe_check_status{domain="nx[0-9]*.kr"' "$DP_TMP/metrics.txt")
+	ok_desc "every absent name has its status lines ($n)" test "$n" -ge 600
+	ok_desc "the monitor is still running after the scrapes" kill -0 "$pid"
+	is "$(curl -s -o "$DP_TMP/m.txt" -w '%{http_code}' "$URL/metrics")" 200 "/metrics: 200"
+	ok_desc "… $(wc -c <"$DP_TMP/m.txt") bytes that pass promtool" promtool check metrics <"$DP_TMP/m.txt"
+	is "$(curl -s --compressed -o "$DP_TMP/mz.txt" -w '%{http_code} %{content_type}' "$URL/metrics")" \
+		"200 text/plain; version=0.0.4; charset=utf-8" "/metrics gzip: 200"
+	is "$(grep -c '^dnsprobe_last_run_timestamp_seconds{' "$DP_TMP/mz.txt")" 601 \
+		"… and decodes to all 601 domains"
+	ok_desc "… that pass promtool" promtool check metrics <"$DP_TMP/mz.txt"
+	ok_desc "the monitor is still running" kill -0 "$pid"
+	kill -TERM "$pid"
+	wait "$pid"
+	is "$?" 0 "SIGTERM: exit 0"
+	unlike "$(cat "$log")" 'Fatal error|out of memory' "no libmicrohttpd fatal error or out-of-memory in the log"
+}
+
 scenario t_monitor --extra-domains 1
 scenario t_memory
+scenario t_many_domains
 finish
