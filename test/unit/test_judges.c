@@ -637,11 +637,15 @@ test_tls_cert_expiring(void **state)
 	assert_non_null(strstr(r->summary, "within --cert-crit 7d0h"));
 	dp_results_clear(&m.w.out);
 
+	/* DANE over the certificate within --cert-warn */
+	for (size_t a = 0; a < 2; a++)
+		m.job[a].res.leaf.not_after = AT + 10 * DAY + 3600;
 	fill_hex(pre + strlen(pre), 32, 0xd4);
 	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
 	r = result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1");
 	assert_int_equal(r->status, DP_STATUS_OK);
-	assert_non_null(strstr(r->summary, "pins only its current key"));
+	assert_non_null(strstr(r->summary, "the certificate expires in 10d1h, within --cert-warn "
+	                                   "30d0h and the TLSA RRset pins only its current key"));
 	assert_true(has_fix(r, pre));
 	dp_results_clear(&m.w.out);
 }
