@@ -11,6 +11,7 @@
 #include "survey/obs.h"
 #include "dnsprobe/probe.h"
 #include "probes/causes.h"
+#include "probes/judges.h"
 
 #define ID      "dane.tlsa"
 #define SUBJ    320
@@ -390,96 +391,137 @@ endpoint_result(const struct ep *p, struct dp_results *out)
 	return dp_results_add(out, ID, subj, st, d, "%s: %s", subj, why) != NULL ? 0 : DP_ENOMEM;
 }
 
-/* Connect to every address of every endpoint that has something to verify, all at once. */
-static int
-connect_all(const struct dp_ctx *ctx, struct ep *eps, size_t neps, const struct dp_tls_trust *tr,
-            struct dp_results *out)
+/* Session a of an endpoint, or in none a stand-in saying that none was observed. */
+static const struct dp_tls_job *
+session_at(const struct dp_tls_endpoint *e, const struct dp_tls_ep_obs *s, size_t a,
+           struct dp_tls_job *none)
 {
-	struct dp_tls_job *jobs;
-	size_t n = 0;
-	int rc = 0;
+	if (a < s->nsessions)
+		return &s->sessions[a];
+	*none = (struct dp_tls_job){.ep = e, .addr = &e->resolved->addrs[a], .rc = DP_ENOTFOUND};
+	dp_err_set(&none->err, DP_ENOTFOUND, "no TLS session was observed");
+	return none;
+}
 
-	for (size_t i = 0; i < neps; i++)
-		n += eps[i].connect ? eps[i].e->resolved->naddrs : 0;
-	jobs = calloc(n + 1, sizeof(*jobs));
-	if (jobs == NULL)
-		return DP_ENOMEM;
-	n = 0;
-	for (size_t i = 0; i < neps; i++) {
-		for (size_t a = 0; eps[i].connect && a < eps[i].e->resolved->naddrs; a++) {
-			struct dp_tls_job *j = &jobs[n++];
+/* The endpoint's DNS side as recorded: what the TLSA RRset allows, and whether to connect. */
+static void
+ep_from_obs(const struct dp_ctx *ctx, const struct dp_tls_endpoint *e,
+            const struct dp_tls_ep_obs *seen, struct ep *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->e = e;
+	p->domain = ctx->disc->domain;
+	p->rc = seen->tlsa_rc;
+	p->err = seen->tlsa_err;
+	p->set = seen->tlsa;
+	if (p->rc == 0)
+		dns_verdict(ctx, p);
+	p->connect = p->connect && p->rc == 0 && host_has_addrs(e);
+}
 
-			j->ep = eps[i].e;
-			j->addr = &eps[i].e->resolved->addrs[a];
-			/* RFC 7671 §7: SNI and the primary reference identifier are the TLSA base
-			 * domain; the original name stays a reference identifier beside it */
-			bool alias = strcmp(eps[i].set.base, eps[i].e->host) != 0;
+int
+dp_judge_dane_tlsa(const struct dp_ctx *ctx, const struct dp_tls_obs *obs, struct dp_results *out)
+{
+	struct dp_tls_job none;
+	struct ep p;
+	int rc = dp_tls_endpoints_unchecked(ctx, ID, DP_CAUSE_CHAIN_ID, obs->ep, obs->n, out);
 
-			j->req = (struct dp_tls_req){
-			    .host = eps[i].set.base,
-			    .alt_name = alias               ? eps[i].e->host
-			                : eps[i].e->from_mx ? ctx->disc->domain
-			                                    : NULL,
-			    .port = eps[i].e->port,
-			    .trust = tr,
-			    .tlsa = eps[i].set.v,
-			    .ntlsa = eps[i].set.n,
-			    .verify_at = ctx->opts->at,
-			    .step_ms = dp_ctx_step_ms(ctx),
-			    .deadline = ctx->deadline};
+	for (size_t i = 0; rc == 0 && i < obs->n; i++) {
+		if (obs->ep[i].unchecked)
+			continue;
+		ep_from_obs(ctx, &obs->ep[i], &obs->seen[i], &p);
+		if (!p.connect) {
+			rc = endpoint_result(&p, out);
+			continue;
 		}
+		for (size_t a = 0; rc == 0 && a < obs->ep[i].resolved->naddrs; a++)
+			rc = address_result(ctx, &p, session_at(p.e, &obs->seen[i], a, &none), out);
 	}
-	dp_obs_tls_take(ctx, jobs, n); /* the run's sessions, shared with tls.cert */
-	n = 0;
-	for (size_t i = 0; i < neps; i++) {
-		for (size_t a = 0; eps[i].connect && a < eps[i].e->resolved->naddrs; a++) {
-			if (rc == 0)
-				rc = address_result(ctx, &eps[i], &jobs[n], out);
-			dp_tls_res_clear(&jobs[n++].res);
-		}
-		if (rc == 0 && !eps[i].connect && !eps[i].e->unchecked)
-			rc = endpoint_result(&eps[i], out);
-	}
-	free(jobs);
 	return rc;
 }
 
+/* ---- reading the run's observations ---- */
+
+/* The sessions of the endpoints the judge connects to (SNI and DANE as RFC 7671 §7 says), each
+ * taken from the run's store (shared with tls.cert); jobs has room for every address. */
+static size_t
+take_sessions(const struct dp_ctx *ctx, const struct dp_tls_endpoint *v, struct dp_tls_ep_obs *seen,
+              size_t n, const struct dp_tls_trust *tr, struct dp_tls_job *jobs)
+{
+	size_t nj = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ep p;
+
+		if (v[i].unchecked)
+			continue;
+		ep_from_obs(ctx, &v[i], &seen[i], &p);
+		seen[i].sessions = &jobs[nj];
+		seen[i].nsessions = p.connect ? v[i].resolved->naddrs : 0;
+		for (size_t a = 0; a < seen[i].nsessions; a++) {
+			struct dp_tls_job *j = &jobs[nj++];
+			/* RFC 7671 §7: SNI and the primary reference identifier are the TLSA base
+			 * domain; the original name stays a reference identifier beside it */
+			bool alias = strcmp(seen[i].tlsa.base, v[i].host) != 0;
+
+			j->ep = &v[i];
+			j->addr = &v[i].resolved->addrs[a];
+			j->req = (struct dp_tls_req){.host = seen[i].tlsa.base,
+			                             .alt_name = alias          ? v[i].host
+			                                         : v[i].from_mx ? ctx->disc->domain
+			                                                        : NULL,
+			                             .port = v[i].port,
+			                             .trust = tr,
+			                             .tlsa = seen[i].tlsa.v,
+			                             .ntlsa = seen[i].tlsa.n,
+			                             .verify_at = ctx->opts->at,
+			                             .step_ms = dp_ctx_step_ms(ctx),
+			                             .deadline = ctx->deadline};
+		}
+	}
+	dp_obs_tls_take(ctx, jobs, nj);
+	return nj;
+}
+
+/* The observations this check reads — the trust store, the endpoints, each one's TLSA RRset
+ * (the run's, resolver_at with --at) and the sessions of those it connects to — then the judge. */
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
 	struct dp_tls_endpoint *v = NULL;
 	const struct dp_tls_trust *tr = NULL;
-	struct ep *eps = NULL;
+	struct dp_tls_ep_obs *seen = NULL;
+	struct dp_tls_job *jobs = NULL;
 	size_t n = 0;
+	size_t na = 0;
+	size_t nj = 0;
 	int rc = dp_obs_trust(ctx, &tr, err);
 
 	if (rc == 0)
 		rc = dp_obs_endpoints(ctx, &v, &n, err);
 	if (rc != 0)
 		goto out;
-	eps = calloc(n + 1, sizeof(*eps));
-	if (eps == NULL) {
+	for (size_t i = 0; i < n; i++)
+		na += host_has_addrs(&v[i]) ? v[i].resolved->naddrs : 0;
+	seen = calloc(n + 1, sizeof(*seen));
+	jobs = calloc(na + 1, sizeof(*jobs));
+	if (seen == NULL || jobs == NULL) {
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = dp_tls_endpoints_unchecked(ctx, ID, DP_CAUSE_CHAIN_ID, v, n, out);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		eps[i].e = &v[i];
-		eps[i].domain = ctx->disc->domain;
-		if (v[i].unchecked)
-			continue;
-		/* The run's TLSA RRset (resolver_at with --at): eps[i].set points into it. */
-		eps[i].rc = dp_obs_tlsa(ctx, &v[i], &eps[i].set, &eps[i].err);
-		if (eps[i].rc == 0)
-			dns_verdict(ctx, &eps[i]);
-		eps[i].connect = eps[i].connect && eps[i].rc == 0 && host_has_addrs(&v[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].unchecked)
+			seen[i].tlsa_rc = dp_obs_tlsa(ctx, &v[i], &seen[i].tlsa, &seen[i].tlsa_err);
 	}
-	if (rc == 0)
-		rc = connect_all(ctx, eps, n, tr, out);
+	nj = take_sessions(ctx, v, seen, n, tr, jobs);
+	rc = dp_judge_dane_tlsa(ctx, &(struct dp_tls_obs){.ep = v, .seen = seen, .n = n}, out);
 	if (rc != 0)
 		rc = dp_err_set(err, rc, "out of memory");
 out:
-	free(eps);
+	for (size_t i = 0; i < nj; i++)
+		dp_tls_res_clear(&jobs[i].res);
+	free(jobs);
+	free(seen);
 	free(v);
 	dp_tls_thread_done();
 	return rc;

@@ -10,6 +10,7 @@
 #include "survey/obs.h"
 #include "dnsprobe/probe.h"
 #include "probes/causes.h"
+#include "probes/judges.h"
 
 #define ID      "tls.cert"
 #define SUBJ    320
@@ -176,62 +177,83 @@ naddrs(const struct dp_tls_endpoint *e)
 	return e->resolved != NULL ? e->resolved->naddrs : 0;
 }
 
-static int
-check_all(const struct dp_ctx *ctx, const struct dp_tls_endpoint *v, size_t nv,
-          const struct dp_tls_trust *tr, struct dp_results *out)
+int
+dp_judge_tls_cert(const struct dp_ctx *ctx, const struct dp_tls_obs *obs, struct dp_results *out)
 {
-	struct dp_tls_job *jobs;
-	size_t n = 0;
-	int rc = 0;
+	int rc = dp_tls_endpoints_unchecked(ctx, ID, DP_CAUSE_CHAIN_ID, obs->ep, obs->n, out);
 
-	for (size_t i = 0; i < nv; i++)
-		n += naddrs(&v[i]);
-	jobs = calloc(n + 1, sizeof(*jobs));
-	if (jobs == NULL)
-		return DP_ENOMEM;
-	n = 0;
-	for (size_t i = 0; i < nv; i++) {
-		for (size_t a = 0; a < naddrs(&v[i]); a++) {
-			jobs[n].ep = &v[i];
-			jobs[n].addr = &v[i].resolved->addrs[a];
-			jobs[n++].req = (struct dp_tls_req){.host = v[i].host,
-			                                    .port = v[i].port,
-			                                    .trust = tr,
-			                                    .verify_at = ctx->opts->at,
-			                                    .step_ms = dp_ctx_step_ms(ctx),
-			                                    .deadline = ctx->deadline};
-		}
-	}
-	dp_obs_tls_take(ctx, jobs, n); /* the run's sessions, shared with dane.tlsa */
-	n = 0;
-	rc = dp_tls_endpoints_unchecked(ctx, ID, DP_CAUSE_CHAIN_ID, v, nv, out);
-	for (size_t i = 0; i < nv; i++) {
+	for (size_t i = 0; rc == 0 && i < obs->n; i++) {
+		const struct dp_tls_endpoint *e = &obs->ep[i];
+		const struct dp_tls_ep_obs *s = &obs->seen[i];
+
 		/* a failed address lookup is reported by dp_tls_endpoints_unchecked */
-		if (rc == 0 && naddrs(&v[i]) == 0 && !v[i].unchecked &&
-		    !dp_host_lookup_failed(v[i].resolved))
-			rc = no_address_result(&v[i], out);
-		for (size_t a = 0; a < naddrs(&v[i]); a++) {
-			if (rc == 0)
-				rc = address_result(ctx, &jobs[n], out);
-			dp_tls_res_clear(&jobs[n++].res);
+		if (naddrs(e) == 0 && !e->unchecked && !dp_host_lookup_failed(e->resolved))
+			rc = no_address_result(e, out);
+		for (size_t a = 0; rc == 0 && a < naddrs(e); a++) {
+			struct dp_tls_job none = {.ep = e, .addr = &e->resolved->addrs[a]};
+
+			if (a < s->nsessions) {
+				rc = address_result(ctx, &s->sessions[a], out);
+				continue;
+			}
+			none.rc =
+			    dp_err_set(&none.err, DP_ENOTFOUND, "no TLS session was observed");
+			rc = address_result(ctx, &none, out);
 		}
 	}
-	free(jobs);
 	return rc;
 }
 
+/* The observations this check reads — the trust store, the endpoints and one session per
+ * endpoint × address (the run's, shared with dane.tlsa and mta_sts.policy) — then the judge. */
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
 	struct dp_tls_endpoint *v = NULL;
 	const struct dp_tls_trust *tr = NULL;
+	struct dp_tls_ep_obs *seen = NULL;
+	struct dp_tls_job *jobs = NULL;
 	size_t n = 0;
+	size_t nj = 0;
 	int rc = dp_obs_trust(ctx, &tr, err);
 
 	if (rc == 0)
 		rc = dp_obs_endpoints(ctx, &v, &n, err);
-	if (rc == 0 && check_all(ctx, v, n, tr, out) != 0)
+	if (rc != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		nj += naddrs(&v[i]);
+	seen = calloc(n + 1, sizeof(*seen));
+	jobs = calloc(nj + 1, sizeof(*jobs));
+	if (seen == NULL || jobs == NULL) {
+		nj = 0;
 		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+		goto out;
+	}
+	nj = 0;
+	for (size_t i = 0; i < n; i++) {
+		seen[i].sessions = &jobs[nj];
+		seen[i].nsessions = naddrs(&v[i]);
+		for (size_t a = 0; a < naddrs(&v[i]); a++) {
+			jobs[nj].ep = &v[i];
+			jobs[nj].addr = &v[i].resolved->addrs[a];
+			jobs[nj++].req = (struct dp_tls_req){.host = v[i].host,
+			                                     .port = v[i].port,
+			                                     .trust = tr,
+			                                     .verify_at = ctx->opts->at,
+			                                     .step_ms = dp_ctx_step_ms(ctx),
+			                                     .deadline = ctx->deadline};
+		}
+	}
+	dp_obs_tls_take(ctx, jobs, nj); /* the run's sessions, shared with dane.tlsa */
+	rc = dp_judge_tls_cert(ctx, &(struct dp_tls_obs){.ep = v, .seen = seen, .n = n}, out);
+	if (rc != 0)
+		rc = dp_err_set(err, rc, "out of memory");
+out:
+	for (size_t i = 0; i < nj; i++)
+		dp_tls_res_clear(&jobs[i].res);
+	free(jobs);
+	free(seen);
 	free(v);
 	dp_tls_thread_done();
 	return rc;

@@ -1,5 +1,6 @@
 /* Unit tests of checks as judges: ns.soa_serial and ns.delegation over recorded observations
- * (a discovery and a nameserver survey built here), no network. */
+ * (a discovery and a nameserver survey built here), dane.tlsa and tls.cert over recorded TLSA
+ * RRsets and TLS sessions; no network. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -308,6 +309,459 @@ test_endpoints_unknown(void **state)
 	dp_results_clear(&w.out);
 }
 
+/* ---- dane.tlsa and tls.cert over recorded TLS observations ---- */
+
+#define AT  ((int64_t)1796083200) /* --at 2026-12-01T00:00:00Z */
+#define DAY ((int64_t)86400)
+
+/* A recorded mail world: 25:mail.glitter.kr at 127.0.20.1 and 127.0.20.2, a DNSSEC-secure TLSA
+ * RRset "3 1 1 a1a1…" (the key served), and one session per address as the store records it:
+ * handshake done, PKIX-valid, 60 days left, OpenSSL's DANE verdict a match of record 0. */
+struct mail {
+	struct world w;
+	struct dp_host h;
+	struct dp_addr addr[2];
+	struct dp_tls_endpoint ep[1];
+	struct dp_tls_ep_obs seen[1];
+	uint8_t data[2][64];
+	struct dp_tlsa tlsa[2];
+	enum dp_tlsa_state state[2][2];
+	char *why[2][2];
+	struct dp_tls_job job[2];
+	struct dp_tls_obs obs;
+};
+
+/* hex of n octets b into dst (2n + 1 bytes) */
+static void
+fill_hex(char *dst, size_t n, unsigned b)
+{
+	for (size_t i = 0; i < n; i++)
+		dp_snprintf(dst + 2 * i, 3, "%02x", b);
+}
+
+/* Session a presents the key whose SPKI digests are all octet b. */
+static void
+serve_key(struct mail *m, size_t a, unsigned b)
+{
+	fill_hex(m->job[a].res.leaf.spki_sha256, 32, b);
+	fill_hex(m->job[a].res.leaf.spki_sha512, 64, b);
+}
+
+/* OpenSSL's DANE verdict of session a: record `match` matched (-1: none did). */
+static void
+dane_verdict(struct mail *m, size_t a, long match)
+{
+	struct dp_tls_res *r = &m->job[a].res;
+
+	r->dane_usable = m->seen[0].tlsa.n;
+	r->dane_ok = match >= 0;
+	r->dane_match = match;
+	r->dane_depth = match >= 0 ? 0 : -1;
+	r->ntlsa = m->seen[0].tlsa.n;
+	for (size_t i = 0; i < r->ntlsa; i++)
+		m->state[a][i] = (long)i == match ? DP_TLSA_MATCHED : DP_TLSA_NO_MATCH;
+	dp_snprintf(r->dane_error, sizeof(r->dane_error), "%s",
+	            match >= 0 ? "" : "no matching DANE-EE record");
+}
+
+static void
+mail_init(struct mail *m)
+{
+	static char hn[] = "mail.glitter.kr";
+
+	memset(m, 0, sizeof(*m));
+	world_init(&m->w);
+	m->w.opts.at = AT;
+	m->w.opts.cert_warn = 30 * DAY;
+	m->w.opts.cert_crit = 7 * DAY;
+	assert_int_equal(dp_addr_parse("127.0.20.1", &m->addr[0]), 0);
+	assert_int_equal(dp_addr_parse("127.0.20.2", &m->addr[1]), 0);
+	m->h.name = hn;
+	m->h.addrs = m->addr;
+	m->h.naddrs = 2;
+	m->h.sec_a = DP_SEC_SECURE;
+	m->ep[0] =
+	    (struct dp_tls_endpoint){.port = 25, .host = hn, .from_mx = true, .resolved = &m->h};
+	memset(m->data[0], 0xa1, 32);
+	m->tlsa[0] =
+	    (struct dp_tlsa){.usage = 3, .selector = 1, .mtype = 1, .data = m->data[0], .len = 32};
+	struct dp_tlsa_set *t = &m->seen[0].tlsa;
+
+	dp_snprintf(t->name, sizeof(t->name), "_25._tcp.mail.glitter.kr");
+	dp_snprintf(t->base, sizeof(t->base), "mail.glitter.kr");
+	t->l.havedata = true;
+	t->l.sec = DP_SEC_SECURE;
+	t->l.ttl = 3600;
+	t->v = m->tlsa;
+	t->n = 1;
+	for (size_t a = 0; a < 2; a++) {
+		struct dp_tls_job *j = &m->job[a];
+		struct dp_tls_res *r = &j->res;
+
+		j->ep = &m->ep[0];
+		j->addr = &m->addr[a];
+		j->req = (struct dp_tls_req){.host = t->base, .port = 25, .addr = &m->addr[a]};
+		r->step = DP_TLS_STEP_DONE;
+		r->starttls_offered = true;
+		dp_snprintf(r->protocol, sizeof(r->protocol), "TLSv1.3");
+		r->leaf.present = true;
+		r->leaf.not_before = AT - 30 * DAY;
+		r->leaf.not_after = AT + 60 * DAY;
+		dp_snprintf(r->leaf.subject, sizeof(r->leaf.subject), "CN=mail.glitter.kr");
+		dp_snprintf(r->leaf.issuer, sizeof(r->leaf.issuer), "CN=Lab Issuing CA");
+		fill_hex(r->leaf.issuer_spki_sha256, 32, 0xd4);
+		r->leaf.chain_len = 2;
+		r->pkix_valid = true;
+		r->tlsa_state = m->state[a];
+		r->tlsa_why = m->why[a];
+		serve_key(m, a, 0xa1);
+		dane_verdict(m, a, 0);
+	}
+	m->seen[0].sessions = m->job;
+	m->seen[0].nsessions = 2;
+	m->obs = (struct dp_tls_obs){.ep = m->ep, .seen = m->seen, .n = 1};
+}
+
+static bool
+has_fix(const struct dp_result *r, const char *line)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(r->fix, i, v)
+	{
+		if (strcmp(json_string_value(v), line) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_dane_311_match(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+
+	(void)state;
+	mail_init(&m);
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	assert_int_equal(m.w.out.n, 2);
+	r = result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr/127.0.20.2");
+	assert_int_equal(r->status, DP_STATUS_OK);
+	assert_non_null(strstr(r->summary, "TLSA 3 1 1 a1a1a1a1a1a1a1a1... (DANE-EE) matches the "
+	                                   "certificate at depth 0"));
+	assert_true(json_is_true(json_object_get(r->details, "tlsa_match")));
+	assert_int_equal(r->nsamples, 1);
+	assert_true(r->samples[0].value == 1);
+	assert_null(r->fix);
+	assert_int_equal(dp_results_worst(&m.w.out), DP_STATUS_OK);
+	dp_results_clear(&m.w.out);
+	/* tls.cert over the same sessions: PKIX-valid, 60 days left */
+	assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+	r = result_of(&m.w, "tls.cert", "25:mail.glitter.kr/127.0.20.1");
+	assert_int_equal(r->status, DP_STATUS_OK);
+	assert_non_null(strstr(r->summary, "certificate PKIX-valid for mail.glitter.kr, expires in "
+	                                   "60d0h (2027-01-30T00:00:00Z) as of --at"));
+	assert_int_equal(dp_results_worst(&m.w.out), DP_STATUS_OK);
+	dp_results_clear(&m.w.out);
+}
+
+/* The certificate was renewed with a new key and the TLSA RRset was not: CRITICAL at every
+ * address, naming it and the record, with the record for the key served as the fix. */
+static void
+test_dane_renewed_without_tlsa(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+	char fix[200] = "_25._tcp.mail.glitter.kr. 3600 IN TLSA 3 1 1 ";
+
+	(void)state;
+	mail_init(&m);
+	for (size_t a = 0; a < 2; a++) {
+		serve_key(&m, a, 0xb2);
+		dane_verdict(&m, a, -1);
+	}
+	fill_hex(fix + strlen(fix), 32, 0xb2);
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	for (size_t a = 0; a < 2; a++) {
+		r = result_of(&m.w, "dane.tlsa",
+		              a == 0 ? "25:mail.glitter.kr/127.0.20.1"
+		                     : "25:mail.glitter.kr/127.0.20.2");
+		assert_int_equal(r->status, DP_STATUS_CRITICAL);
+		assert_non_null(strstr(r->summary, a == 0 ? "25:mail.glitter.kr/127.0.20.1: "
+		                                          : "25:mail.glitter.kr/127.0.20.2: "));
+		assert_non_null(strstr(r->summary,
+		                       "no TLSA record at _25._tcp.mail.glitter.kr "
+		                       "matches the certificate presented (SPKI SHA-256 "
+		                       "b2b2"));
+		assert_non_null(strstr(r->summary, "records 3 1 1 a1a1a1a1a1a1a1a1..."));
+		assert_false(json_is_true(json_object_get(r->details, "tlsa_match")));
+		assert_true(r->samples[0].value == 0);
+		assert_true(has_fix(r, fix));
+	}
+	dp_results_clear(&m.w.out);
+	/* a renewal is no PKIX finding: tls.cert stays OK */
+	assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+	assert_int_equal(dp_results_worst(&m.w.out), DP_STATUS_OK);
+	dp_results_clear(&m.w.out);
+}
+
+/* A bogus TLSA RRset: one CRITICAL about the endpoint, no verdict on any certificate. An
+ * insecure one: DANE unusable (CRITICAL) at each address, never "matches", no fix; in an
+ * unsigned zone the finding follows from the apex (cause dnssec.chain). */
+static void
+test_dane_bogus_insecure(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+	char why[] = "signature expired";
+
+	(void)state;
+	mail_init(&m);
+	m.seen[0].tlsa.l.sec = DP_SEC_BOGUS;
+	m.seen[0].tlsa.l.why_bogus = why;
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	assert_int_equal(m.w.out.n, 1);
+	r = result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr");
+	assert_int_equal(r->status, DP_STATUS_CRITICAL);
+	assert_non_null(strstr(r->summary, "the TLSA RRset at _25._tcp.mail.glitter.kr is bogus: "
+	                                   "signature expired"));
+	assert_null(strstr(r->summary, "match"));
+	dp_results_clear(&m.w.out);
+
+	mail_init(&m);
+	m.seen[0].tlsa.l.sec = DP_SEC_INSECURE;
+	m.w.disc.apex_sec = DP_SEC_INSECURE;
+	m.h.sec_a = DP_SEC_INSECURE;
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	assert_int_equal(m.w.out.n, 2);
+	r = result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1");
+	assert_int_equal(r->status, DP_STATUS_CRITICAL);
+	assert_non_null(strstr(r->summary,
+	                       "DANE unusable: the TLSA RRset at "
+	                       "_25._tcp.mail.glitter.kr is insecure, not DNSSEC-secure"));
+	assert_null(strstr(r->summary, "matches"));
+	assert_false(json_is_true(json_object_get(r->details, "tlsa_match")));
+	assert_true(r->samples[0].value == 0);
+	assert_null(r->fix);
+	assert_non_null(r->cause_id);
+	assert_string_equal(r->cause_id, "dnssec.chain");
+	assert_string_equal(r->cause_subject, "glitter.kr");
+	dp_results_clear(&m.w.out);
+}
+
+/* One address of two serves another key: only that address is CRITICAL. */
+static void
+test_dane_one_address_fails(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+
+	(void)state;
+	mail_init(&m);
+	serve_key(&m, 1, 0xb2);
+	dane_verdict(&m, 1, -1);
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	assert_int_equal(result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1")->status,
+	                 DP_STATUS_OK);
+	r = result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr/127.0.20.2");
+	assert_int_equal(r->status, DP_STATUS_CRITICAL);
+	assert_non_null(strstr(r->summary, "25:mail.glitter.kr/127.0.20.2: no TLSA record"));
+	assert_int_equal(dp_results_worst(&m.w.out), DP_STATUS_CRITICAL);
+	dp_results_clear(&m.w.out);
+}
+
+/* The handshake failed at one address: CRITICAL there in both checks, the other stays OK. */
+static void
+test_tls_handshake_fails_one_address(void **state)
+{
+	struct mail m;
+	struct dp_tls_res *f;
+	const struct dp_result *r;
+
+	(void)state;
+	mail_init(&m);
+	f = &m.job[1].res;
+	memset(f, 0, sizeof(*f));
+	f->step = DP_TLS_STEP_HANDSHAKE;
+	f->starttls_offered = true;
+	f->dane_match = -1;
+	dp_snprintf(f->error, sizeof(f->error), "TLS handshake: sslv3 alert handshake failure");
+	for (int check = 0; check < 2; check++) {
+		const char *id = check == 0 ? "dane.tlsa" : "tls.cert";
+
+		if (check == 0)
+			assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+		else
+			assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+		assert_int_equal(result_of(&m.w, id, "25:mail.glitter.kr/127.0.20.1")->status,
+		                 DP_STATUS_OK);
+		r = result_of(&m.w, id, "25:mail.glitter.kr/127.0.20.2");
+		assert_int_equal(r->status, DP_STATUS_CRITICAL);
+		assert_non_null(strstr(r->summary, "25:mail.glitter.kr/127.0.20.2: "));
+		assert_non_null(strstr(r->summary, "sslv3 alert handshake failure"));
+		dp_results_clear(&m.w.out);
+	}
+}
+
+/* Within --cert-warn: tls.cert WARNING with the time left; DANE still matches, and notes that
+ * the RRset pins only the current key, with the issuer's 2 1 1 to publish first. */
+static void
+test_tls_cert_expiring(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+	char pre[200] = "_25._tcp.mail.glitter.kr. 3600 IN TLSA 2 1 1 ";
+
+	(void)state;
+	mail_init(&m);
+	for (size_t a = 0; a < 2; a++)
+		m.job[a].res.leaf.not_after = AT + 10 * DAY + 3600;
+	assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+	r = result_of(&m.w, "tls.cert", "25:mail.glitter.kr/127.0.20.1");
+	assert_int_equal(r->status, DP_STATUS_WARNING);
+	assert_non_null(strstr(r->summary, "certificate expires in 10d1h (2026-12-11T01:00:00Z) as "
+	                                   "of --at, within --cert-warn 30d0h"));
+	assert_string_equal(json_string_value(json_object_get(r->details, "expiry")), "expiring");
+	assert_int_equal(json_integer_value(json_object_get(r->details, "remaining_seconds")),
+	                 10 * DAY + 3600);
+	assert_true(r->samples[0].value == (double)(AT + 10 * DAY + 3600));
+	dp_results_clear(&m.w.out);
+	/* within --cert-crit: CRITICAL */
+	for (size_t a = 0; a < 2; a++)
+		m.job[a].res.leaf.not_after = AT + 2 * DAY;
+	assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+	r = result_of(&m.w, "tls.cert", "25:mail.glitter.kr/127.0.20.2");
+	assert_int_equal(r->status, DP_STATUS_CRITICAL);
+	assert_non_null(strstr(r->summary, "expires in 2d0h"));
+	assert_non_null(strstr(r->summary, "within --cert-crit 7d0h"));
+	dp_results_clear(&m.w.out);
+
+	/* DANE over the certificate within --cert-warn */
+	for (size_t a = 0; a < 2; a++)
+		m.job[a].res.leaf.not_after = AT + 10 * DAY + 3600;
+	fill_hex(pre + strlen(pre), 32, 0xd4);
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	r = result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1");
+	assert_int_equal(r->status, DP_STATUS_OK);
+	assert_non_null(strstr(r->summary, "the certificate expires in 10d1h, within --cert-warn "
+	                                   "30d0h and the TLSA RRset pins only its current key"));
+	assert_true(has_fix(r, pre));
+	dp_results_clear(&m.w.out);
+}
+
+/* Past notAfter: CRITICAL with how long ago, at the address that serves it. */
+static void
+test_tls_cert_expired(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+
+	(void)state;
+	mail_init(&m);
+	m.job[0].res.leaf.not_after = AT - 2 * DAY;
+	assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+	r = result_of(&m.w, "tls.cert", "25:mail.glitter.kr/127.0.20.1");
+	assert_int_equal(r->status, DP_STATUS_CRITICAL);
+	assert_non_null(strstr(r->summary, "25:mail.glitter.kr/127.0.20.1: certificate expired "
+	                                   "2d0h ago (2026-11-29T00:00:00Z) as of --at"));
+	assert_string_equal(json_string_value(json_object_get(r->details, "expiry")), "expired");
+	assert_int_equal(result_of(&m.w, "tls.cert", "25:mail.glitter.kr/127.0.20.2")->status,
+	                 DP_STATUS_OK);
+	dp_results_clear(&m.w.out);
+}
+
+/* PKIX fails (an unknown issuer): tls.cert CRITICAL with OpenSSL's reason; DANE-EE does not
+ * depend on PKIX (RFC 7672 §3.1.1), so dane.tlsa stays OK. */
+static void
+test_tls_cert_pkix_fails(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+
+	(void)state;
+	mail_init(&m);
+	for (size_t a = 0; a < 2; a++) {
+		m.job[a].res.pkix_valid = false;
+		dp_snprintf(m.job[a].res.pkix_error, sizeof(m.job[a].res.pkix_error),
+		            "unable to get local issuer certificate");
+	}
+	assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+	r = result_of(&m.w, "tls.cert", "25:mail.glitter.kr/127.0.20.2");
+	assert_int_equal(r->status, DP_STATUS_CRITICAL);
+	assert_non_null(strstr(r->summary, "certificate not PKIX-valid for mail.glitter.kr: unable "
+	                                   "to get local issuer certificate"));
+	assert_false(json_is_true(json_object_get(r->details, "pkix_valid")));
+	assert_string_equal(json_string_value(json_object_get(r->details, "pkix_error")),
+	                    "unable to get local issuer certificate");
+	dp_results_clear(&m.w.out);
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	assert_int_equal(dp_results_worst(&m.w.out), DP_STATUS_OK);
+	dp_results_clear(&m.w.out);
+}
+
+/* A 3 1 2 (SHA-512) record beside a stale 3 1 1: the 3 1 2 matches (OK), the 3 1 1 is listed
+ * as matching nothing. */
+static void
+test_dane_312_sha512(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+	json_t *mr;
+
+	(void)state;
+	mail_init(&m);
+	memset(m.data[1], 0xc3, 64);
+	m.tlsa[1] =
+	    (struct dp_tlsa){.usage = 3, .selector = 1, .mtype = 2, .data = m.data[1], .len = 64};
+	m.seen[0].tlsa.n = 2;
+	for (size_t a = 0; a < 2; a++) {
+		serve_key(&m, a, 0xc3);
+		dane_verdict(&m, a, 1);
+	}
+	assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+	r = result_of(&m.w, "dane.tlsa", "25:mail.glitter.kr/127.0.20.1");
+	assert_int_equal(r->status, DP_STATUS_OK);
+	assert_non_null(strstr(r->summary, "TLSA 3 1 2 c3c3c3c3c3c3c3c3... (DANE-EE) matches"));
+	assert_non_null(strstr(r->summary, "matching nothing: 3 1 1 a1a1a1a1a1a1a1a1..."));
+	mr = json_object_get(r->details, "matched_record");
+	assert_int_equal(json_integer_value(json_object_get(mr, "mtype")), 2);
+	assert_int_equal(dp_results_worst(&m.w.out), DP_STATUS_OK);
+	dp_results_clear(&m.w.out);
+}
+
+/* A session the run did not make by the deadline (cut) or not at all is UNKNOWN in both checks,
+ * never a finding about the server. */
+static void
+test_tls_session_missing_is_unknown(void **state)
+{
+	struct mail m;
+	const struct dp_result *r;
+
+	(void)state;
+	mail_init(&m);
+	memset(&m.job[0].res, 0, sizeof(m.job[0].res));
+	m.job[0].res.cut = true;
+	dp_snprintf(m.job[0].res.error, sizeof(m.job[0].res.error),
+	            "no TLS session by the deadline");
+	m.seen[0].nsessions = 1; /* and none for 127.0.20.2 */
+	for (int check = 0; check < 2; check++) {
+		const char *id = check == 0 ? "dane.tlsa" : "tls.cert";
+
+		if (check == 0)
+			assert_int_equal(dp_judge_dane_tlsa(&m.w.ctx, &m.obs, &m.w.out), 0);
+		else
+			assert_int_equal(dp_judge_tls_cert(&m.w.ctx, &m.obs, &m.w.out), 0);
+		r = result_of(&m.w, id, "25:mail.glitter.kr/127.0.20.1");
+		assert_int_equal(r->status, DP_STATUS_UNKNOWN);
+		assert_non_null(strstr(r->summary, "not checked: budget exhausted"));
+		r = result_of(&m.w, id, "25:mail.glitter.kr/127.0.20.2");
+		assert_int_equal(r->status, DP_STATUS_UNKNOWN);
+		assert_non_null(strstr(r->summary, "could not check: no TLS session was observed"));
+		dp_results_clear(&m.w.out);
+	}
+}
+
 int
 main(void)
 {
@@ -321,6 +775,16 @@ main(void)
 	    cmocka_unit_test(test_delegation_ns_lookup_failed),
 	    cmocka_unit_test(test_endpoints_unknown),
 	    cmocka_unit_test(test_delegation_lame),
+	    cmocka_unit_test(test_dane_311_match),
+	    cmocka_unit_test(test_dane_renewed_without_tlsa),
+	    cmocka_unit_test(test_dane_bogus_insecure),
+	    cmocka_unit_test(test_dane_one_address_fails),
+	    cmocka_unit_test(test_tls_handshake_fails_one_address),
+	    cmocka_unit_test(test_tls_cert_expiring),
+	    cmocka_unit_test(test_tls_cert_expired),
+	    cmocka_unit_test(test_tls_cert_pkix_fails),
+	    cmocka_unit_test(test_dane_312_sha512),
+	    cmocka_unit_test(test_tls_session_missing_is_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
