@@ -127,8 +127,8 @@ dp_srvval_answers(getdns_dict *reply, const char *name, uint16_t type)
  * give the same answers: a run asks each question of every server, and the monitor asks the
  * same ones again each interval. Each call builds OpenSSL 3 key decoders (about a third of a
  * glitter.kr run's CPU, by callgrind), so the same input is validated once. Keyed by the
- * SHA-256 of the reply's wire form (its ID zeroed), both RRsets' wire forms and the time, in a
- * direct-mapped table: a collision only evicts. */
+ * SHA-256 of what the verdict depends on (memo_key), in a direct-mapped table: a collision
+ * only evicts. */
 #define MEMO_SLOTS 1024
 
 struct memo_slot {
@@ -149,51 +149,86 @@ hash_bytes(EVP_MD_CTX *m, const void *p, size_t n)
 	       (n == 0 || EVP_DigestUpdate(m, p, n) == 1);
 }
 
+struct wire {
+	uint8_t *p;
+	size_t n;
+};
+
+static int
+wire_cmp(const void *a, const void *b)
+{
+	const struct wire *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* The RRs of l (OPT left out) in wire form, sorted: servers that rotate their RRsets' order
+ * (BIND's default) give one key. */
 static bool
 hash_rrs(EVP_MD_CTX *m, getdns_list *l)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
+	struct wire *v;
+	bool ok = true;
 
 	if (l != NULL && getdns_list_get_length(l, &n) != GETDNS_RETURN_GOOD)
 		return false;
-	if (!hash_bytes(m, "rrs", 3) || !hash_bytes(m, &n, sizeof(n)))
+	v = calloc(n + 1, sizeof(*v));
+	if (v == NULL)
 		return false;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; ok && i < n; i++) {
 		getdns_dict *rr = NULL;
-		uint8_t *w = NULL;
-		size_t wl = 0;
-		bool ok;
+		uint32_t type = 0;
 
-		if (getdns_list_get_dict(l, i, &rr) != GETDNS_RETURN_GOOD ||
-		    getdns_rr_dict2wire(rr, &w, &wl) != GETDNS_RETURN_GOOD)
-			return false;
-		ok = hash_bytes(m, w, wl);
-		free(w);
-		if (!ok)
-			return false;
+		ok = getdns_list_get_dict(l, i, &rr) == GETDNS_RETURN_GOOD &&
+		     getdns_dict_get_int(rr, "type", &type) == GETDNS_RETURN_GOOD;
+		if (ok && type != GETDNS_RRTYPE_OPT) {
+			ok = getdns_rr_dict2wire(rr, &v[k].p, &v[k].n) == GETDNS_RETURN_GOOD;
+			k += ok;
+		}
 	}
-	return true;
+	if (ok)
+		qsort(v, k, sizeof(*v), wire_cmp);
+	ok = ok && hash_bytes(m, &k, sizeof(k));
+	for (size_t i = 0; i < k; i++) {
+		ok = ok && hash_bytes(m, v[i].p, v[i].n);
+		free(v[i].p);
+	}
+	free(v);
+	return ok;
 }
 
+/* What the verdict depends on: the question, the rcode, every section's RRs as a set, both
+ * RRsets and the time. Not the ID, the flags or the order of the records. */
 static bool
 memo_key(getdns_dict *reply, getdns_list *keyset, getdns_list *ds, time_t at,
          unsigned char key[32])
 {
+	static const char *const sections[] = {"answer", "authority", "additional"};
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	uint8_t *w = NULL;
-	size_t wl = 0;
+	getdns_dict *q = NULL;
+	getdns_bindata *qname = NULL;
+	uint32_t qtype = 0, qclass = 0, rcode = 0;
 	int64_t t = (int64_t)at;
 	unsigned int kl = 0;
 	bool ok = m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
-	          getdns_msg_dict2wire(reply, &w, &wl) == GETDNS_RETURN_GOOD && wl >= 2;
+	          getdns_dict_get_dict(reply, "question", &q) == GETDNS_RETURN_GOOD &&
+	          getdns_dict_get_bindata(q, "qname", &qname) == GETDNS_RETURN_GOOD &&
+	          getdns_dict_get_int(q, "qtype", &qtype) == GETDNS_RETURN_GOOD &&
+	          getdns_dict_get_int(q, "qclass", &qclass) == GETDNS_RETURN_GOOD &&
+	          getdns_dict_get_int(reply, "/header/rcode", &rcode) == GETDNS_RETURN_GOOD;
 
-	if (ok) {
-		w[0] = w[1] = 0; /* the message ID differs between servers and says nothing */
-		ok = hash_bytes(m, w, wl) && hash_rrs(m, keyset) && hash_rrs(m, ds) &&
-		     hash_bytes(m, &t, sizeof(t)) && EVP_DigestFinal_ex(m, key, &kl) == 1 &&
-		     kl == 32;
+	ok = ok && hash_bytes(m, qname->data, qname->size) && hash_bytes(m, &qtype, sizeof(qtype)) &&
+	     hash_bytes(m, &qclass, sizeof(qclass)) && hash_bytes(m, &rcode, sizeof(rcode));
+	for (size_t i = 0; ok && i < 3; i++) {
+		getdns_list *l = NULL;
+
+		ok = getdns_dict_get_list(reply, sections[i], &l) == GETDNS_RETURN_GOOD &&
+		     hash_rrs(m, l);
 	}
-	free(w);
+	ok = ok && hash_rrs(m, keyset) && hash_rrs(m, ds) && hash_bytes(m, &t, sizeof(t)) &&
+	     EVP_DigestFinal_ex(m, key, &kl) == 1 && kl == 32;
 	EVP_MD_CTX_free(m);
 	return ok;
 }
