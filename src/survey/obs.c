@@ -45,6 +45,7 @@ struct dp_obs {
 	struct dp_err sv_err;
 
 	bool tls_started, trust_done, eps_done;
+	bool cancelled; /* dp_obs_cancel: no new endpoint, no new session */
 	struct dp_tls_trust *trust;
 	bool trust_owned; /* made for this run, not the engine's shared one */
 	struct dp_tls_trust_cache *trust_cache;
@@ -232,6 +233,10 @@ endpoint_main(struct dp_obs *o, void *x)
 	pthread_cond_broadcast(&o->cond);
 	pthread_mutex_unlock(&o->lock);
 	dane = rc == 0 && tlsa_usable_for_session(&p->set);
+	pthread_mutex_lock(&o->lock);
+	if (o->cancelled)
+		na = 0;
+	pthread_mutex_unlock(&o->lock);
 	for (size_t a = 0; jobs != NULL && a < na; a++) {
 		jobs[a].ep = &p->e;
 		jobs[a].addr = &p->e.resolved->addrs[a];
@@ -270,7 +275,7 @@ add_endpoint(struct dp_obs *o, const struct dp_tls_endpoint *e)
 {
 	struct obs_ep *p;
 
-	if (o->neps >= o->cap)
+	if (o->neps >= o->cap || o->cancelled)
 		return;
 	p = &o->eps[o->neps++];
 	p->e = *e;
@@ -387,6 +392,17 @@ dp_obs_start(struct dp_obs *o, unsigned kinds)
 {
 	pthread_mutex_lock(&o->lock);
 	start_locked(o, kinds);
+	pthread_mutex_unlock(&o->lock);
+}
+
+void
+dp_obs_cancel(struct dp_obs *o)
+{
+	if (o == NULL)
+		return;
+	pthread_mutex_lock(&o->lock);
+	o->cancelled = true;
+	pthread_cond_broadcast(&o->cond);
 	pthread_mutex_unlock(&o->lock);
 }
 
