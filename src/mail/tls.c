@@ -766,7 +766,10 @@ dp_tls_probe(const struct dp_tls_req *req, struct dp_tls_res *res, struct dp_err
 	if (dp_tls_port_starttls(req->port) && !smtp_starttls(c))
 		goto out;
 	if (q.join != NULL) {
+		double j0 = dp_now_mono();
+
 		rc = q.join(q.join_arg, &q, err);
+		t0 += dp_now_mono() - j0; /* total_seconds is the server's time, not the wait */
 		if (rc == DP_ETIMEOUT) {
 			/* Inputs not had by the run's deadline prove nothing about the server (SPEC §1). */
 			fail(c, DP_TLS_STEP_HANDSHAKE, true,

@@ -120,7 +120,7 @@ struct dp_tls_res {
 	char cipher[64];
 	double connect_seconds;   /* TCP connect */
 	double handshake_seconds; /* TLS handshake alone */
-	double total_seconds;     /* connect to handshake done */
+	double total_seconds;     /* connect to handshake done (less the wait in req.join) */
 	struct dp_cert_info leaf;
 	/* PKIX for req->host over the presented chain. */
 	bool pkix_valid;
