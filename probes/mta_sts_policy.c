@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/parallel.h"
 #include "survey/endpoints.h"
 #include "survey/obs.h"
 #include "mail/https.h"
@@ -141,47 +142,75 @@ out:
 	return ok;
 }
 
+/* The A and AAAA lookups of mta-sts.DOMAIN, made beside the TXT lookup (neither needs the
+ * other); read by policy_host_addrs only when the TXT record asks for the policy. */
+struct host_lookups {
+	const struct dp_ctx *ctx;
+	char host[300];
+	struct dp_lookup l[2];
+	int rc[2];
+	struct dp_err err[2];
+};
+
+static const uint16_t host_types[2] = {DP_RR_A, DP_RR_AAAA};
+
+static void
+host_lookup(struct host_lookups *h, size_t t)
+{
+	h->rc[t] = dp_resolver_lookup(h->ctx->resolver, h->host, host_types[t], &h->l[t],
+	                              &h->err[t]);
+}
+
+static void
+host_lookups_clear(struct host_lookups *h)
+{
+	for (size_t t = 0; t < 2; t++) {
+		if (h->rc[t] == 0)
+			dp_lookup_clear(&h->l[t]);
+		h->rc[t] = -1;
+	}
+}
+
 /* The addresses of mta-sts.DOMAIN, as our validating resolver sees them (A then AAAA). */
 static size_t
-policy_host_addrs(struct sts *s, const char *host, struct dp_addr *addrs, size_t max)
+policy_host_addrs(struct sts *s, struct host_lookups *h, struct dp_addr *addrs, size_t max)
 {
-	static const uint16_t types[] = {DP_RR_A, DP_RR_AAAA};
+	const char *host = h->host;
 	size_t n = 0;
 
 	for (size_t t = 0; t < 2; t++) {
-		struct dp_lookup l = {0};
-		struct dp_err err;
+		struct dp_lookup *l = &h->l[t];
 
-		if (dp_resolver_lookup(s->ctx->resolver, host, types[t], &l, &err) != 0) {
+		if (h->rc[t] != 0) {
 			s->lookup_failed = true;
 			dp_snprintf(s->failed, sizeof(s->failed), "%s %s: %s", host,
-			            t == 0 ? "A" : "AAAA", err.msg);
+			            t == 0 ? "A" : "AAAA", h->err[t].msg);
 			continue;
 		}
-		if (!l.havedata && l.rcode != 0 && l.rcode != 3) {
+		if (!l->havedata && l->rcode != 0 && l->rcode != 3) {
 			s->lookup_failed = true;
 			dp_snprintf(s->failed, sizeof(s->failed), "%s %s: %s%s%s", host,
-			            t == 0 ? "A" : "AAAA", l.rcode == 2 ? "SERVFAIL" : "lookup failed",
-			            l.why_bogus ? ", " : "", l.why_bogus ? l.why_bogus : "");
+			            t == 0 ? "A" : "AAAA", l->rcode == 2 ? "SERVFAIL" : "lookup failed",
+			            l->why_bogus ? ", " : "", l->why_bogus ? l->why_bogus : "");
 		}
-		for (size_t i = 0; i < l.nrdata && n < max; i++) {
+		for (size_t i = 0; i < l->nrdata && n < max; i++) {
 			struct dp_addr *a = &addrs[n];
 
 			memset(a, 0, sizeof(*a));
-			if (types[t] == DP_RR_A && l.rdlen[i] == 4) {
+			if (host_types[t] == DP_RR_A && l->rdlen[i] == 4) {
 				a->family = AF_INET;
-				memcpy(&a->u.v4, l.rdata[i], 4);
-			} else if (types[t] == DP_RR_AAAA && l.rdlen[i] == 16) {
+				memcpy(&a->u.v4, l->rdata[i], 4);
+			} else if (host_types[t] == DP_RR_AAAA && l->rdlen[i] == 16) {
 				a->family = AF_INET6;
-				memcpy(&a->u.v6, l.rdata[i], 16);
+				memcpy(&a->u.v6, l->rdata[i], 16);
 			} else {
 				continue;
 			}
 			inet_ntop(a->family, &a->u, a->text, sizeof(a->text));
 			n++;
 		}
-		dp_lookup_clear(&l);
 	}
+	host_lookups_clear(h);
 	return n;
 }
 
@@ -265,7 +294,7 @@ mx_patterns_json(const struct dp_sts_policy *p)
 
 /* Fetch and parse the policy. Returns false when it could not be had or did not parse. */
 static int
-policy_step(struct sts *s, bool *ok)
+policy_step(struct sts *s, struct host_lookups *h, bool *ok)
 {
 	char host[300], url[400];
 	struct dp_addr addrs[16];
@@ -276,10 +305,10 @@ policy_step(struct sts *s, bool *ok)
 	int rc;
 
 	*ok = false;
-	dp_snprintf(host, sizeof(host), "mta-sts.%s", s->domain);
+	dp_strlcpy(host, h->host, sizeof(host));
 	dp_snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", host);
 	json_object_set_new(s->d, "url", json_string(url));
-	n = policy_host_addrs(s, host, addrs, 16);
+	n = policy_host_addrs(s, h, addrs, 16);
 	if (n == 0 && s->lookup_failed) {
 		fail(s, DP_STATUS_UNKNOWN,
 		     "%s not fetched: the address lookup failed (%s)", url, s->failed);
@@ -554,6 +583,24 @@ static const struct dp_metric m_valid = {
     .labels = {"mode", NULL},
 };
 
+/* RFC 8461 §3: the TXT record, and meanwhile the policy host's addresses. */
+struct txt_and_host {
+	struct sts *s;
+	bool txt_ok, deployed;
+	struct host_lookups h;
+};
+
+static void
+txt_and_host_job(void *arg, size_t i)
+{
+	struct txt_and_host *th = arg;
+
+	if (i == 0)
+		th->txt_ok = txt_step(th->s, &th->deployed);
+	else
+		host_lookup(&th->h, i - 1);
+}
+
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
@@ -565,8 +612,14 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	s.d = json_pack("{s:[]}", "problems");
 	if (s.d == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	if (txt_step(&s, &deployed))
-		rc = policy_step(&s, &ok);
+	struct txt_and_host th = {.s = &s, .h = {.ctx = ctx}};
+
+	dp_snprintf(th.h.host, sizeof(th.h.host), "mta-sts.%s", s.domain);
+	dp_parallel_for(3, 3, txt_and_host_job, &th);
+	if (th.txt_ok)
+		rc = policy_step(&s, &th.h, &ok);
+	host_lookups_clear(&th.h);
+	deployed = th.deployed;
 	if (rc == 0 && ok) {
 		s.policy_ok = true;
 		rc = mx_step(&s, out);

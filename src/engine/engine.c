@@ -220,7 +220,7 @@ struct run {
 	pthread_cond_t cond;
 	int refs;
 	size_t pending;
-	struct dp_discovery *disc; /* owned by the discovery thread, then by obs */
+	struct dp_discovery *disc; /* owned by obs (filled by the discovery thread) */
 	struct dp_obs *obs;
 	bool disc_done;	 /* the discovery thread has ended (disc_rc, disc_err set) */
 	int disc_rc;
@@ -260,8 +260,6 @@ run_unref(struct run *r)
 	free(r->jobs);
 	if (r->obs != NULL)
 		dp_obs_unref(r->obs); /* owns the discovery */
-	else
-		dp_discovery_free(r->disc);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -403,17 +401,26 @@ wait_jobs(struct run *r, double deadline)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Discovery's mail branch is complete and the name exists: the TLS observations start now,
+ * while the nameserver branch still runs (issue 16: dataflow, not stages). */
+static void
+mail_ready(void *arg)
+{
+	struct run *r = arg;
+
+	dp_obs_start(r->obs, DP_OBS_TLS);
+}
+
 static void *
 disc_thread(void *arg)
 {
 	struct run *r = arg;
 	struct dp_engine *e = r->eng;
-	struct dp_discovery *d = NULL;
 	struct dp_err err = {0};
-	int rc = dp_discovery_run(e->resolver, &r->opts, r->needs, &d, &err);
+	int rc = dp_discovery_fill(e->resolver, &r->opts, r->needs, r->disc,
+				   (r->needs & DP_NEED_TLS) ? mail_ready : NULL, r, &err);
 
 	pthread_mutex_lock(&r->lock);
-	r->disc = d;
 	r->disc_rc = rc;
 	r->disc_err = err;
 	r->disc_done = true;
@@ -514,28 +521,38 @@ obs_thread(void *arg, int delta)
 	live_add(arg, delta);
 }
 
-/* The observation store takes the discovery and starts, each in its own thread, what the
- * selected checks will read; the checks start right after and block only on what they read. */
+/* The observation store, made before discovery: it owns the discovery the discovery thread fills
+ * (and outlives that thread, which holds a reference to the run). */
 static int
-start_obs(struct engine_args *a, struct dp_err *err)
+new_obs(struct engine_args *a, struct dp_err *err)
+{
+	struct run *r = a->run;
+	struct dp_discovery *d = dp_discovery_new(r->opts.domain);
+	int rc;
+
+	if (d == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	rc = dp_obs_new(&r->opts, d, a->e->resolver, a->e->resolver_at, a->e->trust,
+			a->deadline - DP_REPORT_MARGIN, obs_thread, a->e, &r->obs, err);
+	if (rc == 0)
+		r->disc = d; /* else freed by dp_obs_new */
+	return rc;
+}
+
+/* Start, each in its own thread, what the selected checks will read (the TLS observations may
+ * have started already, from discovery's mail branch); the checks start right after and block
+ * only on what they read. */
+static void
+start_obs(struct engine_args *a)
 {
 	struct run *r = a->run;
 	unsigned kinds = 0;
-	struct dp_discovery *d = r->disc;
-	int rc;
 
-	rc = dp_obs_new(&r->opts, d, a->e->resolver, a->e->resolver_at, a->e->trust,
-			a->deadline - DP_REPORT_MARGIN, obs_thread, a->e, &r->obs, err);
-	if (rc != 0) {
-		r->disc = NULL;
-		return rc;
-	}
 	if (r->needs & DP_NEED_SURVEY)
 		kinds |= DP_OBS_SURVEY;
 	if (r->needs & DP_NEED_TLS)
 		kinds |= DP_OBS_TLS;
 	dp_obs_start(r->obs, kinds);
-	return 0;
 }
 
 static struct run *
@@ -586,6 +603,9 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	}
 	rep->started = (int64_t)dp_now_wall();
 	a.run->needs = selected_needs(sel);
+	rc = new_obs(&a, err);
+	if (rc != 0)
+		goto out;
 	rc = discover(e, a.run, a.deadline, err);
 	if (rc != 0)
 		goto out;
@@ -597,14 +617,14 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 		goto out;
 	rep->discovery = dp_discovery_to_json(a.run->disc);
 	if (a.run->disc->apex_state != DP_APEX_EXISTS) {
-		/* A name that does not exist or is not a zone apex: one verdict, no checks. */
+		/* A name that does not exist or is not a zone apex: one verdict, no checks (and no
+		 * observation: discovery hands nothing over for such a name). */
+		dp_obs_cancel(a.run->obs);
 		rc = dp_engine_gate(a.run->disc, sel, rep);
 		if (rc != 0)
 			rc = dp_err_set(err, rc, "out of memory");
 	} else {
-		rc = start_obs(&a, err);
-		if (rc != 0)
-			goto out;
+		start_obs(&a);
 		start_jobs(&a);
 		wait_jobs(a.run, a.deadline);
 		rc = collect(a.run, rep, err);
@@ -613,6 +633,9 @@ dp_engine_run(struct dp_engine *e, const struct dp_check_opts *o, const struct d
 	dp_results_link_causes(&rep->results);
 	rep->duration = dp_now_mono() - t0;
 out:
+	/* No verdict: what discovery started early is not read (it ends by its own deadlines). */
+	if (rc != 0 && a.run != NULL)
+		dp_obs_cancel(a.run->obs);
 	if (a.run != NULL)
 		run_unref(a.run);
 	if (rc != 0) {

@@ -747,6 +747,7 @@ int
 dp_tls_probe(const struct dp_tls_req *req, struct dp_tls_res *res, struct dp_err *err)
 {
 	struct conn *c = calloc(1, sizeof(*c));
+	struct dp_tls_req q = *req; /* the join fills its inputs in (req->join) */
 	double t0 = dp_now_mono();
 	sigset_t old;
 	int rc = 0;
@@ -756,7 +757,7 @@ dp_tls_probe(const struct dp_tls_req *req, struct dp_tls_res *res, struct dp_err
 	res->dane_match = -1;
 	if (c == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	c->req = req;
+	c->req = &q;
 	c->res = res;
 	c->fd = -1;
 	sigpipe_block(&old);
@@ -764,6 +765,22 @@ dp_tls_probe(const struct dp_tls_req *req, struct dp_tls_res *res, struct dp_err
 		goto out;
 	if (dp_tls_port_starttls(req->port) && !smtp_starttls(c))
 		goto out;
+	if (q.join != NULL) {
+		double j0 = dp_now_mono();
+
+		rc = q.join(q.join_arg, &q, err);
+		t0 += dp_now_mono() - j0; /* total_seconds is the server's time, not the wait */
+		if (rc == DP_ETIMEOUT) {
+			/* Inputs not had by the run's deadline prove nothing about the server (SPEC §1). */
+			fail(c, DP_TLS_STEP_HANDSHAKE, true,
+			     "not checked: the TLSA RRset or the trust store was not ready by the "
+			     "deadline");
+			res->cut = true;
+			rc = 0;
+		}
+		if (rc != 0 || res->error[0] != '\0')
+			goto out;
+	}
 	rc = tls_setup(c, err);
 	if (rc != 0 || !tls_handshake(c))
 		goto out;

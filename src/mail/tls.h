@@ -73,6 +73,14 @@ struct dp_tls_req {
 	int64_t verify_at; /* PKIX and DANE as of this time (seconds since the epoch); 0: now */
 	int step_ms;       /* each step's own timeout */
 	double deadline;   /* dp_now_mono() value no step may pass; 0: none */
+	/* NULL, or called once after the connection is up (TCP, and banner, EHLO and STARTTLS on
+	 * SMTP) and before the handshake, with a copy of this request: it may block, at most until
+	 * deadline, for inputs made meanwhile, and fills the copy's trust, tlsa and ntlsa (so the
+	 * TLSA lookup runs beside the connection, not before it). 0: go on; DP_ETIMEOUT: not had by
+	 * the deadline (the session is cut before its handshake); any other code (err set) is
+	 * dp_tls_probe's own return. */
+	int (*join)(void *arg, struct dp_tls_req *req, struct dp_err *err);
+	void *join_arg;
 };
 
 /* The presented leaf certificate. */
@@ -112,7 +120,7 @@ struct dp_tls_res {
 	char cipher[64];
 	double connect_seconds;   /* TCP connect */
 	double handshake_seconds; /* TLS handshake alone */
-	double total_seconds;     /* connect to handshake done */
+	double total_seconds;     /* connect to handshake done (less the wait in req.join) */
 	struct dp_cert_info leaf;
 	/* PKIX for req->host over the presented chain. */
 	bool pkix_valid;

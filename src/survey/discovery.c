@@ -18,6 +18,14 @@ struct disc_run {
 	struct dp_resolver *r;
 	const struct dp_check_opts *o;
 	struct dp_discovery *d;
+	/* The mail branch's early hand-over (dp_discovery_fill): called once, when the apex SOA
+	 * shows the name exists and the mail branch is complete; whichever of the two ends last
+	 * calls it. */
+	void (*mail_ready)(void *arg);
+	void *arg;
+	pthread_mutex_t lock;
+	bool apex_done, mail_done, apex_ok, mail_ok;
+	size_t mail_gone; /* addresses the mail branch left out for -4/-6 */
 };
 
 static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -318,23 +326,62 @@ find_apex(struct disc_run *x, struct dp_err *err)
 	return 0;
 }
 
-/* The zone the domain's delegation lives in: the nearest enclosing name that owns an SOA. */
+/* The first parent candidate's NS set, asked beside its SOA (the nearest enclosing name is
+ * usually the parent zone): saves find_parent_servers a round trip. */
+struct first_ns {
+	struct disc_run *x;
+	const char *cand;
+	struct dp_lookup soa, ns;
+	int soa_rc, ns_rc;
+	struct dp_err soa_err, ns_err;
+};
+
+static void
+first_job(void *arg, size_t i)
+{
+	struct first_ns *f = arg;
+
+	if (i == 0)
+		f->soa_rc = lookup(f->x, f->cand, DP_RR_SOA, &f->soa, &f->soa_err);
+	else
+		f->ns_rc = lookup(f->x, f->cand, DP_RR_NS, &f->ns, &f->ns_err);
+}
+
+/* The zone the domain's delegation lives in: the nearest enclosing name that owns an SOA. When
+ * want_ns, the first candidate's NS lookup is made beside its SOA and, when that candidate is
+ * the parent, handed back in *ns (*have_ns true; the caller clears it). */
 static int
-find_parent(struct disc_run *x, struct dp_err *err)
+find_parent(struct disc_run *x, bool want_ns, struct dp_lookup *ns, bool *have_ns,
+	    struct dp_err *err)
 {
 	struct dp_discovery *d = x->d;
+	const char *first = parent_of(d->domain);
 	struct dp_lookup l;
 	const char *cand;
 	int rc;
 
-	for (cand = parent_of(d->domain); cand[0] != '\0'; cand = parent_of(cand)) {
+	*have_ns = false;
+	for (cand = first; cand[0] != '\0'; cand = parent_of(cand)) {
 		char **owners = NULL;
 		size_t n = 0;
 		bool apex;
 
-		rc = lookup(x, cand, DP_RR_SOA, &l, err);
+		if (cand == first) {
+			struct first_ns f = {.x = x, .cand = cand};
+
+			dp_parallel_for(want_ns ? 2 : 1, 2, first_job, &f);
+			if (want_ns && f.ns_rc == 0) {
+				*ns = f.ns;
+				*have_ns = true;
+			}
+			rc = f.soa_rc;
+			if (rc != 0)
+				*err = f.soa_err;
+			l = f.soa;
+		} else
+			rc = lookup(x, cand, DP_RR_SOA, &l, err);
 		if (rc != 0)
-			return rc;
+			goto fail;
 		apex = l.havedata && l.rcode == 0;
 		(void)collect_names(l.msg, "answer", cand, DP_RR_SOA, "mname", &owners, &n);
 		dp_lookup_clear(&l);
@@ -342,15 +389,28 @@ find_parent(struct disc_run *x, struct dp_err *err)
 		free_names(owners, n);
 		if (apex)
 			break;
+		if (*have_ns) { /* the first candidate is not the parent: not its NS set */
+			dp_lookup_clear(ns);
+			*have_ns = false;
+		}
 	}
 	d->parent = dp_strdup(cand);
-	if (d->parent == NULL)
-		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	if (d->parent == NULL) {
+		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
+		goto fail;
+	}
 	return 0;
+fail:
+	if (*have_ns)
+		dp_lookup_clear(ns);
+	*have_ns = false;
+	return rc;
 }
 
+/* The parent zone's servers and their addresses; ns is its NS lookup when find_parent made it
+ * (taken over and cleared here), else NULL. */
 static int
-find_parent_servers(struct disc_run *x, struct dp_err *err)
+find_parent_servers(struct disc_run *x, struct dp_lookup *ns, struct dp_err *err)
 {
 	struct dp_discovery *d = x->d;
 	struct dp_lookup l;
@@ -359,9 +419,13 @@ find_parent_servers(struct disc_run *x, struct dp_err *err)
 	struct dp_host **hp = NULL;
 	int rc;
 
-	rc = lookup(x, d->parent, DP_RR_NS, &l, err);
-	if (rc != 0)
-		return rc;
+	if (ns != NULL)
+		l = *ns;
+	else {
+		rc = lookup(x, d->parent, DP_RR_NS, &l, err);
+		if (rc != 0)
+			return rc;
+	}
 	rc = collect_names(l.msg, "answer", d->parent, DP_RR_NS, "nsdname", &names, &n);
 	dp_lookup_clear(&l);
 	if (rc != 0)
@@ -740,11 +804,14 @@ endpoints(struct disc_run *x)
 static int
 parent_side(struct disc_run *x, unsigned needs, struct dp_err *err)
 {
-	int rc = find_parent(x, err);
+	bool want = (needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)) != 0;
+	struct dp_lookup ns;
+	bool have_ns = false;
+	int rc = find_parent(x, want, &ns, &have_ns, err);
 
-	if (rc != 0 || !(needs & (DP_NEED_PARENT | DP_NEED_NS_ADDRS)))
+	if (rc != 0 || !want)
 		return rc;
-	rc = find_parent_servers(x, err);
+	rc = find_parent_servers(x, have_ns ? &ns : NULL, err);
 	if (rc == 0)
 		rc = parent_delegation(x, err);
 	return rc;
@@ -846,45 +913,90 @@ keep_family(struct dp_addr *v, size_t *n, int family)
 	return n0 - k;
 }
 
-/* SPEC §1 -4/-6 (config ip_families): every address the checks would use, glue included so
- * that glue and zone are compared within the same family, keeps only the allowed family. */
-static void
-keep_families(struct dp_discovery *d, unsigned fam)
+/* The one family a run may use (SPEC §1 -4/-6, config ip_families); 0: both. */
+static int
+only_family(unsigned fam)
 {
-	int f;
+	if (fam != DP_IPV4 && fam != DP_IPV6)
+		return 0;
+	return fam == DP_IPV4 ? AF_INET : AF_INET6;
+}
+
+/* A host keeps only the family f; a failed lookup of the family left out is not asked about
+ * either. */
+static size_t
+keep_host_family(struct dp_host *h, int f)
+{
+	size_t gone = keep_family(h->addrs, &h->naddrs, f);
+
+	if (f == AF_INET)
+		h->failed_aaaa = false;
+	else
+		h->failed_a = false;
+	return gone;
+}
+
+/* SPEC §1 -4/-6 for the mail branch's hosts (MX hosts, other endpoint hosts): done as the branch
+ * ends, before its endpoints are handed over (the TLS sessions start from them). */
+static size_t
+keep_mail_families(struct dp_discovery *d, unsigned fam)
+{
+	int f = only_family(fam);
 	size_t gone = 0;
 
-	if (fam != DP_IPV4 && fam != DP_IPV6)
+	if (f == 0)
+		return 0;
+	for (size_t i = 0; i < d->nmx; i++)
+		gone += keep_host_family(&d->mx[i].host, f);
+	for (size_t i = 0; i < d->nhosts; i++)
+		gone += keep_host_family(&d->hosts[i], f);
+	return gone;
+}
+
+/* SPEC §1 -4/-6 (config ip_families): every address the checks would use, glue included so
+ * that glue and zone are compared within the same family, keeps only the allowed family (the
+ * mail branch's hosts were filtered as it ended: mail_gone of them went). */
+static void
+keep_families(struct dp_discovery *d, unsigned fam, size_t mail_gone)
+{
+	int f = only_family(fam);
+	size_t gone = mail_gone;
+
+	if (f == 0)
 		return;
-	f = fam == DP_IPV4 ? AF_INET : AF_INET6;
 	for (size_t i = 0; i < d->nns; i++) {
-		gone += keep_family(d->ns[i].host.addrs, &d->ns[i].host.naddrs, f);
+		gone += keep_host_family(&d->ns[i].host, f);
 		gone += keep_family(d->ns[i].glue, &d->ns[i].nglue, f);
-		/* A failed lookup of the family left out is not asked about either. */
-		if (f == AF_INET)
-			d->ns[i].host.failed_aaaa = false;
-		else
-			d->ns[i].host.failed_a = false;
-	}
-	for (size_t i = 0; i < d->nmx; i++) {
-		gone += keep_family(d->mx[i].host.addrs, &d->mx[i].host.naddrs, f);
-		if (f == AF_INET)
-			d->mx[i].host.failed_aaaa = false;
-		else
-			d->mx[i].host.failed_a = false;
-	}
-	for (size_t i = 0; i < d->nhosts; i++) {
-		gone += keep_family(d->hosts[i].addrs, &d->hosts[i].naddrs, f);
-		if (f == AF_INET)
-			d->hosts[i].failed_aaaa = false;
-		else
-			d->hosts[i].failed_a = false;
 	}
 	for (size_t i = 0; i < d->nparent_servers; i++)
 		gone += keep_family(d->parent_servers[i].addrs, &d->parent_servers[i].naddrs, f);
 	if (gone > 0)
 		note(d, "%zu %s address%s left out (%s)", gone, fam == DP_IPV4 ? "IPv6" : "IPv4",
 		     gone == 1 ? "" : "es", fam == DP_IPV4 ? "-4" : "-6");
+}
+
+/* One of the two inputs of the mail hand-over is in (apex: the apex SOA; else the mail branch,
+ * ok when it ended without error); the second one in calls mail_ready when both are ok and the
+ * name exists (SPEC §1: a name that does not exist gets no checks, so nothing starts for it). */
+static void
+mail_input_done(struct disc_run *x, bool apex, bool ok)
+{
+	bool fire;
+
+	if (x->mail_ready == NULL)
+		return;
+	pthread_mutex_lock(&x->lock);
+	if (apex) {
+		x->apex_done = true;
+		x->apex_ok = ok && x->d->apex_state == DP_APEX_EXISTS;
+	} else {
+		x->mail_done = true;
+		x->mail_ok = ok;
+	}
+	fire = x->apex_done && x->mail_done && x->apex_ok && x->mail_ok;
+	pthread_mutex_unlock(&x->lock);
+	if (fire)
+		x->mail_ready(x->arg);
 }
 
 struct branches {
@@ -899,12 +1011,19 @@ branch_job(void *arg, size_t i)
 {
 	struct branches *b = arg;
 
-	if (i == 0)
-		b->rc[0] = find_apex(b->x, &b->err[0]);
-	else if (i == 1)
-		b->rc[1] = ns_branch(b->x, b->needs, &b->err[1]);
-	else
-		b->rc[2] = mx_branch(b->x, b->needs, &b->err[2]);
+	struct disc_run *x = b->x;
+
+	if (i == 0) {
+		b->rc[0] = find_apex(x, &b->err[0]);
+		mail_input_done(x, true, b->rc[0] == 0);
+	} else if (i == 1)
+		b->rc[1] = ns_branch(x, b->needs, &b->err[1]);
+	else {
+		b->rc[2] = mx_branch(x, b->needs, &b->err[2]);
+		/* The mail branch's fields are final from here on: nothing else writes them. */
+		x->mail_gone = keep_mail_families(x->d, x->o->ip_families);
+		mail_input_done(x, false, b->rc[2] == 0);
+	}
 }
 
 /* Dataflow, not stages: the apex, the nameserver branch and the mail branch need nothing from
@@ -927,29 +1046,54 @@ run_steps(struct disc_run *x, unsigned needs, struct dp_err *err)
 	return 0;
 }
 
+struct dp_discovery *
+dp_discovery_new(const char *domain)
+{
+	struct dp_discovery *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->notes = json_array();
+	d->domain = dp_strdup(domain);
+	if (d->notes == NULL || d->domain == NULL) {
+		dp_discovery_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+int
+dp_discovery_fill(struct dp_resolver *r, const struct dp_check_opts *o, unsigned needs,
+		  struct dp_discovery *d, void (*mail_ready)(void *arg), void *arg,
+		  struct dp_err *err)
+{
+	struct disc_run x = {.r = r, .o = o, .d = d, .mail_ready = mail_ready, .arg = arg};
+	int rc;
+
+	pthread_mutex_init(&x.lock, NULL);
+	rc = run_steps(&x, needs, err);
+	pthread_mutex_destroy(&x.lock);
+	if (rc != 0)
+		return rc;
+	keep_families(d, o->ip_families, x.mail_gone);
+	return 0;
+}
+
 int
 dp_discovery_run(struct dp_resolver *r, const struct dp_check_opts *o, unsigned needs,
 		 struct dp_discovery **out, struct dp_err *err)
 {
-	struct dp_discovery *d = calloc(1, sizeof(*d));
-	struct disc_run x = {.r = r, .o = o, .d = d};
+	struct dp_discovery *d = dp_discovery_new(o->domain);
 	int rc;
 
 	*out = NULL;
 	if (d == NULL)
 		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	d->notes = json_array();
-	d->domain = dp_strdup(o->domain);
-	if (d->notes == NULL || d->domain == NULL) {
-		dp_discovery_free(d);
-		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	}
-	rc = run_steps(&x, needs, err);
+	rc = dp_discovery_fill(r, o, needs, d, NULL, NULL, err);
 	if (rc != 0) {
 		dp_discovery_free(d);
 		return rc;
 	}
-	keep_families(d, o->ip_families);
 	*out = d;
 	return 0;
 }

@@ -16,8 +16,9 @@
 #define OBS_SURVEY_S 20.0
 #define OBS_TLS_S 30.0
 
-/* One TLS endpoint: its TLSA RRset, then one session per address. */
+/* One TLS endpoint: its TLSA RRset, and one session per address, made beside the lookup. */
 struct obs_ep {
+	struct dp_obs *o;
 	struct dp_tls_endpoint e;
 	bool tlsa_done;
 	struct dp_tlsa_set set;
@@ -45,6 +46,7 @@ struct dp_obs {
 	struct dp_err sv_err;
 
 	bool tls_started, trust_done, eps_done;
+	bool cancelled; /* dp_obs_cancel: no new endpoint, no new session */
 	struct dp_tls_trust *trust;
 	bool trust_owned; /* made for this run, not the engine's shared one */
 	struct dp_tls_trust_cache *trust_cache;
@@ -176,6 +178,8 @@ spawn(struct dp_obs *o, void *(*fn)(struct dp_obs *o, void *x), void *x)
 		o->on_thread(o->arg, -1);
 }
 
+static bool wait_flag(struct dp_obs *o, const bool *flag, double deadline);
+
 /* ---- the survey ---- */
 
 static void *
@@ -211,19 +215,55 @@ tlsa_usable_for_session(const struct dp_tlsa_set *s)
 	       (s->l.sec == DP_SEC_SECURE || s->l.sec == DP_SEC_INSECURE);
 }
 
-static void *
-endpoint_main(struct dp_obs *o, void *x)
+/* The join of a session (struct dp_tls_req): once its connection is up, wait for the endpoint's
+ * TLSA RRset and the trust store, and hand them to the handshake. */
+static int
+session_join(void *arg, struct dp_tls_req *req, struct dp_err *err)
 {
-	struct obs_ep *p = x;
+	struct obs_ep *p = arg;
+	struct dp_obs *o = p->o;
+	int rc = 0;
+
+	pthread_mutex_lock(&o->lock);
+	if (!wait_flag(o, &p->tlsa_done, req->deadline) ||
+	    !wait_flag(o, &o->trust_done, req->deadline) || o->cancelled)
+		rc = DP_ETIMEOUT;
+	else if (o->trust == NULL) {
+		rc = o->trust_rc != 0 ? o->trust_rc : DP_ELIB;
+		*err = o->trust_err;
+	} else {
+		bool dane = p->set_rc == 0 && tlsa_usable_for_session(&p->set);
+
+		req->trust = o->trust;
+		req->tlsa = dane ? p->set.v : NULL;
+		req->ntlsa = dane ? p->set.n : 0;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return rc;
+}
+
+struct ep_work {
+	struct obs_ep *p;
+	struct dp_tls_job *jobs;
+	size_t na;
+};
+
+static void
+ep_work_job(void *arg, size_t i)
+{
+	struct ep_work *w = arg;
+	struct obs_ep *p = w->p;
+	struct dp_obs *o = p->o;
 	struct dp_resolver *res = o->ctx.resolver_at != NULL ? o->ctx.resolver_at : o->ctx.resolver;
-	double deadline = obs_deadline(o, OBS_TLS_S);
-	size_t na = p->e.resolved != NULL ? p->e.resolved->naddrs : 0;
-	struct dp_tls_job *jobs = calloc(na + 1, sizeof(*jobs));
 	struct dp_tlsa_set set;
 	struct dp_err err = {0};
-	int rc = dp_tlsa_set_fetch(res, &p->e, &set, &err);
-	bool dane;
+	int rc;
 
+	if (i == 1) {
+		dp_tls_probe_many(w->jobs, w->na);
+		return;
+	}
+	rc = dp_tlsa_set_fetch(res, &p->e, &set, &err);
 	pthread_mutex_lock(&o->lock);
 	p->set = set;
 	p->set_rc = rc;
@@ -231,33 +271,45 @@ endpoint_main(struct dp_obs *o, void *x)
 	p->tlsa_done = true;
 	pthread_cond_broadcast(&o->cond);
 	pthread_mutex_unlock(&o->lock);
-	dane = rc == 0 && tlsa_usable_for_session(&p->set);
+}
+
+/* The TLSA RRset and the sessions at once: each session joins the lookup (and the trust store)
+ * only before its handshake, which needs the records for OpenSSL's DANE (SSL_dane_tlsa_add). */
+static void *
+endpoint_main(struct dp_obs *o, void *x)
+{
+	struct obs_ep *p = x;
+	double deadline = obs_deadline(o, OBS_TLS_S);
+	size_t na = p->e.resolved != NULL ? p->e.resolved->naddrs : 0;
+	struct dp_tls_job *jobs = calloc(na + 1, sizeof(*jobs));
+	struct ep_work w = {.p = p, .jobs = jobs};
+
+	pthread_mutex_lock(&o->lock);
+	if (o->cancelled)
+		na = 0;
+	pthread_mutex_unlock(&o->lock);
 	for (size_t a = 0; jobs != NULL && a < na; a++) {
 		jobs[a].ep = &p->e;
 		jobs[a].addr = &p->e.resolved->addrs[a];
 		/* SNI is the endpoint's own name (tls.cert judges the certificate for it); dane.tlsa
 		 * of an alias asks with the TLSA base domain instead (RFC 7671 §7), so it finds no
-		 * session here by that name and makes its own. */
+		 * session here by that name and makes its own. The trust store and the TLSA records
+		 * come from session_join. */
 		jobs[a].req = (struct dp_tls_req){
 		    .host = p->e.host,
 		    .alt_name = p->e.from_mx ? o->disc->domain : NULL,
 		    .port = p->e.port,
-		    .trust = o->trust,
-		    .tlsa = dane ? p->set.v : NULL,
-		    .ntlsa = dane ? p->set.n : 0,
 		    .verify_at = o->opts.at,
 		    .step_ms = o->opts.step_timeout_ms > 0 ? o->opts.step_timeout_ms : 5000,
-		    .deadline = deadline};
+		    .deadline = deadline,
+		    .join = session_join,
+		    .join_arg = p};
 	}
-	if (jobs != NULL && o->trust != NULL)
-		dp_tls_probe_many(jobs, na);
-	for (size_t a = 0; jobs != NULL && o->trust == NULL && a < na; a++) {
-		jobs[a].rc = o->trust_rc;
-		jobs[a].err = o->trust_err;
-	}
+	w.na = jobs != NULL ? na : 0;
+	dp_parallel_for(w.na > 0 ? 2 : 1, 2, ep_work_job, &w);
 	pthread_mutex_lock(&o->lock);
 	p->jobs = jobs;
-	p->njobs = jobs != NULL ? na : 0;
+	p->njobs = w.na;
 	p->sessions_done = true;
 	pthread_cond_broadcast(&o->cond);
 	pthread_mutex_unlock(&o->lock);
@@ -270,9 +322,10 @@ add_endpoint(struct dp_obs *o, const struct dp_tls_endpoint *e)
 {
 	struct obs_ep *p;
 
-	if (o->neps >= o->cap)
+	if (o->neps >= o->cap || o->cancelled)
 		return;
 	p = &o->eps[o->neps++];
+	p->o = o;
 	p->e = *e;
 	spawn(o, endpoint_main, p);
 }
@@ -310,18 +363,13 @@ listed(const struct dp_obs *o, uint16_t port, const char *host)
 	return false;
 }
 
-/* The trust store, then every known endpoint at once; meanwhile 465 and 587 of each MX host
- * are looked for (endpoints too when they have TLSA), and started as they are found. */
 static void *
-tls_main(struct dp_obs *o, void *x)
+trust_main(struct dp_obs *o, void *x)
 {
-	const struct dp_discovery *d = o->disc;
 	struct dp_tls_trust *tr = NULL;
 	struct dp_err err = {0};
 	bool owned = true;
 	int rc = dp_tls_trust_cache_get(o->trust_cache, o->opts.ca_file, &tr, &owned, &err);
-	struct extra ex = {.o = o};
-	size_t n = 2 * d->nmx;
 
 	(void)x;
 	pthread_mutex_lock(&o->lock);
@@ -330,6 +378,22 @@ tls_main(struct dp_obs *o, void *x)
 	o->trust_rc = rc;
 	o->trust_err = err;
 	o->trust_done = true;
+	pthread_cond_broadcast(&o->cond);
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+/* Every known endpoint at once, and the trust store beside them; meanwhile 465 and 587 of each MX host
+ * are looked for (endpoints too when they have TLSA), and started as they are found. */
+static void *
+tls_main(struct dp_obs *o, void *x)
+{
+	const struct dp_discovery *d = o->disc;
+	struct extra ex = {.o = o};
+	size_t n = 2 * d->nmx;
+
+	(void)x;
+	pthread_mutex_lock(&o->lock);
 	for (size_t i = 0; i < d->nendpoints; i++) {
 		const struct dp_endpoint *e = &d->endpoints[i];
 		struct dp_tls_endpoint te = {.port = e->port,
@@ -340,6 +404,9 @@ tls_main(struct dp_obs *o, void *x)
 
 		add_endpoint(o, &te);
 	}
+	/* The trust store loads beside the endpoints' lookups and connections (they need it only
+	 * for their handshakes); discovery's endpoints are all listed before it is ready. */
+	spawn(o, trust_main, NULL);
 	pthread_cond_broadcast(&o->cond);
 	pthread_mutex_unlock(&o->lock);
 	ex.v = calloc(n + 1, sizeof(*ex.v));
@@ -387,6 +454,17 @@ dp_obs_start(struct dp_obs *o, unsigned kinds)
 {
 	pthread_mutex_lock(&o->lock);
 	start_locked(o, kinds);
+	pthread_mutex_unlock(&o->lock);
+}
+
+void
+dp_obs_cancel(struct dp_obs *o)
+{
+	if (o == NULL)
+		return;
+	pthread_mutex_lock(&o->lock);
+	o->cancelled = true;
+	pthread_cond_broadcast(&o->cond);
 	pthread_mutex_unlock(&o->lock);
 }
 

@@ -17,8 +17,9 @@ enum dp_obs_kind {
 
 struct dp_obs; /* refcounted; threads that observe hold a reference */
 
-/* A new store for one run. It takes ownership of disc (freed with the last reference) and
- * copies opts; the resolvers and the trust cache (NULL: a trust store made for this run) must
+/* A new store for one run. It takes ownership of disc (freed with the last reference; it may
+ * still be being filled by dp_discovery_fill: DP_OBS_TLS may be started from its mail_ready,
+ * and reads only the mail fields that are final by then) and copies opts; the resolvers and the trust cache (NULL: a trust store made for this run) must
  * outlive every thread it starts: on_thread(arg, +1) is called
  * before a thread starts and on_thread(arg, -1) as the last thing it does. An observation's
  * deadline is min(now + its budget, deadline). */
@@ -31,6 +32,9 @@ int dp_obs_new(const struct dp_check_opts *opts, struct dp_discovery *disc,
 const struct dp_discovery *dp_obs_disc(const struct dp_obs *o);
 /* Start the observations of kinds (enum dp_obs_kind bits) now, each in its own thread. */
 void dp_obs_start(struct dp_obs *o, unsigned kinds);
+/* The run will read nothing (its discovery failed, the name does not exist): no endpoint or
+ * session starts from now on; those under way end by their own deadlines. NULL: nothing. */
+void dp_obs_cancel(struct dp_obs *o);
 void dp_obs_unref(struct dp_obs *o);
 
 /* ---- Reading (probes): each waits until ready or ctx->deadline ---- */
