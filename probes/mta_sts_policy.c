@@ -300,7 +300,8 @@ policy_step(struct sts *s, struct host_lookups *h, bool *ok)
 	struct dp_addr addrs[16];
 	struct dp_https_req req = {0};
 	struct dp_https_resp r = {0};
-	struct dp_err err = {0};
+	struct dp_err err = {0}, terr = {0};
+	const struct dp_tls_trust *trust = NULL;
 	size_t n;
 	int rc;
 
@@ -320,12 +321,17 @@ policy_step(struct sts *s, struct host_lookups *h, bool *ok)
 		     host);
 		return 0;
 	}
+	/* The run's trust store (loaded once per engine) when the TLS observations run anyway,
+	 * for the MX hosts below; else, or if it failed, libcurl loads the roots itself. */
+	if (s->ctx->disc->nmx > 0 && dp_obs_trust(s->ctx, &trust, &terr) != 0)
+		trust = NULL;
 	req = (struct dp_https_req){.url = url,
 	                            .host = host,
 	                            .port = 443,
 	                            .addrs = addrs,
 	                            .naddrs = n,
 	                            .ca_file = s->ctx->opts->ca_file,
+	                            .trust = trust,
 	                            .connect_timeout_ms = dp_ctx_step_ms(s->ctx),
 	                            .timeout_ms = dp_ctx_step_ms(s->ctx),
 	                            .max_body = DP_STS_POLICY_CAP};

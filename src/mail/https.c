@@ -159,6 +159,11 @@ on_ssl_ctx(CURL *curl, void *sslctx, void *arg)
 	(void)curl;
 	SSL_CTX_set_msg_callback(sslctx, on_tls_msg);
 	SSL_CTX_set_msg_callback_arg(sslctx, t);
+	if (t->req->trust != NULL) {
+		/* the run's store, which holds the extra CA file already */
+		SSL_CTX_set1_cert_store(sslctx, dp_tls_trust_store(t->req->trust));
+		return CURLE_OK;
+	}
 	if (t->ca_pem == NULL)
 		return CURLE_OK;
 	if (store == NULL ||
@@ -209,6 +214,10 @@ set_options(CURL *c, struct transfer *t, struct curl_slist *pins, char *errbuf)
 	ok = ok && curl_easy_setopt(c, CURLOPT_NOPROXY, "*") == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+	if (req->trust != NULL) { /* nothing for libcurl to load: on_ssl_ctx sets the store */
+		ok = ok && curl_easy_setopt(c, CURLOPT_CAINFO, NULL) == CURLE_OK;
+		ok = ok && curl_easy_setopt(c, CURLOPT_CAPATH, NULL) == CURLE_OK;
+	}
 	ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, t) == CURLE_OK;
 	ok = ok && curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms) ==
@@ -314,7 +323,7 @@ dp_https_get(const struct dp_https_req *req, struct dp_https_resp *resp, struct 
 	int rc = 0;
 
 	memset(resp, 0, sizeof(*resp));
-	if (req->ca_file != NULL) {
+	if (req->ca_file != NULL && req->trust == NULL) {
 		rc = dp_tls_ca_read(req->ca_file, &t.ca_pem, &t.ca_len, err);
 		if (rc != 0)
 			goto out;

@@ -275,6 +275,12 @@ dp_tls_trust_cache_free(struct dp_tls_trust_cache *c)
 	free(c);
 }
 
+X509_STORE *
+dp_tls_trust_store(const struct dp_tls_trust *t)
+{
+	return t->store;
+}
+
 void
 dp_tls_trust_free(struct dp_tls_trust *t)
 {

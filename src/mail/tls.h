@@ -33,6 +33,9 @@ int dp_tls_ca_read(const char *path, char **pem, size_t *len, struct dp_err *err
 /* Read and parse a CA file without keeping it: the check done before any run (engine init). */
 int dp_tls_ca_check(const char *path, struct dp_err *err) DP_WUR;
 void dp_tls_trust_free(struct dp_tls_trust *t);
+/* Its certificate store (system roots + ca_file), for another TLS client to verify against
+ * (libcurl's, via SSL_CTX_set1_cert_store: shared, read-only, thread-safe). */
+struct x509_store_st *dp_tls_trust_store(const struct dp_tls_trust *t);
 
 /* Trust shared by the runs of one engine (one configuration generation): loading the system
  * roots and building the client context costs milliseconds of CPU under OpenSSL 3 and takes
