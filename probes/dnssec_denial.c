@@ -383,41 +383,79 @@ out:
 	return rc;
 }
 
-/* Ask every server address for qname (RD=0, DO=1, CD=1) and for the DNSKEY RRset; one result
- * per address. */
-static int
-every_server(const struct dp_ctx *ctx, const char *qname, struct dp_results *out,
-             struct dp_err *err)
-{
+/* Every server address asked for qname (RD=0, DO=1, CD=1) and for the DNSKEY RRset. */
+struct servers {
 	struct dp_nssurvey sv;
-	struct dp_ds_anchor a = {0};
-	struct dp_reply *rep = NULL;
-	int rc = dp_nssurvey_targets(ctx->disc, &sv);
+	struct dp_reply *rep; /* sv.n * NQ */
+	int rc;
+	struct dp_err err;
+};
 
-	if (rc != 0)
-		return dp_err_set(err, rc, "out of memory");
-	rep = calloc(sv.n * NQ + 1, sizeof(*rep));
-	if (rep == NULL) {
-		rc = dp_err_set(err, DP_ENOMEM, "out of memory");
-		goto out;
+static void
+servers_ask(const struct dp_ctx *ctx, const char *qname, struct servers *s)
+{
+	s->rc = dp_nssurvey_targets(ctx->disc, &s->sv);
+	if (s->rc != 0) {
+		dp_err_set(&s->err, s->rc, "out of memory");
+		return;
 	}
-	rc = ask(ctx, &sv, qname, rep, err);
-	if (rc != 0)
-		goto out;
+	s->rep = calloc(s->sv.n * NQ + 1, sizeof(*s->rep));
+	if (s->rep == NULL) {
+		s->rc = dp_err_set(&s->err, DP_ENOMEM, "out of memory");
+		return;
+	}
+	s->rc = ask(ctx, &s->sv, qname, s->rep, &s->err);
+}
+
+static void
+servers_clear(struct servers *s)
+{
+	for (size_t i = 0; s->rep != NULL && i < s->sv.n * NQ; i++)
+		dp_reply_clear(&s->rep[i]);
+	free(s->rep);
+	dp_nssurvey_clear(&s->sv);
+}
+
+/* One result per address. */
+static int
+every_server(const struct dp_ctx *ctx, const char *qname, struct servers *s,
+             struct dp_results *out, struct dp_err *err)
+{
+	struct dp_ds_anchor a = {0};
+	int rc = s->rc;
+
+	if (rc != 0) {
+		*err = s->err;
+		return rc;
+	}
 	/* as of --at when given, like the validation from the root */
 	dp_ds_anchor_get(ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver,
 	                 ctx->disc->domain, &a);
-	for (size_t i = 0; rc == 0 && i < sv.n; i++)
-		rc = server_result(ctx, &a, &sv.v[i], qname, &rep[i * NQ], out);
+	for (size_t i = 0; rc == 0 && i < s->sv.n; i++)
+		rc = server_result(ctx, &a, &s->sv.v[i], qname, &s->rep[i * NQ], out);
 	if (rc != 0)
 		dp_err_set(err, rc, "out of memory");
-out:
-	for (size_t i = 0; rep != NULL && i < sv.n * NQ; i++)
-		dp_reply_clear(&rep[i]);
 	dp_ds_anchor_clear(&a);
-	free(rep);
-	dp_nssurvey_clear(&sv);
 	return rc;
+}
+
+/* The validated lookups (jobs 0 and 1) and the questions to every server (job 2) need nothing
+ * from each other: asked at once, a silent server's step timeout does not follow the lookups. */
+struct jobs {
+	const struct dp_ctx *ctx;
+	struct batch *b;
+	struct servers *s;
+};
+
+static void
+run_job(void *arg, size_t i)
+{
+	struct jobs *j = arg;
+
+	if (i < 2)
+		lookup_one(j->b, i);
+	else
+		servers_ask(j->ctx, j->b->items[0].name, j->s);
 }
 
 static int
@@ -426,6 +464,8 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	struct item items[2];
 	struct batch b = {.r = ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver,
 	                  .items = items};
+	struct servers srv = {0};
+	struct jobs j = {.ctx = ctx, .b = &b, .s = &srv};
 	struct dp_nsec3param param;
 	struct proof pr;
 	char sum[768];
@@ -442,7 +482,7 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	items[0].type = DP_RR_A;
 	dp_strlcpy(items[1].name, ctx->disc->domain, sizeof(items[1].name));
 	items[1].type = DP_RR_NSEC3PARAM;
-	dp_parallel_for(2, 2, lookup_one, &b);
+	dp_parallel_for(3, 3, run_job, &j);
 	if (items[0].rc != 0) {
 		rc = dp_err_set(err, items[0].rc, "%s", items[0].err.msg);
 		goto out;
@@ -477,8 +517,9 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 	if (rc != 0)
 		dp_err_set(err, rc, "out of memory");
 	else
-		rc = every_server(ctx, items[0].name, out, err);
+		rc = every_server(ctx, items[0].name, &srv, out, err);
 out:
+	servers_clear(&srv);
 	dp_lookup_clear(&items[0].l);
 	dp_lookup_clear(&items[1].l);
 	return rc;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parallel.h"
 #include "dns/dnssec.h"
 #include "dns/srvval.h"
 #include "survey/nssurvey.h"
@@ -799,9 +800,36 @@ target_result(const struct dp_ctx *ctx, const struct dp_ds_anchor *a, const stru
 	return rc;
 }
 
+/* The questions to every server (job 0) and the secure DS to validate their answers against
+ * (job 1: a validated lookup) need nothing from each other: a silent server's step timeout is
+ * not followed by the DS lookup's round trips. */
+struct ask_job {
+	const struct dp_ctx *ctx;
+	const struct dp_nssurvey *sv;
+	const struct question *qs;
+	size_t nq;
+	struct dp_reply *rep;
+	struct dp_ds_anchor *a;
+	int rc;
+	struct dp_err err;
+};
+
+static void
+ask_job(void *arg, size_t i)
+{
+	struct ask_job *j = arg;
+
+	if (i == 0)
+		j->rc = ask(j->ctx, j->sv, j->qs, j->nq, j->rep, &j->err);
+	else /* as of --at when given, like the signatures */
+		dp_ds_anchor_get(j->ctx->resolver_at != NULL ? j->ctx->resolver_at : j->ctx->resolver,
+		                 j->ctx->disc->domain, j->a);
+}
+
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
+	struct ask_job j;
 	struct question qs[MAX_QUESTIONS];
 	size_t nq = questions(ctx, qs);
 	struct dp_reply *rep = NULL;
@@ -825,12 +853,13 @@ run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 		rc = DP_ENOMEM;
 		goto out;
 	}
-	rc = ask(ctx, &sv, qs, nq, rep, err);
-	if (rc != 0)
+	j = (struct ask_job){.ctx = ctx, .sv = &sv, .qs = qs, .nq = nq, .rep = rep, .a = &a};
+	dp_parallel_for(2, 2, ask_job, &j);
+	rc = j.rc;
+	if (rc != 0) {
+		*err = j.err;
 		goto out_asked;
-	/* as of --at when given, like the signatures */
-	dp_ds_anchor_get(ctx->resolver_at != NULL ? ctx->resolver_at : ctx->resolver,
-	                 ctx->disc->domain, &a);
+	}
 	for (size_t i = 0; rc == 0 && i < sv.n; i++)
 		rc = target_result(ctx, &a, &sv.v[i], qs, nq, &rep[i * nq], out);
 out_asked:

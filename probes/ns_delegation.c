@@ -13,6 +13,7 @@
 #include "dnsprobe/probe.h"
 #include "probes/causes.h"
 #include "dns/serial.h"
+#include "base/parallel.h"
 
 #define ID "ns.delegation"
 #define SUBJ 320
@@ -90,70 +91,93 @@ same_names(json_t *a, json_t *b)
 	return true;
 }
 
-/* Ask every address of every parent server for the delegation (RD=0), all at once: a parent
- * server that gives another NS set, or none, is named. Problems go into why. */
-static json_t *
-parent_servers(const struct dp_ctx *ctx, json_t *want, char *why, size_t whysz, char *cut,
-	       size_t cutsz)
-{
-	const struct dp_discovery *d = ctx->disc;
+/* The delegation asked (RD=0) of every address of every parent server, all at once. */
+struct parents {
 	struct dp_query q[MAXPARENT];
 	struct dp_reply rep[MAXPARENT];
 	const char *names[MAXPARENT];
-	json_t *arr = json_array();
-	size_t n = 0;
-	struct dp_err err = {0};
+	size_t n;
+	int rc; /* dp_query_send_many's: nonzero means nobody was asked */
+	struct dp_err err;
+};
 
+static void
+ask_parents(const struct dp_ctx *ctx, struct parents *pa)
+{
+	const struct dp_discovery *d = ctx->disc;
+
+	pa->n = 0;
 	for (size_t s = 0; s < d->nparent_servers; s++) {
-		for (size_t a = 0; a < d->parent_servers[s].naddrs && n < MAXPARENT; a++) {
-			names[n] = d->parent_servers[s].name;
-			q[n++] = (struct dp_query){.qname = d->domain, .qtype = DP_RR_NS,
-						   .server = &d->parent_servers[s].addrs[a],
-						   .transport = DP_TRANSPORT_UDP,
-						   .timeout_ms = dp_ctx_step_ms(ctx),
-						   .deadline = ctx->deadline};
+		for (size_t a = 0; a < d->parent_servers[s].naddrs && pa->n < MAXPARENT; a++) {
+			pa->names[pa->n] = d->parent_servers[s].name;
+			pa->q[pa->n++] = (struct dp_query){.qname = d->domain, .qtype = DP_RR_NS,
+							   .server = &d->parent_servers[s].addrs[a],
+							   .transport = DP_TRANSPORT_UDP,
+							   .timeout_ms = dp_ctx_step_ms(ctx),
+							   .deadline = ctx->deadline};
 		}
 	}
-	if (arr == NULL || dp_query_send_many(q, rep, n, &err) != 0) {
-		dp_append(why, whysz, "; ", "the parent's servers could not be asked: %s", err.msg);
+	pa->rc = dp_query_send_many(pa->q, pa->rep, pa->n, &pa->err);
+	if (pa->rc == 0)
+		(void)dp_ctx_mark_cut(ctx, pa->rep, pa->n);
+}
+
+static void
+parents_clear(struct parents *pa)
+{
+	for (size_t i = 0; pa != NULL && i < pa->n; i++)
+		dp_reply_clear(&pa->rep[i]);
+}
+
+/* What each parent server said: one that gives another NS set, or none, is named. Problems go
+ * into why. */
+static json_t *
+parent_servers(const struct dp_ctx *ctx, const struct parents *pa, json_t *want, char *why,
+	       size_t whysz, char *cut, size_t cutsz)
+{
+	const struct dp_discovery *d = ctx->disc;
+	json_t *arr = json_array();
+
+	if (arr == NULL || pa->rc != 0) {
+		dp_append(why, whysz, "; ", "the parent's servers could not be asked: %s",
+			  pa->err.msg);
 		return arr;
 	}
-	(void)dp_ctx_mark_cut(ctx, rep, n);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < pa->n; i++) {
+		const struct dp_reply *rep = &pa->rep[i];
 		json_t *got = NULL;
 		const char *problem = NULL;
 
-		if (dp_reply_cut(&rep[i])) {
+		if (dp_reply_cut(rep)) {
 			/* SPEC §1: the budget ended the wait; nothing is known of this server. */
 			dp_append(cut, cutsz, "; ", "parent server %s/%s " DP_BUDGET_EXHAUSTED,
-				  names[i], q[i].server->text);
+				  pa->names[i], pa->q[i].server->text);
 			problem = DP_BUDGET_EXHAUSTED;
-		} else if (!rep[i].answered)
+		} else if (!rep->answered)
 			problem = "did not answer";
-		else if (rep[i].rcode != 0)
+		else if (rep->rcode != 0)
 			problem = "refused or failed the query";
 		else {
-			got = referral_names(rep[i].reply, rep[i].aa ? "answer" : "authority",
+			got = referral_names(rep->reply, rep->aa ? "answer" : "authority",
 					     d->domain);
 			if (json_array_size(got) == 0)
 				problem = "gave no delegation";
 			else if (!same_names(got, want))
 				problem = "gives a different NS set";
 		}
-		if (problem != NULL && !dp_reply_cut(&rep[i]))
-			dp_append(why, whysz, "; ", "parent server %s/%s %s", names[i],
-				  q[i].server->text, problem);
+		if (problem != NULL && !dp_reply_cut(rep))
+			dp_append(why, whysz, "; ", "parent server %s/%s %s", pa->names[i],
+				  pa->q[i].server->text, problem);
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o*, s:s*}", "server",
-						     names[i], "address", q[i].server->text,
-						     "answered", rep[i].answered, "ns", got,
+						     pa->names[i], "address", pa->q[i].server->text,
+						     "answered", rep->answered, "ns", got,
 						     "problem", problem));
-		dp_reply_clear(&rep[i]);
 	}
 	return arr;
 }
 
 static int
-nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
+nsset_result(const struct dp_ctx *ctx, const struct parents *pa, struct dp_results *out)
 {
 	const struct dp_discovery *d = ctx->disc;
 	const char *pz = zone_name(d->parent ? d->parent : "");
@@ -186,7 +210,7 @@ nsset_result(const struct dp_ctx *ctx, struct dp_results *out)
 	}
 	if (why[0] != '\0')
 		st = DP_STATUS_WARNING;
-	ps = parent_servers(ctx, parent, why, sizeof(why), cut, sizeof(cut));
+	ps = parent_servers(ctx, pa, parent, why, sizeof(why), cut, sizeof(cut));
 	if (st == DP_STATUS_OK && why[0] != '\0')
 		st = DP_STATUS_WARNING;
 	if (st == DP_STATUS_OK && cut[0] != '\0') {
@@ -394,12 +418,11 @@ server_result(const struct dp_ns_target *t, struct dp_results *out)
 		       : DP_ENOMEM;
 }
 
-/* The judge: results over the discovery and a survey (probes/judges.h). */
-int
-dp_judge_ns_delegation(const struct dp_ctx *ctx, const struct dp_nssurvey *sv,
-		       struct dp_results *out)
+static int
+judge(const struct dp_ctx *ctx, const struct dp_nssurvey *sv, const struct parents *pa,
+      struct dp_results *out)
 {
-	int rc = nsset_result(ctx, out);
+	int rc = nsset_result(ctx, pa, out);
 
 	for (size_t i = 0; rc == 0 && i < ctx->disc->nns; i++)
 		rc = glue_result(ctx, &ctx->disc->ns[i], out);
@@ -408,16 +431,65 @@ dp_judge_ns_delegation(const struct dp_ctx *ctx, const struct dp_nssurvey *sv,
 	return rc;
 }
 
+/* The judge: results over the discovery and a survey (probes/judges.h); the parent's servers
+ * are asked here (none in a recorded discovery without parent server addresses). */
+int
+dp_judge_ns_delegation(const struct dp_ctx *ctx, const struct dp_nssurvey *sv,
+		       struct dp_results *out)
+{
+	struct parents *pa = calloc(1, sizeof(*pa));
+	int rc;
+
+	if (pa == NULL)
+		return DP_ENOMEM;
+	ask_parents(ctx, pa);
+	rc = judge(ctx, sv, pa, out);
+	parents_clear(pa);
+	free(pa);
+	return rc;
+}
+
+struct waits {
+	const struct dp_ctx *ctx;
+	const struct dp_nssurvey *sv;
+	int rc;
+	struct dp_err err;
+	struct parents *pa;
+};
+
+static void
+wait_job(void *arg, size_t i)
+{
+	struct waits *w = arg;
+
+	if (i == 0)
+		w->rc = dp_obs_survey(w->ctx, &w->sv, &w->err);
+	else
+		ask_parents(w->ctx, w->pa);
+}
+
+/* The parent's servers are asked while the survey is awaited, not after it: a silent child
+ * server (the survey waits one step timeout for it) and the parent's round trip overlap. */
 static int
 run(const struct dp_ctx *ctx, struct dp_results *out, struct dp_err *err)
 {
-	const struct dp_nssurvey *sv = NULL;
-	int rc = dp_obs_survey(ctx, &sv, err);
+	struct waits w = {.ctx = ctx, .pa = calloc(1, sizeof(*w.pa))};
+	int rc;
 
+	if (w.pa == NULL)
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	dp_parallel_for(2, 2, wait_job, &w);
+	rc = w.rc;
 	if (rc != 0)
-		return rc;
-	rc = dp_judge_ns_delegation(ctx, sv, out);
-	return rc != 0 ? dp_err_set(err, rc, "out of memory") : 0;
+		*err = w.err;
+	else {
+		rc = judge(ctx, w.sv, w.pa, out);
+		if (rc != 0)
+			rc = dp_err_set(err, rc, "out of memory");
+	}
+	parents_clear(w.pa);
+	free(w.pa);
+	return rc;
 }
 
 const struct dp_probe dp_probe_ns_delegation = {

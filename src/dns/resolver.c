@@ -28,7 +28,8 @@ struct dp_resolver {
 	 * leaves and hands the role to one of them — nobody wakes up just to look. */
 	pthread_mutex_t mu;
 	bool driving;
-	struct pending *waiters; /* sleeping lookups, in arrival order of their sleep */
+	struct pending *waiters;   /* sleeping lookups, in arrival order of their sleep */
+	struct pending *abandoned; /* lookups that ended before their callback came (see abandon) */
 };
 
 /* One outstanding async lookup, completed by the callback. */
@@ -36,7 +37,8 @@ struct pending {
 	struct dp_resolver *r;
 	pthread_cond_t cond;
 	bool done;
-	bool waiting; /* in r->waiters */
+	bool waiting;	/* in r->waiters */
+	bool abandoned; /* in r->abandoned: its lookup has returned, lookup_done frees it */
 	struct pending *next;
 	int err;
 	struct ub_result *result;
@@ -272,13 +274,30 @@ out:
 	return 0;
 }
 
+static void
+pending_free(struct pending *p)
+{
+	if (p->result != NULL)
+		ub_resolve_free(p->result);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}
+
 void
 dp_resolver_free(struct dp_resolver *r)
 {
 	if (r == NULL)
 		return;
+	/* ub_ctx_delete stops libunbound's thread without calling any callback: what is still
+	 * abandoned then is freed here. */
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx);
+	while (r->abandoned != NULL) {
+		struct pending *p = r->abandoned;
+
+		r->abandoned = p->next;
+		pending_free(p);
+	}
 	if (r->hints_fd >= 0)
 		close(r->hints_fd);
 	pthread_mutex_destroy(&r->mu);
@@ -295,8 +314,40 @@ lookup_done(void *arg, int err, struct ub_result *result)
 	p->err = err;
 	p->result = result;
 	p->done = true;
+	if (p->abandoned) {
+		for (struct pending **pp = &r->abandoned; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&r->mu);
+		pending_free(p);
+		return;
+	}
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&r->mu);
+}
+
+/* The deadline passed and ub_cancel found no query to cancel: with libunbound's own thread
+ * (ub_ctx_async 1), that means another thread's ub_process has taken the answer off its list
+ * and is about to call lookup_done (libunbound(3): "the query is already being delivered, in
+ * that case you may still get a callback"). Rather than wait for it past the deadline, p is
+ * left to lookup_done, which frees it; false when the callback came first (p is still ours). */
+static bool
+abandon(struct dp_resolver *r, struct pending *p)
+{
+	bool left;
+
+	pthread_mutex_lock(&r->mu);
+	left = !p->done;
+	if (left) {
+		p->abandoned = true;
+		p->next = r->abandoned;
+		r->abandoned = p;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return left;
 }
 
 static void
@@ -478,21 +529,23 @@ dp_resolver_lookup_by(struct dp_resolver *r, const char *name, uint16_t type, do
 	if (by_deadline)
 		until = deadline;
 	if (!wait_for(r, p, until)) {
-		/* After a successful cancel the callback is never called. */
-		if (ub_cancel(r->ctx, async_id) != 0 && !wait_for(r, p, dp_now_mono() + 5.0)) {
-			/* The callback may still come: leave p to it rather than free it. */
-			dp_log(DP_LOG_ERROR, "resolver", "lookup %s %s could not be cancelled", qname,
-			       tb);
-			dp_lookup_clear(out);
-			return dp_err_set(err, DP_ETIMEOUT, "lookup %s %s hung", qname, tb);
-		}
-		if (!p->done) {
+		/* The lookup ends by its deadline either way: after a successful cancel the callback
+		 * is never called (libunbound marks the query cancelled under its lock, and drops its
+		 * answer); when the cancel comes too late, p is left to the callback. */
+		bool left = ub_cancel(r->ctx, async_id) != 0 && abandon(r, p);
+
+		if (left || !p->done) {
 			out->rcode = 2;
 			out->sec = DP_SEC_INDETERMINATE;
 			out->why_bogus = by_deadline
 						 ? dp_asprintf("no answer before the deadline")
 						 : dp_asprintf("no answer within %d ms", r->timeout_ms);
 			out->cut = by_deadline;
+			if (left) {
+				dp_log(DP_LOG_DEBUG, "resolver", "lookup %s %s: answer came after "
+				       "the deadline, left to its callback", qname, tb);
+				return 0;
+			}
 			rc = 0;
 			goto out;
 		}
@@ -505,10 +558,7 @@ dp_resolver_lookup_by(struct dp_resolver *r, const char *name, uint16_t type, do
 	if (rc != 0)
 		rc = dp_err_set(err, rc, "lookup %s %s: out of memory", qname, tb);
 out:
-	if (p->result != NULL)
-		ub_resolve_free(p->result);
-	pthread_cond_destroy(&p->cond);
-	free(p);
+	pending_free(p);
 	if (rc != 0) /* callers clear only what succeeded: nothing of a failed lookup is left */
 		dp_lookup_clear(out);
 	return rc;
