@@ -6,6 +6,8 @@
 # (SCRAPE_SECONDS, default 10; 0 skips it): plain and gzip, p50/p99 and scrapes per second.
 #   bench/monitor.sh [N=1000] [INTERVAL=5m] [MAX_PARALLEL=16] [SECONDS=330]
 # A short interval (e.g. 10s with N=1000) saturates the monitor; a long one does not.
+# NX=K adds K names that do not exist (nx00001.kr ...: kr. answers NXDOMAIN, a short report each)
+# to reach a configuration of 10,000 domains without signing 10,000 lab zones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
@@ -14,7 +16,8 @@ PAR=${3:-16}
 DUR=${4:-330}
 DNSPROBE=${DNSPROBE:-$PWD/build/dnsprobe}
 SCRAPE_SECONDS=${SCRAPE_SECONDS:-10}
-export DNSPROBE INTERVAL PAR DUR SCRAPE_SECONDS
+NX=${NX:-0}
+export DNSPROBE INTERVAL PAR DUR SCRAPE_SECONDS NX
 
 exec fixtures/lab/run --extra-domains "$N" -- bash -c '
 set -u
@@ -31,6 +34,8 @@ conf=$LAB_DIR/bench.yml
 	echo "domains:"
 	echo "  - name: glitter.kr"
 	sed "s/^/  - name: /" "$LAB_DIR/extra-domains"
+	[ "$NX" -gt 0 ] && seq -f "  - name: nx%05g.kr" 1 "$NX"
+	true
 } >"$conf"
 ndom=$(grep -c "name:" "$conf")
 "$DNSPROBE" monitor -c "$conf" 2>"$LAB_DIR/bench-monitor.log" &
@@ -71,7 +76,7 @@ echo "# check durations (s), mean and max per check:"
 grep "^dnsprobe_check_duration_seconds{" <<<"$m" |
 	sed "s/.*check=\"\([^\"]*\)\"} \(.*\)/\1 \2/" |
 	awk "{s[\$1]+=\$2; n[\$1]++; if (\$2>mx[\$1]) mx[\$1]=\$2} END{for (k in s) printf \"#   %-20s %.2f %.2f\n\", k, s[k]/n[k], mx[k]}" | sort
-echo "# /metrics: $(wc -c <<<"$m") bytes; scrape time: $(curl -fs -o /dev/null -w "%{time_total}" http://127.0.0.1:9862/metrics) s"
+echo "# /metrics: $(wc -c <<<"$m") bytes, gzip $(curl -fs -H "Accept-Encoding: gzip" http://127.0.0.1:9862/metrics | wc -c) bytes; scrape time: $(curl -fs -o /dev/null -w "%{time_total}" http://127.0.0.1:9862/metrics) s"
 if [ "$SCRAPE_SECONDS" -gt 0 ] && command -v wrk >/dev/null; then
 	for enc in identity gzip; do
 		echo "# wrk /metrics, Accept-Encoding: $enc, 2 threads, 8 connections, ${SCRAPE_SECONDS}s:"
