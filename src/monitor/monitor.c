@@ -27,7 +27,7 @@
 /*
  * A run's memory is spread over glibc's arenas; give it back now and then, not after every run:
  * malloc_trim walks every arena under its lock, and once per run it cost a saturated monitor
- * 20-25 % of its runs (bench/README.md (h)) for no lower peak RSS. One worker trims at most
+ * 10-25 % of its CPU per run (bench/README.md (h)) for no lower peak RSS. One worker trims at most
  * every DP_TRIM_EVERY seconds.
  */
 #define DP_TRIM_EVERY 30.0

@@ -84,9 +84,9 @@ class Good(threading.Thread):
 class Sampler(threading.Thread):
     """The monitor's side, every 0.1 s: its connected sockets on the port (from /proc/PID/fd
     and /proc/net/tcp) that were there in three samples running, at least 0.2 s (a refused
-    connection lives for microseconds between accept and close, but once in a CI run under
-    ASan the accepting thread was held long enough for one to show in two samples: 17 for a
-    limit of 16; a held connection lives seconds), in all and per client address, and its
+    connection lives for microseconds between accept and close, yet a CI run under ASan once
+    saw 17 in two samples for a limit of 16, most likely a refused one while the accepting
+    thread was held; a held connection lives seconds), in all and per client address, and its
     threads; the most seen of each."""
 
     def __init__(self, pid, port):
