@@ -200,7 +200,8 @@ bool dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz);
  * at most timeout_ms (and never passes deadline). Thread-safe. */
 int dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err) DP_WUR;
 
-/* Send n queries concurrently (one thread each, bounded); out[i] answers q[i]. */
+/* Send n queries concurrently in the caller's thread (one poll loop, a bounded number of sockets
+ * open at once); out[i] answers q[i]. */
 int dp_query_send_many(const struct dp_query *q, struct dp_reply *out, size_t n,
 		       struct dp_err *err) DP_WUR;
 

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -13,10 +12,9 @@
 #include <unistd.h>
 
 #include "dns/dns.h"
-#include "base/parallel.h"
 
-/* At most this many queries in flight in one dp_query_send_many call (dp_parallel_for's own
- * cap). A query waits for a free thread once a call has more: with a silent server among the
+/* At most this many queries in flight (sockets open) in one dp_query_send_many call. A query
+ * waits for a free slot once a call has more: with a silent server among the
  * targets, its queries then start only when the others' have ended and its step timeout comes
  * after theirs — dnssec.rrsig_expiry asks 10 questions of each of glitter.kr's 6 addresses. */
 #define DP_QUERY_MAX_PARALLEL 64
@@ -236,151 +234,6 @@ make_sockaddr(const struct dp_query *q, struct sockaddr_storage *ss)
 	return sizeof(*s6);
 }
 
-/* Wait for ev on fd until end; 1 ready, 0 timeout, -errno on a socket error. */
-static int
-wait_fd(int fd, short ev, double end)
-{
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = ev};
-		int ms = ms_left(end);
-		int r;
-
-		if (ms == 0)
-			return 0;
-		r = poll(&p, 1, ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			continue; /* re-check the clock */
-		if ((p.revents & (POLLERR | POLLHUP)) != 0 && (p.revents & ev) == 0) {
-			int e = 0;
-			socklen_t el = sizeof(e);
-
-			(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
-			return -(e != 0 ? e : ECONNRESET);
-		}
-		return 1;
-	}
-}
-
-/* One exchange over UDP on a connected socket (so ICMP errors reach us: refused ends at once).
- * Replies that do not answer our query are ignored. */
-static int
-exchange_udp(const struct dp_query *q, const uint8_t *msg, size_t len, double end, uint8_t *buf,
-	     size_t *rlen, char *error, size_t errsz, struct ignored *ig)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = make_sockaddr(q, &ss);
-	int fd = socket(q->server->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int rc = -1;
-
-	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0 || send(fd, msg, len, 0) < 0) {
-		sock_error(error, errsz, errno);
-		goto out;
-	}
-	for (;;) {
-		int w = wait_fd(fd, POLLIN, end);
-		ssize_t r;
-
-		if (w <= 0) {
-			if (w == 0)
-				dp_snprintf(error, errsz, "timeout");
-			else
-				sock_error(error, errsz, -w);
-			goto out;
-		}
-		r = recv(fd, buf, DP_QUERY_MAX_MSG, 0);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r < 0) {
-			sock_error(error, errsz, errno);
-			goto out;
-		}
-		if (take_if_answer(msg, len, buf, (size_t)r, ig)) {
-			*rlen = (size_t)r;
-			rc = 0;
-			goto out;
-		}
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-/* Write or read exactly n octets on a non-blocking stream socket before end. */
-static int
-stream_io(int fd, uint8_t *p, size_t n, bool wr, double end, char *error, size_t errsz)
-{
-	while (n > 0) {
-		int w = wait_fd(fd, wr ? POLLOUT : POLLIN, end);
-		ssize_t r;
-
-		if (w <= 0) {
-			if (w == 0)
-				dp_snprintf(error, errsz, "timeout");
-			else
-				sock_error(error, errsz, -w);
-			return -1;
-		}
-		r = wr ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				dp_snprintf(error, errsz, "connection closed");
-			else
-				sock_error(error, errsz, errno);
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* One exchange over TCP (RFC 1035 §4.2.2: two-octet length prefix), every step before end. */
-static int
-exchange_tcp(const struct dp_query *q, const uint8_t *msg, size_t len, double end, uint8_t *buf,
-	     size_t *rlen, char *error, size_t errsz, struct ignored *ig)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = make_sockaddr(q, &ss);
-	int fd = socket(q->server->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	uint8_t out[2 + 12 + 256 + 4 + DP_QUERY_OPT_MAX];
-	uint8_t hdr[2];
-	size_t n;
-	int rc = -1;
-
-	if (fd < 0 || (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS)) {
-		sock_error(error, errsz, errno);
-		goto out;
-	}
-	out[0] = (uint8_t)(len >> 8);
-	out[1] = (uint8_t)len;
-	memcpy(out + 2, msg, len);
-	if (stream_io(fd, out, len + 2, true, end, error, errsz) != 0)
-		goto out;
-	for (;;) {
-		if (stream_io(fd, hdr, 2, false, end, error, errsz) != 0)
-			goto out;
-		n = (size_t)hdr[0] << 8 | hdr[1];
-		if (stream_io(fd, buf, n, false, end, error, errsz) != 0)
-			goto out;
-		if (take_if_answer(msg, len, buf, n, ig)) {
-			*rlen = n;
-			rc = 0;
-			goto out;
-		}
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 static bool
 header_flag(getdns_dict *reply, const char *name)
 {
@@ -465,26 +318,6 @@ take_reply(const uint8_t *wire, size_t len, struct dp_reply *out)
 		take_opt(find_opt(out->reply), out);
 }
 
-/* One exchange over transport t, ending by end; the reply (or why none) into out. */
-static void
-exchange(const struct dp_query *q, enum dp_transport t, const uint8_t *msg, size_t len,
-	 double end, uint8_t *buf, struct dp_reply *out)
-{
-	double t0 = dp_now_mono();
-	struct ignored ig = {0};
-	size_t rlen = 0;
-	int r = t == DP_TRANSPORT_TCP
-			? exchange_tcp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error), &ig)
-			: exchange_udp(q, msg, len, end, buf, &rlen, out->error, sizeof(out->error), &ig);
-
-	if (r != 0) {
-		note_ignored(out->error, sizeof(out->error), &ig);
-		return;
-	}
-	out->rtt = dp_now_mono() - t0;
-	take_reply(buf, rlen, out);
-}
-
 bool
 dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz)
 {
@@ -524,46 +357,337 @@ dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz)
 	return false;
 }
 
-int
-dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err)
-{
-	uint8_t msg[12 + 256 + 4 + DP_QUERY_OPT_MAX];
-	uint8_t *buf = NULL;
-	uint16_t id = 0;
-	size_t len = 0;
-	double end = dp_now_mono() + (q->timeout_ms > 0 ? q->timeout_ms : 5000) / 1000.0;
+/* ---- The batch: every query a state machine over its own socket, one poll() loop for all ----
+ *
+ * No thread per query: a batch of n queries runs in the caller's thread, at most
+ * DP_QUERY_MAX_PARALLEL sockets open at once. Each exchange has the same steps and the same
+ * deadline as before: UDP on a connected socket (so ICMP errors reach us), TCP with the two-octet
+ * length prefix, the TC retry over TCP inside the query's one budget. */
 
-	memset(out, 0, sizeof(*out));
+enum qstate {
+	Q_WAITING, /* not started: waits for a free slot */
+	Q_UDP,	   /* UDP query sent, waiting for a reply */
+	Q_TCP_OUT, /* TCP connecting / writing the query */
+	Q_TCP_HDR, /* reading the reply's two-octet length */
+	Q_TCP_BODY, /* reading the reply */
+	Q_DONE,
+};
+
+struct qctx {
+	const struct dp_query *q;
+	struct dp_reply *out;
+	enum qstate st;
+	int fd;
+	double end; /* the whole query's deadline */
+	double t0;  /* this exchange's start, for rtt */
+	bool retrying; /* this is the TCP retry of a truncated UDP answer */
+	struct ignored ig;
+	uint8_t msg[2 + 12 + 256 + 4 + DP_QUERY_OPT_MAX]; /* two-octet length, then the query */
+	size_t len;  /* of the query (without the prefix) */
+	size_t off;  /* octets of the current step done */
+	uint8_t hdr[2];
+	uint8_t *body; /* TCP reply being read (its announced length) */
+	size_t blen;
+};
+
+static void
+q_close(struct qctx *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->body);
+	c->body = NULL;
+}
+
+static void q_start_exchange(struct qctx *c, enum dp_transport t);
+
+/* The exchange failed (out->error says why): the query is over. */
+static void
+q_fail(struct qctx *c)
+{
+	struct dp_reply *out = c->out;
+
+	q_close(c);
+	note_ignored(out->error, sizeof(out->error), &c->ig);
+	if (c->retrying) {
+		char why[sizeof(out->error)];
+
+		dp_strlcpy(why, out->error, sizeof(why));
+		dp_snprintf(out->error, sizeof(out->error), "truncated over UDP, then %s over TCP", why);
+	}
+	c->st = Q_DONE;
+}
+
+static void
+q_fail_errno(struct qctx *c, int e)
+{
+	sock_error(c->out->error, sizeof(c->out->error), e);
+	q_fail(c);
+}
+
+/* A reply that answers our query arrived: parse it; a truncated UDP one is asked again over TCP
+ * (RFC 7766 §5) within the same budget. */
+static void
+q_answered(struct qctx *c, const uint8_t *wire, size_t len)
+{
+	struct dp_reply *out = c->out;
+
+	out->rtt = dp_now_mono() - c->t0;
+	take_reply(wire, len, out);
+	q_close(c);
+	if (c->q->tc_retry && !c->retrying && c->q->transport == DP_TRANSPORT_UDP && out->answered &&
+	    out->tc) {
+		dp_reply_clear(out);
+		out->tc_retried = true;
+		c->retrying = true;
+		q_start_exchange(c, DP_TRANSPORT_TCP);
+		return;
+	}
+	c->st = Q_DONE;
+}
+
+static void
+q_start_exchange(struct qctx *c, enum dp_transport t)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = make_sockaddr(c->q, &ss);
+	bool udp = t != DP_TRANSPORT_TCP;
+	int fd;
+
+	c->t0 = dp_now_mono();
+	c->ig = (struct ignored){0};
+	c->off = 0;
+	fd = socket(c->q->server->family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC |
+				  SOCK_NONBLOCK, 0);
+	c->fd = fd;
+	if (fd < 0) {
+		q_fail_errno(c, errno);
+		return;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && (udp || errno != EINPROGRESS)) {
+		q_fail_errno(c, errno);
+		return;
+	}
+	if (udp) {
+		if (send(fd, c->msg + 2, c->len, 0) < 0) {
+			q_fail_errno(c, errno);
+			return;
+		}
+		c->st = Q_UDP;
+		return;
+	}
+	c->st = Q_TCP_OUT;
+}
+
+/* Start query c: its id and message, its deadline, its first exchange. Nonzero only when the
+ * question cannot be asked at all (not a domain name). */
+static int
+q_start(struct qctx *c, struct dp_err *err)
+{
+	const struct dp_query *q = c->q;
+	struct dp_reply *out = c->out;
+	uint16_t id = 0;
+
+	c->end = dp_now_mono() + (q->timeout_ms > 0 ? q->timeout_ms : 5000) / 1000.0;
+	c->st = Q_DONE;
 	/* Not a server that is down: this host cannot send there at all (SPEC §1, -4/-6). */
 	if (!dp_addr_routable(q->server, out->error, sizeof(out->error))) {
 		out->no_route = true;
 		return 0;
 	}
-	if (q->deadline > 0 && q->deadline < end)
-		end = q->deadline;
+	if (q->deadline > 0 && q->deadline < c->end)
+		c->end = q->deadline;
 	if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
 		id = (uint16_t)(dp_now_mono() * 1e6);
-	if (build_query(q, id, msg, sizeof(msg), &len) != 0)
+	if (build_query(q, id, c->msg + 2, sizeof(c->msg) - 2, &c->len) != 0)
 		return dp_err_set(err, DP_EINVAL, "cannot ask for '%s': not a domain name", q->qname);
-	buf = malloc(DP_QUERY_MAX_MSG);
-	if (buf == NULL)
-		return dp_err_set(err, DP_ENOMEM, "out of memory");
-	exchange(q, q->transport, msg, len, end, buf, out);
-	/* RFC 7766 §5: truncated over UDP, ask again over TCP — inside the same budget. */
-	if (q->tc_retry && q->transport == DP_TRANSPORT_UDP && out->answered && out->tc) {
-		dp_reply_clear(out);
-		exchange(q, DP_TRANSPORT_TCP, msg, len, end, buf, out);
-		out->tc_retried = true;
-		if (!out->answered) {
-			char why[sizeof(out->error)];
+	c->msg[0] = (uint8_t)(c->len >> 8);
+	c->msg[1] = (uint8_t)c->len;
+	q_start_exchange(c, q->transport);
+	return 0;
+}
 
-			dp_strlcpy(why, out->error, sizeof(why));
-			dp_snprintf(out->error, sizeof(out->error), "truncated over UDP, then %s over TCP",
-				    why);
+static short
+q_events(const struct qctx *c)
+{
+	return c->st == Q_TCP_OUT ? POLLOUT : POLLIN;
+}
+
+/* One readiness event on c's socket: the next step of its exchange. udpbuf is the batch's
+ * receive buffer for UDP replies (parsed before the next recv). */
+static void
+q_step(struct qctx *c, uint8_t *udpbuf)
+{
+	ssize_t r;
+
+	switch (c->st) {
+	case Q_UDP:
+		r = recv(c->fd, udpbuf, DP_QUERY_MAX_MSG, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r < 0) {
+			q_fail_errno(c, errno);
+			return;
+		}
+		if (take_if_answer(c->msg + 2, c->len, udpbuf, (size_t)r, &c->ig))
+			q_answered(c, udpbuf, (size_t)r);
+		return;
+	case Q_TCP_OUT:
+		r = send(c->fd, c->msg + c->off, c->len + 2 - c->off, MSG_NOSIGNAL);
+		break;
+	case Q_TCP_HDR:
+		r = recv(c->fd, c->hdr + c->off, 2 - c->off, 0);
+		break;
+	case Q_TCP_BODY:
+		r = recv(c->fd, c->body + c->off, c->blen - c->off, 0);
+		break;
+	default:
+		return;
+	}
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r < 0) {
+		q_fail_errno(c, errno);
+		return;
+	}
+	if (r == 0) {
+		dp_snprintf(c->out->error, sizeof(c->out->error), "connection closed");
+		q_fail(c);
+		return;
+	}
+	c->off += (size_t)r;
+	if (c->st == Q_TCP_OUT && c->off == c->len + 2) {
+		c->st = Q_TCP_HDR;
+		c->off = 0;
+	} else if (c->st == Q_TCP_HDR && c->off == 2) {
+		c->blen = (size_t)c->hdr[0] << 8 | c->hdr[1];
+		c->off = 0;
+		c->st = Q_TCP_BODY;
+		free(c->body);
+		c->body = malloc(c->blen > 0 ? c->blen : 1);
+		if (c->body == NULL) {
+			dp_snprintf(c->out->error, sizeof(c->out->error), "out of memory");
+			q_fail(c);
+			return;
 		}
 	}
-	free(buf);
-	return 0;
+	if (c->st == Q_TCP_BODY && c->off == c->blen) {
+		if (take_if_answer(c->msg + 2, c->len, c->body, c->blen, &c->ig)) {
+			q_answered(c, c->body, c->blen);
+			return;
+		}
+		/* not ours: the next message on the stream */
+		c->st = Q_TCP_HDR;
+		c->off = 0;
+	}
+}
+
+/* A poll() error condition without the event we wait for: the socket's own error. */
+static void
+q_sock_failed(struct qctx *c)
+{
+	int e = 0;
+	socklen_t el = sizeof(e);
+
+	(void)getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+	q_fail_errno(c, e != 0 ? e : ECONNRESET);
+}
+
+int
+dp_query_send_many(const struct dp_query *q, struct dp_reply *out, size_t n, struct dp_err *err)
+{
+	struct qctx *c = calloc(n > 0 ? n : 1, sizeof(*c));
+	uint8_t *udpbuf = malloc(DP_QUERY_MAX_MSG);
+	struct pollfd pf[DP_QUERY_MAX_PARALLEL];
+	size_t pi[DP_QUERY_MAX_PARALLEL];
+	size_t next = 0, live = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		memset(&out[i], 0, sizeof(out[i]));
+	if (c == NULL || udpbuf == NULL) {
+		free(c);
+		free(udpbuf);
+		return dp_err_set(err, DP_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		c[i].q = &q[i];
+		c[i].out = &out[i];
+		c[i].fd = -1;
+		c[i].st = Q_WAITING;
+	}
+	for (;;) {
+		size_t np = 0;
+		double soonest = 0;
+
+		/* fill free slots, in order */
+		while (next < n && live < DP_QUERY_MAX_PARALLEL) {
+			struct dp_err e = {0};
+			int r = q_start(&c[next], &e);
+
+			if (r != 0 && rc == 0) {
+				rc = r;
+				if (err != NULL)
+					*err = e;
+			}
+			if (c[next].st != Q_DONE)
+				live++;
+			next++;
+		}
+		if (live == 0)
+			break;
+		/* deadlines first: a query whose time is up ends now, whatever is pending */
+		for (size_t i = 0; i < next; i++) {
+			if (c[i].st == Q_DONE || c[i].st == Q_WAITING)
+				continue;
+			if (ms_left(c[i].end) == 0) {
+				dp_snprintf(c[i].out->error, sizeof(c[i].out->error), "timeout");
+				q_fail(&c[i]);
+				live--;
+				continue;
+			}
+			if (soonest == 0 || c[i].end < soonest)
+				soonest = c[i].end;
+			pf[np] = (struct pollfd){.fd = c[i].fd, .events = q_events(&c[i])};
+			pi[np++] = i;
+		}
+		if (np == 0)
+			continue;
+		int pr = poll(pf, np, ms_left(soonest));
+
+		if (pr < 0 && errno != EINTR) {
+			int e = errno;
+
+			for (size_t k = 0; k < np; k++) {
+				q_fail_errno(&c[pi[k]], e);
+				live--;
+			}
+			continue;
+		}
+		for (size_t k = 0; pr > 0 && k < np; k++) {
+			struct qctx *x = &c[pi[k]];
+
+			if (pf[k].revents == 0)
+				continue;
+			if ((pf[k].revents & (POLLERR | POLLHUP)) != 0 &&
+			    (pf[k].revents & pf[k].events) == 0)
+				q_sock_failed(x);
+			else
+				q_step(x, udpbuf);
+			if (x->st == Q_DONE)
+				live--;
+		}
+	}
+	free(udpbuf);
+	free(c);
+	return rc;
+}
+
+int
+dp_query_send(const struct dp_query *q, struct dp_reply *out, struct dp_err *err)
+{
+	return dp_query_send_many(q, out, 1, err);
 }
 
 void
@@ -576,45 +700,3 @@ dp_reply_clear(struct dp_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-struct batch {
-	const struct dp_query *q;
-	struct dp_reply *out;
-	int rc;
-	struct dp_err err;
-	pthread_mutex_t lock;
-};
-
-static void
-batch_one(void *arg, size_t i)
-{
-	struct batch *b = arg;
-	struct dp_err err = {0};
-	int rc = dp_query_send(&b->q[i], &b->out[i], &err);
-
-	if (rc == 0)
-		return;
-	pthread_mutex_lock(&b->lock);
-	if (b->rc == 0) {
-		b->rc = rc;
-		b->err = err;
-	}
-	pthread_mutex_unlock(&b->lock);
-}
-
-int
-dp_query_send_many(const struct dp_query *q, struct dp_reply *out, size_t n, struct dp_err *err)
-{
-	struct batch b = {.q = q, .out = out};
-
-	for (size_t i = 0; i < n; i++)
-		memset(&out[i], 0, sizeof(out[i]));
-	pthread_mutex_init(&b.lock, NULL);
-	dp_parallel_for(n, DP_QUERY_MAX_PARALLEL, batch_one, &b);
-	pthread_mutex_destroy(&b.lock);
-	if (b.rc != 0) {
-		if (err != NULL)
-			*err = b.err;
-		return b.rc;
-	}
-	return 0;
-}
