@@ -3,7 +3,8 @@
 # them at one interval, sampled for a little over one interval: RSS, CPU, threads, how many
 # domains completed a run, run errors and per-check durations; domain runs per second and CPU ms
 # per run over the sampled window (after the first sample); then /metrics under load with wrk
-# (SCRAPE_SECONDS, default 10; 0 skips it): plain and gzip, p50/p99 and scrapes per second.
+# (SCRAPE_SECONDS, default 10; 0 skips it): plain and gzip, one connection (one Prometheus) and
+# eight, p50/p99 and scrapes per second.
 #   bench/monitor.sh [N=1000] [INTERVAL=5m] [MAX_PARALLEL=16] [SECONDS=330]
 # A short interval (e.g. 10s with N=1000) saturates the monitor; a long one does not.
 # NX=K adds K names that do not exist (nx00001.kr ...: kr. answers NXDOMAIN, a short report each)
@@ -78,11 +79,15 @@ grep "^dnsprobe_check_duration_seconds{" <<<"$m" |
 	awk "{s[\$1]+=\$2; n[\$1]++; if (\$2>mx[\$1]) mx[\$1]=\$2} END{for (k in s) printf \"#   %-20s %.2f %.2f\n\", k, s[k]/n[k], mx[k]}" | sort
 echo "# /metrics: $(wc -c <<<"$m") bytes, gzip $(curl -fs -H "Accept-Encoding: gzip" http://127.0.0.1:9862/metrics | wc -c) bytes; scrape time: $(curl -fs -o /dev/null -w "%{time_total}" http://127.0.0.1:9862/metrics) s"
 if [ "$SCRAPE_SECONDS" -gt 0 ] && command -v wrk >/dev/null; then
-	for enc in identity gzip; do
-		echo "# wrk /metrics, Accept-Encoding: $enc, 2 threads, 8 connections, ${SCRAPE_SECONDS}s:"
-		wrk -t2 -c8 -d"${SCRAPE_SECONDS}s" --latency -H "Accept-Encoding: $enc" \
-			http://127.0.0.1:9862/metrics |
-			grep -E "Requests/sec|Transfer/sec| (50|99)%|Socket errors|Non-2xx" | sed "s/^/#   /"
+	# One connection is one Prometheus scraping this target (its latency is that of the scrape
+	# own); eight at once measure throughput, and their latency includes waiting for each other.
+	for c in 1 8; do
+		for enc in identity gzip; do
+			echo "# wrk /metrics, Accept-Encoding: $enc, $((c > 1 ? 2 : 1)) threads, $c connections, ${SCRAPE_SECONDS}s:"
+			wrk -t$((c > 1 ? 2 : 1)) -c$c -d"${SCRAPE_SECONDS}s" --latency -H "Accept-Encoding: $enc" \
+				http://127.0.0.1:9862/metrics |
+				grep -E "Requests/sec|Transfer/sec| (50|99)%|Socket errors|Non-2xx" | sed "s/^/#   /"
+		done
 	done
 fi
 kill -TERM $pid

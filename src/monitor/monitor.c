@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -482,11 +483,29 @@ cond_wait_for(struct dp_monitor *m, double seconds)
 	(void)pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 }
 
+/* Runs yield the CPU to serving: a worker (and every thread it starts, which inherits its nice
+ * value) runs DP_RUN_NICE steps below the process, so a scrape of /metrics is not queued behind
+ * a saturated monitor's runs. Linux keeps a nice value per thread. */
+#define DP_RUN_NICE 10
+
+static void
+lower_priority(void)
+{
+	id_t tid = (id_t)gettid();
+	int cur;
+
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, tid);
+	if (errno == 0 && setpriority(PRIO_PROCESS, tid, cur + DP_RUN_NICE > 19 ? 19 : cur + DP_RUN_NICE) != 0)
+		dp_log_errno(DP_LOG_WARN, "monitor", "cannot lower a worker's CPU priority");
+}
+
 static void *
 worker(void *arg)
 {
 	struct dp_monitor *m = arg;
 
+	lower_priority();
 	pthread_mutex_lock(&m->lock);
 	while (!m->stop) {
 		double wait;
