@@ -36,6 +36,7 @@
  * size costs no memory here, so only a sanity bound. 10,000 lab domains (1,000 glitter-sized)
  * make about 70 MB of plain text, over BODY_MAX: plain scrapes got a 500 (bench/README (h)). */
 #define METRICS_BODY_MAX ((size_t)1 << 30)
+_Static_assert(METRICS_BODY_MAX == (size_t)1 << 30, "h_metrics's 500 text names the cap: 1 GiB");
 #define STR_(x)      #x
 #define STR(x)       STR_(x)
 #define CT_METRICS         "text/plain; version=0.0.4; charset=utf-8"
@@ -695,6 +696,7 @@ h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 	struct scrape *s = calloc(1, sizeof(*s));
 	struct MHD_Response *r = NULL;
 	enum MHD_Result ret;
+	int rc;
 
 	if (s == NULL)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -705,11 +707,17 @@ h_metrics(struct dp_monitor *m, struct MHD_Connection *c)
 	pthread_mutex_lock(&srv.lock);
 	memcpy(s->view.proc.http_rejected, srv.rejected, sizeof(srv.rejected));
 	pthread_mutex_unlock(&srv.lock);
-	if (dp_metrics_body(&s->body, s->view.parts, s->view.dom, s->view.n, dp_engine_metrics(),
-	                    &s->view.proc, gz, METRICS_BODY_MAX) != 0) {
+	rc = dp_metrics_body(&s->body, s->view.parts, s->view.dom, s->view.n, dp_engine_metrics(),
+	                     &s->view.proc, gz, METRICS_BODY_MAX);
+	if (rc != 0) {
 		dp_view_clear(&s->view);
 		free(s);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		if (rc != DP_EINVAL)
+			return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		dp_log(DP_LOG_ERROR, "http", "/metrics%s is over its cap of %zu bytes: not served",
+		       gz ? " (gzip)" : "", METRICS_BODY_MAX);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		                  "the /metrics body is over its size cap (1 GiB)");
 	}
 	r = MHD_create_response_from_callback(s->body.len, SCRAPE_BLOCK, scrape_read, s,
 	                                      scrape_free);

@@ -37,6 +37,7 @@ grow(struct dp_sbuf *b, size_t n)
 		return true;
 	if (b->len + n + 1 > b->max) {
 		b->failed = true;
+		b->over_max = true;
 		return false;
 	}
 	ncap = b->cap ? b->cap : 4096;
@@ -779,8 +780,13 @@ dp_metrics_body(struct dp_mbody *b, const struct dp_mpart *const *parts,
 		ok = dyn_flush(b) && finish(b);
 	}
 	if (!ok) {
+		/* over the cap (the list finish() made, or the text made per scrape): not a shortage of
+		 * memory */
+		int rc = (b->iov != NULL && b->len > b->max) || b->dyn.over_max ? DP_EINVAL
+		                                                               : DP_ENOMEM;
+
 		dp_metrics_body_clear(b);
-		return DP_ENOMEM;
+		return rc;
 	}
 	return 0;
 }

@@ -18,6 +18,7 @@ struct dp_sbuf {
 	size_t cap;
 	size_t max;
 	bool failed;
+	bool over_max; /* it failed because the text would have passed max (not for memory) */
 };
 
 void dp_sbuf_init(struct dp_sbuf *b, size_t max);
@@ -121,8 +122,8 @@ struct dp_mbody {
 };
 
 /* The body over n domains: parts[k] is v[k]'s part, or NULL when v[k] has no run yet (then its
- * counters are rendered from v[k]). g NULL: no process series (/probe). Returns 0, or DP_ENOMEM
- * (also when the body would exceed max bytes). */
+ * counters are rendered from v[k]). g NULL: no process series (/probe). Returns 0, DP_EINVAL when
+ * the body would exceed max bytes, or DP_ENOMEM. */
 int dp_metrics_body(struct dp_mbody *b, const struct dp_mpart *const *parts,
                     const struct dp_metrics_domain *v, size_t n,
                     const struct dp_metric *const *metrics, const struct dp_metrics_process *g,

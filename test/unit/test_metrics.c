@@ -268,7 +268,7 @@ test_gzip(void **state)
 	struct dp_metrics_process g = {.start_time = 1796000000, .reload_ok = true};
 	const struct dp_mpart *parts[3] = {NULL, NULL, NULL};
 	struct dp_mpart *p0, *p2;
-	struct dp_mbody plain, gz;
+	struct dp_mbody plain, gz, a_small;
 	struct dp_sbuf a, z;
 	unsigned char *out;
 	z_stream zs;
@@ -282,6 +282,11 @@ test_gzip(void **state)
 	    dp_metrics_body(&plain, parts, d, 3, dp_engine_metrics(), &g, false, 1 << 20), 0);
 	assert_int_equal(dp_metrics_body(&gz, parts, d, 3, dp_engine_metrics(), &g, true, 1 << 20),
 	                 0);
+	/* Over the cap is its own answer (the monitor says so), not a shortage of memory. */
+	assert_int_equal(dp_metrics_body(&a_small, parts, d, 3, dp_engine_metrics(), &g, false, 512),
+	                 DP_EINVAL);
+	assert_int_equal(dp_metrics_body(&a_small, parts, d, 3, dp_engine_metrics(), &g, true, 256),
+	                 DP_EINVAL);
 	dp_sbuf_init(&a, 1 << 20);
 	dp_sbuf_init(&z, 1 << 20);
 	for (size_t i = 0; i < plain.niov; i++)
