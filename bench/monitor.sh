@@ -79,8 +79,8 @@ grep "^dnsprobe_check_duration_seconds{" <<<"$m" |
 	awk "{s[\$1]+=\$2; n[\$1]++; if (\$2>mx[\$1]) mx[\$1]=\$2} END{for (k in s) printf \"#   %-20s %.2f %.2f\n\", k, s[k]/n[k], mx[k]}" | sort
 echo "# /metrics: $(wc -c <<<"$m") bytes, gzip $(curl -fs -H "Accept-Encoding: gzip" http://127.0.0.1:9862/metrics | wc -c) bytes; scrape time: $(curl -fs -o /dev/null -w "%{time_total}" http://127.0.0.1:9862/metrics) s"
 if [ "$SCRAPE_SECONDS" -gt 0 ] && command -v wrk >/dev/null; then
-	# One connection is one Prometheus scraping this target (its latency is that of the scrape
-	# own); eight at once measure throughput, and their latency includes waiting for each other.
+	# One connection is one Prometheus scraping this target (its latency is the latency of a
+	# scrape); eight at once measure throughput, and their latency includes waiting for each other.
 	for c in 1 8; do
 		for enc in identity gzip; do
 			echo "# wrk /metrics, Accept-Encoding: $enc, $((c > 1 ? 2 : 1)) threads, $c connections, ${SCRAPE_SECONDS}s:"

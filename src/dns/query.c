@@ -360,9 +360,9 @@ dp_addr_routable(const struct dp_addr *addr, char *why, size_t whysz)
 /* ---- The batch: every query a state machine over its own socket, one poll() loop for all ----
  *
  * No thread per query: a batch of n queries runs in the caller's thread, at most
- * DP_QUERY_MAX_PARALLEL sockets open at once. Each exchange has the same steps and the same
- * deadline as before: UDP on a connected socket (so ICMP errors reach us), TCP with the two-octet
- * length prefix, the TC retry over TCP inside the query's one budget. */
+ * DP_QUERY_MAX_PARALLEL sockets open at once. Every step of an exchange keeps the query's one
+ * deadline: UDP on a connected socket (so ICMP errors reach us), TCP with the two-octet length
+ * prefix, the TC retry over TCP inside the same budget. */
 
 enum qstate {
 	Q_WAITING, /* not started: waits for a free slot */
