@@ -628,51 +628,26 @@ reply_sbuf(struct MHD_Connection *c, const char *type, struct dp_sbuf *b)
 struct scrape {
 	struct dp_view view;
 	struct dp_mbody body;
-	/* where the reader is: segment, offset in it, offset in the body */
-	size_t seg, segoff;
-	uint64_t pos;
 };
 
-/* The body is copied out segment by segment into libmicrohttpd's own buffer. Not an iovec
- * response: libmicrohttpd 0.9.75 copies an iovec list into the connection's memory pool
- * (MEMORY_LIMIT), and one entry per segment (a few per domain) outgrows it at about 140
- * domains; it then closes the connection and aborts the whole process ("Failed to destroy
- * mutex", response.c). */
+/* The body is copied out (inflated, for a plain response) block by block into libmicrohttpd's
+ * own buffer. Not an iovec response: libmicrohttpd 0.9.75 copies an iovec list into the
+ * connection's memory pool (MEMORY_LIMIT), and one entry per segment (a few per domain)
+ * outgrows it at about 140 domains; it then closes the connection and aborts the whole process
+ * ("Failed to destroy mutex", response.c). */
 static ssize_t
 scrape_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct scrape *s = cls;
-	size_t n = 0;
+	ssize_t n = dp_metrics_body_read(&s->body, pos, buf, max);
 
-	if (pos != s->pos) { /* not where the last read ended: find the segment again */
-		s->seg = 0;
-		s->segoff = 0;
-		s->pos = 0;
-		while (s->seg < s->body.niov && s->pos + s->body.iov[s->seg].len <= pos)
-			s->pos += s->body.iov[s->seg++].len;
-		if (s->seg < s->body.niov) {
-			s->segoff = (size_t)(pos - s->pos);
-			s->pos = pos;
-		}
+	if (n < 0) {
+		dp_log(DP_LOG_ERROR, "http", "/metrics: a stored part did not inflate: response cut");
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	while (n < max && s->seg < s->body.niov) {
-		const struct dp_iov *v = &s->body.iov[s->seg];
-		size_t k = v->len - s->segoff;
-
-		if (k > max - n)
-			k = max - n;
-		memcpy(buf + n, (const char *)v->base + s->segoff, k);
-		n += k;
-		s->segoff += k;
-		if (s->segoff == v->len) {
-			s->seg++;
-			s->segoff = 0;
-		}
-	}
-	s->pos += n;
 	if (n == 0)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	return (ssize_t)n;
+	return n;
 }
 
 static void

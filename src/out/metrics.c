@@ -362,8 +362,12 @@ domain_family(struct dp_sbuf *b, const struct dp_metrics_domain *d,
 
 struct dp_mpart {
 	size_t nfam;
-	struct dp_sbuf text;  /* family f's lines: text.p[off[f] .. off[f + 1]) */
-	size_t *off;          /* nfam + 1 */
+	size_t *tlen;         /* family f's text, in bytes */
+	/* Only the shared families keep their text (to leave out series another domain has
+	 * already given): text[toff[f] .. toff[f] + tlen[f]). Every other family is kept as raw
+	 * deflate only, and a plain response inflates it as it is sent. */
+	char *text;
+	size_t *toff;         /* nfam */
 	unsigned char *z;     /* family f as raw deflate, full-flushed: z[zoff[f] .. zoff[f + 1]) */
 	size_t *zoff;         /* nfam + 1 */
 	uint32_t *crc;        /* crc32 of each family's text */
@@ -374,18 +378,32 @@ dp_metrics_part_free(struct dp_mpart *p)
 {
 	if (p == NULL)
 		return;
-	dp_sbuf_clear(&p->text);
-	free(p->off);
+	free(p->tlen);
+	free(p->text);
+	free(p->toff);
 	free(p->z);
 	free(p->zoff);
 	free(p->crc);
 	free(p);
 }
 
+static bool
+family_shared(const struct dp_metric *const *metrics, size_t f)
+{
+	return f >= F_CHECKS && metrics[f - F_CHECKS]->shared;
+}
+
 size_t
 dp_metrics_part_bytes(const struct dp_mpart *p)
 {
-	return p != NULL ? p->text.len + p->zoff[p->nfam] : 0;
+	size_t n = 0;
+
+	if (p == NULL)
+		return 0;
+	for (size_t f = 0; p->text != NULL && f < p->nfam; f++)
+		if (p->toff[f] != SIZE_MAX)
+			n += p->tlen[f];
+	return n + p->zoff[p->nfam];
 }
 
 /* Compress in[0..n) as a self-contained stretch of raw deflate ending on a byte boundary (a
@@ -421,24 +439,36 @@ deflate_piece(z_stream *zs, const char *in, size_t n, unsigned char **z, size_t 
 /* A part lives until its domain's next run: give back what the buffers' growth left over (the
  * deflate buffer is grown by deflateBound, about the text's size, for a tenth of that in output;
  * the text by doubling): 60 MB of the peak with 10,001 domains configured (bench/README.md). */
-static void
-shrink_to_fit(struct dp_mpart *p, size_t zlen)
+/* Keep the shared families' text (t holds every family's, off[f] where f begins), give back the
+ * deflate buffer's slack. */
+static int
+part_keep(struct dp_mpart *p, const struct dp_metric *const *metrics, const char *t,
+          const size_t *off)
 {
-	char *t;
+	size_t keep = 0;
 	unsigned char *z;
 
-	if (p->text.p != NULL && p->text.len + 1 < p->text.cap) {
-		t = realloc(p->text.p, p->text.len + 1);
-		if (t != NULL) {
-			p->text.p = t;
-			p->text.cap = p->text.len + 1;
+	for (size_t f = 0; f < p->nfam; f++) {
+		p->toff[f] = SIZE_MAX;
+		if (family_shared(metrics, f)) {
+			p->toff[f] = keep;
+			keep += p->tlen[f];
 		}
 	}
-	if (p->z != NULL && zlen > 0) {
-		z = realloc(p->z, zlen);
+	if (keep > 0) {
+		p->text = malloc(keep);
+		if (p->text == NULL)
+			return DP_ENOMEM;
+		for (size_t f = 0; f < p->nfam; f++)
+			if (p->toff[f] != SIZE_MAX)
+				memcpy(p->text + p->toff[f], t + off[f], p->tlen[f]);
+	}
+	if (p->z != NULL && p->zoff[p->nfam] > 0) {
+		z = realloc(p->z, p->zoff[p->nfam]);
 		if (z != NULL)
 			p->z = z;
 	}
+	return 0;
 }
 
 int
@@ -446,6 +476,8 @@ dp_metrics_part_new(const struct dp_metrics_domain *d, const struct dp_metric *c
                     struct dp_mpart **out)
 {
 	struct dp_mpart *p = calloc(1, sizeof(*p));
+	struct dp_sbuf text;
+	size_t *off = NULL;
 	size_t zcap = 0;
 	size_t zlen = 0;
 	z_stream zs;
@@ -456,19 +488,22 @@ dp_metrics_part_new(const struct dp_metrics_domain *d, const struct dp_metric *c
 	if (p == NULL)
 		return DP_ENOMEM;
 	p->nfam = F_CHECKS + metric_count(metrics);
-	dp_sbuf_init(&p->text, DP_METRICS_PART_MAX);
-	p->off = calloc(p->nfam + 1, sizeof(*p->off));
+	dp_sbuf_init(&text, DP_METRICS_PART_MAX);
+	off = calloc(p->nfam + 1, sizeof(*off));
+	p->tlen = calloc(p->nfam, sizeof(*p->tlen));
+	p->toff = calloc(p->nfam, sizeof(*p->toff));
 	p->zoff = calloc(p->nfam + 1, sizeof(*p->zoff));
 	p->crc = calloc(p->nfam, sizeof(*p->crc));
-	if (p->off == NULL || p->zoff == NULL || p->crc == NULL)
+	if (off == NULL || p->tlen == NULL || p->toff == NULL || p->zoff == NULL || p->crc == NULL)
 		goto out;
 	for (size_t f = 0; f < p->nfam; f++) {
-		p->off[f] = p->text.len;
+		off[f] = text.len;
 		if (!per_scrape(f))
-			domain_family(&p->text, d, metrics, f);
+			domain_family(&text, d, metrics, f);
+		p->tlen[f] = text.len - off[f];
 	}
-	p->off[p->nfam] = p->text.len;
-	if (p->text.failed)
+	off[p->nfam] = text.len;
+	if (text.failed)
 		goto out;
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
@@ -476,22 +511,23 @@ dp_metrics_part_new(const struct dp_metrics_domain *d, const struct dp_metric *c
 		goto out;
 	zinit = true;
 	for (size_t f = 0; f < p->nfam; f++) {
-		size_t n = p->off[f + 1] - p->off[f];
+		size_t n = p->tlen[f];
 
 		p->zoff[f] = zlen;
-		p->crc[f] = (uint32_t)crc32(0L, (const Bytef *)p->text.p + p->off[f], (uInt)n);
+		p->crc[f] = (uint32_t)crc32(0L, (const Bytef *)text.p + off[f], (uInt)n);
 		if (n > 0) {
-			rc = deflate_piece(&zs, p->text.p + p->off[f], n, &p->z, &zlen, &zcap);
+			rc = deflate_piece(&zs, text.p + off[f], n, &p->z, &zlen, &zcap);
 			if (rc != 0)
 				goto out;
 		}
 	}
 	p->zoff[p->nfam] = zlen;
-	shrink_to_fit(p, zlen);
-	rc = 0;
+	rc = part_keep(p, metrics, text.p, off);
 out:
 	if (zinit)
 		(void)deflateEnd(&zs);
+	dp_sbuf_clear(&text);
+	free(off);
 	if (rc != 0) {
 		dp_metrics_part_free(p);
 		return rc;
@@ -502,15 +538,15 @@ out:
 
 /* ---- a response body: the parts' pieces, in family order, and what is made per scrape ---- */
 
-/* A stretch of the body: its text (for plain responses and the CRC) and its raw deflate. A NULL
- * pointer means an offset into the body's own buffers (they may move while it is built). */
+/* A stretch of the body: its text and its raw deflate. A NULL text is an offset into the body's
+ * own buffers (they may move while it is built); a part's piece has no text, only its length and
+ * CRC (a plain response inflates it). */
 struct dp_mseg {
-	const char *text;
 	size_t toff, tlen;
 	const unsigned char *z;
 	size_t zoff, zlen;
-	uint32_t crc; /* of the text, when known (pre-rendered pieces) */
-	bool has_crc;
+	uint32_t crc; /* of the text, for a part's piece */
+	bool piece;
 };
 
 static bool
@@ -558,12 +594,11 @@ static bool
 part_piece(struct dp_mbody *b, const struct dp_mpart *p, size_t f)
 {
 	struct dp_mseg s = {
-	    .text = p->text.p + p->off[f],
-	    .tlen = p->off[f + 1] - p->off[f],
+	    .tlen = p->tlen[f],
 	    .z = p->z + p->zoff[f],
 	    .zlen = p->zoff[f + 1] - p->zoff[f],
 	    .crc = p->crc[f],
-	    .has_crc = true,
+	    .piece = true,
 	};
 
 	return dyn_flush(b) && seg_add(b, &s);
@@ -606,6 +641,12 @@ lineset_add(struct lineset *ls, const char *p, size_t len)
 	return true;
 }
 
+static bool
+part_has_text(const struct dp_mpart *p, size_t f)
+{
+	return p != NULL && f < p->nfam && p->text != NULL && p->toff[f] != SIZE_MAX;
+}
+
 /* A shared family (no domain label): every domain's lines, each series once (the first). */
 static bool
 shared_family(struct dp_mbody *b, const struct dp_mpart *const *parts, size_t n, size_t f)
@@ -616,8 +657,8 @@ shared_family(struct dp_mbody *b, const struct dp_mpart *const *parts, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		const struct dp_mpart *p = parts[k];
 
-		for (size_t i = p != NULL ? p->off[f] : 0; p != NULL && i < p->off[f + 1]; i++)
-			lines += p->text.p[i] == '\n';
+		for (size_t i = 0; part_has_text(p, f) && i < p->tlen[f]; i++)
+			lines += p->text[p->toff[f] + i] == '\n';
 	}
 	ls.cap = 16;
 	while (ls.cap < 2 * lines)
@@ -627,8 +668,8 @@ shared_family(struct dp_mbody *b, const struct dp_mpart *const *parts, size_t n,
 		return false;
 	for (size_t k = 0; k < n; k++) {
 		const struct dp_mpart *p = parts[k];
-		const char *q = p != NULL ? p->text.p + p->off[f] : NULL;
-		const char *end = p != NULL ? p->text.p + p->off[f + 1] : NULL;
+		const char *q = part_has_text(p, f) ? p->text + p->toff[f] : NULL;
+		const char *end = q != NULL ? q + p->tlen[f] : NULL;
 
 		while (q != NULL && q < end) {
 			const char *nl = memchr(q, '\n', (size_t)(end - q));
@@ -712,29 +753,29 @@ finish(struct dp_mbody *b)
 	if (b->iov == NULL)
 		return false;
 	if (b->gzip)
-		b->iov[k++] = (struct dp_iov){gz_header, sizeof(gz_header)};
+		b->iov[k++] = (struct dp_iov){gz_header, sizeof(gz_header), 0};
 	for (size_t i = 0; i < b->nseg; i++) {
 		const struct dp_mseg *s = &b->seg[i];
-		const char *t = s->text != NULL ? s->text : b->dyn.p + s->toff;
+		const char *t = b->dyn.p + s->toff;
 
 		total += s->tlen;
 		if (!b->gzip) {
-			b->iov[k++] = (struct dp_iov){t, s->tlen};
+			b->iov[k++] = s->piece ? (struct dp_iov){s->z, s->tlen, s->zlen}
+			                       : (struct dp_iov){t, s->tlen, 0};
 			continue;
 		}
 		b->iov[k++] =
-		    (struct dp_iov){s->z != NULL ? s->z : b->zdyn + s->zoff, s->zlen};
-		/* Combining costs about as much as hashing a few hundred bytes. */
-		if (s->has_crc && s->tlen > 512)
+		    (struct dp_iov){s->z != NULL ? s->z : b->zdyn + s->zoff, s->zlen, 0};
+		if (s->piece)
 			crc = (uint32_t)crc32_combine(crc, s->crc, (z_off_t)s->tlen);
 		else
 			crc = (uint32_t)crc32(crc, (const Bytef *)t, (uInt)s->tlen);
 	}
 	if (b->gzip) {
-		b->iov[k++] = (struct dp_iov){final_block, sizeof(final_block)};
+		b->iov[k++] = (struct dp_iov){final_block, sizeof(final_block), 0};
 		put_le32(b->trailer, crc);
 		put_le32(b->trailer + 4, (uint32_t)total);
-		b->iov[k++] = (struct dp_iov){b->trailer, sizeof(b->trailer)};
+		b->iov[k++] = (struct dp_iov){b->trailer, sizeof(b->trailer), 0};
 	}
 	b->niov = k;
 	b->len = 0;
@@ -743,9 +784,86 @@ finish(struct dp_mbody *b)
 	return b->len <= b->max;
 }
 
+/* Up to max bytes of the segment the reader is on, from where it is (a deflated piece is inflated
+ * from its start when the reader enters it). Returns 0 when the piece does not inflate to its
+ * length. */
+static size_t
+seg_read(struct dp_mbody *b, char *buf, size_t max)
+{
+	const struct dp_iov *v = &b->iov[b->rseg];
+	size_t k = v->len - b->rsegoff;
+
+	if (k > max)
+		k = max;
+	if (v->zlen == 0) {
+		memcpy(buf, (const char *)v->base + b->rsegoff, k);
+	} else {
+		if (b->rsegoff == 0) {
+			if (!b->rinit) {
+				memset(&b->rz, 0, sizeof(b->rz));
+				if (inflateInit2(&b->rz, -15) != Z_OK)
+					return 0;
+				b->rinit = true;
+			} else if (inflateReset(&b->rz) != Z_OK) {
+				return 0;
+			}
+			b->rz.next_in = (Bytef *)(uintptr_t)v->base;
+			b->rz.avail_in = (uInt)v->zlen;
+		}
+		b->rz.next_out = (Bytef *)buf;
+		b->rz.avail_out = (uInt)k;
+		int zr = inflate(&b->rz, Z_SYNC_FLUSH);
+
+		if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return 0;
+		k -= b->rz.avail_out;
+	}
+	b->rsegoff += k;
+	b->rpos += k;
+	if (b->rsegoff == v->len) {
+		b->rseg++;
+		b->rsegoff = 0;
+	}
+	return k;
+}
+
+ssize_t
+dp_metrics_body_read(struct dp_mbody *b, uint64_t pos, char *buf, size_t max)
+{
+	size_t n = 0;
+
+	if (pos != b->rpos) { /* not where the last read ended: find the segment again */
+		uint64_t at = 0;
+		size_t i = 0;
+
+		while (i < b->niov && at + b->iov[i].len <= pos)
+			at += b->iov[i++].len;
+		b->rseg = i;
+		b->rsegoff = 0;
+		b->rpos = at;
+		while (b->rpos < pos && b->rseg < b->niov) { /* inflate up to pos, dropped */
+			char junk[4096];
+			uint64_t left = pos - b->rpos;
+
+			if (seg_read(b, junk, left < sizeof(junk) ? (size_t)left : sizeof(junk)) == 0)
+				return -1;
+		}
+	}
+	while (n < max && b->rseg < b->niov) {
+		size_t k = seg_read(b, buf + n, max - n);
+
+		if (k == 0)
+			return -1;
+		n += k;
+	}
+	return (ssize_t)n;
+}
+
 void
 dp_metrics_body_clear(struct dp_mbody *b)
 {
+	if (b->rinit)
+		(void)inflateEnd(&b->rz);
 	if (b->zinit)
 		(void)deflateEnd(&b->zs);
 	dp_sbuf_clear(&b->dyn);
@@ -831,8 +949,13 @@ dp_metrics_render(struct dp_sbuf *b, const struct dp_metrics_domain *v, size_t n
 		rc = dp_metrics_body(&body, (const struct dp_mpart *const *)parts, v, n, metrics, g,
 		                     false, b->max);
 	if (rc == 0) {
-		for (size_t i = 0; i < body.niov; i++)
-			dp_sbuf_put(b, body.iov[i].base, body.iov[i].len);
+		char buf[16384];
+		ssize_t k;
+
+		while ((k = dp_metrics_body_read(&body, body.rpos, buf, sizeof(buf))) > 0)
+			dp_sbuf_put(b, buf, (size_t)k);
+		if (k < 0)
+			rc = DP_ELIB;
 		dp_metrics_body_clear(&body);
 	}
 	for (size_t k = 0; parts != NULL && k < n; k++)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <zlib.h>
 
@@ -96,18 +97,25 @@ void dp_metrics_part_free(struct dp_mpart *p);
 /* Bytes held (text and compressed). */
 size_t dp_metrics_part_bytes(const struct dp_mpart *p);
 
+/* A stretch of a body: len bytes at base, or, when zlen > 0, zlen bytes of raw deflate at base
+ * that inflate to len bytes (a part's piece in a plain response). */
 struct dp_iov {
 	const void *base;
 	size_t len;
+	size_t zlen;
 };
 
 /* A response body: iov[0..niov) borrows from the parts (which must outlive it) and from its
- * own buffers. With gzip, one gzip member (RFC 1952). */
+ * own buffers. With gzip, one gzip member (RFC 1952). Read it with dp_metrics_body_read. */
 struct dp_mbody {
 	struct dp_iov *iov;
 	size_t niov;
 	size_t len; /* bytes in all */
 	/* private */
+	size_t rseg, rsegoff; /* where the reader is: segment, offset in it, offset in the body */
+	uint64_t rpos;
+	z_stream rz; /* inflating the segment the reader is on (plain responses) */
+	bool rinit;
 	bool gzip;
 	size_t max;
 	struct dp_sbuf dyn; /* text made for this response (headers, shared families, process) */
@@ -129,6 +137,9 @@ int dp_metrics_body(struct dp_mbody *b, const struct dp_mpart *const *parts,
                     const struct dp_metric *const *metrics, const struct dp_metrics_process *g,
                     bool gzip, size_t max) DP_WUR;
 void dp_metrics_body_clear(struct dp_mbody *b);
+/* Up to max bytes of b from pos (reads in order are cheapest; another pos seeks). Returns the
+ * bytes written, 0 at the end, -1 when a piece does not inflate (never, unless memory is bad). */
+ssize_t dp_metrics_body_read(struct dp_mbody *b, uint64_t pos, char *buf, size_t max) DP_WUR;
 
 /* The whole exposition over n domains into b (parts made and dropped on the way): /probe and
  * the tests. Returns 0, or DP_ENOMEM when the buffer's cap was reached. */

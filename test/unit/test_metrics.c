@@ -254,6 +254,23 @@ test_promtool(void **state)
 	dp_report_free(r);
 }
 
+/* The whole body, read from its start in blocks of at most blk bytes. */
+static void
+read_all(struct dp_mbody *b, struct dp_sbuf *out, size_t blk)
+{
+	char buf[65536];
+	uint64_t pos = 0;
+	ssize_t k;
+
+	assert_true(blk <= sizeof(buf));
+	while ((k = dp_metrics_body_read(b, pos, buf, blk)) > 0) {
+		dp_sbuf_put(out, buf, (size_t)k);
+		pos += (uint64_t)k;
+	}
+	assert_int_equal(k, 0);
+	assert_int_equal(pos, b->len);
+}
+
 /* The same body gzip-compressed (pre-compressed parts strung together) inflates to the plain
  * one, byte for byte, with a valid CRC and length (zlib checks both). */
 static void
@@ -289,13 +306,36 @@ test_gzip(void **state)
 	                 DP_EINVAL);
 	dp_sbuf_init(&a, 1 << 20);
 	dp_sbuf_init(&z, 1 << 20);
-	for (size_t i = 0; i < plain.niov; i++)
-		dp_sbuf_put(&a, plain.iov[i].base, plain.iov[i].len);
-	for (size_t i = 0; i < gz.niov; i++)
-		dp_sbuf_put(&z, gz.iov[i].base, gz.iov[i].len);
+	read_all(&plain, &a, 65536);
+	read_all(&gz, &z, 65536);
 	assert_int_equal(a.len, plain.len);
 	assert_int_equal(z.len, gz.len);
 	assert_true(z.len < a.len);
+	/* Read in odd small blocks, and from positions out of order (a seek inflates a piece from
+	 * its start), the bodies are the same bytes. */
+	for (size_t blk = 1; blk < 40; blk += 13) {
+		struct dp_sbuf a2, z2;
+
+		dp_sbuf_init(&a2, 1 << 20);
+		dp_sbuf_init(&z2, 1 << 20);
+		read_all(&plain, &a2, blk);
+		read_all(&gz, &z2, blk);
+		assert_int_equal(a2.len, a.len);
+		assert_memory_equal(a2.p, a.p, a.len);
+		assert_int_equal(z2.len, z.len);
+		assert_memory_equal(z2.p, z.p, z.len);
+		dp_sbuf_clear(&a2);
+		dp_sbuf_clear(&z2);
+	}
+	for (uint64_t pos = plain.len; pos-- > 0;) {
+		char c[3];
+		ssize_t k = dp_metrics_body_read(&plain, pos, c, sizeof(c));
+
+		assert_true(k >= 1 && k <= 3);
+		assert_memory_equal(c, a.p + pos, (size_t)k);
+		if (pos > 5000)
+			pos -= 97; /* every byte near the start, a sample after it */
+	}
 	/* The domain without a run has its counters, nothing else. */
 	assert_non_null(strstr(a.p, "dnsprobe_check_runs_total{domain=\"norun.kr\"} 0\n"));
 	assert_null(strstr(a.p, "dnsprobe_last_run_timestamp_seconds{domain=\"norun.kr\""));
