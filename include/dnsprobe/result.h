@@ -121,6 +121,9 @@ struct dp_report {
 	struct dp_check_timing *timings;
 	size_t ntimings;
 	json_t *discovery; /* what discovery found (object), for -v and JSON; may be NULL */
+	/* Set by dp_report_compact: every result's and timing's string then lies in this one
+	 * block, or is domain, or a static "" (none may be freed or replaced on its own). */
+	char *strings;
 };
 
 struct dp_report *dp_report_new(const char *domain);
@@ -129,6 +132,11 @@ int dp_report_set_unicode(struct dp_report *r, const char *ulabel) DP_WUR;
 /* "glitter.kr", or "xn--…kr (글리터.kr)" for an IDN, into buf. */
 const char *dp_report_domain_display(const struct dp_report *r, char *buf, size_t bufsz);
 void dp_report_free(struct dp_report *r);
+/* For a report kept a long time (the monitor's snapshots): its results' and timings' strings
+ * moved into one block (a result's subject equal to the domain and an id equal to a check's
+ * are not copied again), the results array cut to its length. Samples are left as they are.
+ * Nothing changes on no memory. The report must not be added to afterwards. */
+void dp_report_compact(struct dp_report *r);
 int dp_report_add_timing(struct dp_report *r, const char *id, double seconds,
 			 enum dp_status status) DP_WUR;
 /* The same with the check's title (copied; NULL for none). */

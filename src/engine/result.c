@@ -360,11 +360,105 @@ dp_report_new(const char *domain)
 	return r;
 }
 
+static char compact_empty[1];
+
+/* Where string s of a result goes in the block (or, count, how many bytes it takes there, in
+ * *need): NULL stays NULL, "" is compact_empty, the domain and a check's id are shared. */
+static char *
+compact_place(struct dp_report *r, const char *s, bool share, char *block, size_t *at)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	if (*s == '\0')
+		return compact_empty;
+	if (share && strcmp(s, r->domain) == 0)
+		return r->domain;
+	for (size_t j = 0; share && j < r->ntimings; j++) {
+		if (strcmp(r->timings[j].id, s) == 0)
+			return r->timings[j].id;
+	}
+	n = strlen(s) + 1;
+	if (block != NULL)
+		memcpy(block + *at, s, n);
+	*at += n;
+	return block != NULL ? block + *at - n : NULL;
+}
+
+/* Move *sp into the block. */
+static void
+compact_move(struct dp_report *r, char **sp, bool share, char *block, size_t *at)
+{
+	char *n = compact_place(r, *sp, share, block, at);
+
+	free(*sp);
+	*sp = n;
+}
+
+void
+dp_report_compact(struct dp_report *r)
+{
+	size_t need = 0;
+	size_t at = 0;
+	char *block;
+
+	if (r == NULL || r->strings != NULL)
+		return;
+	for (size_t j = 0; j < r->ntimings; j++) {
+		(void)compact_place(r, r->timings[j].id, false, NULL, &need);
+		(void)compact_place(r, r->timings[j].title, false, NULL, &need);
+	}
+	for (size_t i = 0; i < r->results.n; i++) {
+		const struct dp_result *x = &r->results.v[i];
+
+		(void)compact_place(r, x->id, true, NULL, &need);
+		(void)compact_place(r, x->subject, true, NULL, &need);
+		(void)compact_place(r, x->summary, true, NULL, &need);
+		(void)compact_place(r, x->cause_id, true, NULL, &need);
+		(void)compact_place(r, x->cause_subject, true, NULL, &need);
+	}
+	block = malloc(need > 0 ? need : 1);
+	if (block == NULL)
+		return;
+	/* the checks' ids first: the results' ids are then shared with them */
+	for (size_t j = 0; j < r->ntimings; j++) {
+		compact_move(r, &r->timings[j].id, false, block, &at);
+		compact_move(r, &r->timings[j].title, false, block, &at);
+	}
+	for (size_t i = 0; i < r->results.n; i++) {
+		struct dp_result *x = &r->results.v[i];
+
+		compact_move(r, &x->id, true, block, &at);
+		compact_move(r, &x->subject, true, block, &at);
+		compact_move(r, &x->summary, true, block, &at);
+		compact_move(r, &x->cause_id, true, block, &at);
+		compact_move(r, &x->cause_subject, true, block, &at);
+	}
+	r->strings = block;
+	if (r->results.n > 0 && r->results.n < r->results.cap) {
+		struct dp_result *v = realloc(r->results.v, r->results.n * sizeof(*v));
+
+		if (v != NULL) {
+			r->results.v = v;
+			r->results.cap = r->results.n;
+		}
+	}
+}
+
 void
 dp_report_free(struct dp_report *r)
 {
 	if (r == NULL)
 		return;
+	for (size_t i = 0; r->strings != NULL && i < r->results.n; i++) {
+		struct dp_result *x = &r->results.v[i];
+
+		x->id = x->subject = x->summary = x->cause_id = x->cause_subject = NULL;
+	}
+	for (size_t j = 0; r->strings != NULL && j < r->ntimings; j++)
+		r->timings[j].id = r->timings[j].title = NULL;
+	free(r->strings);
 	dp_results_clear(&r->results);
 	for (size_t i = 0; i < r->ntimings; i++) {
 		free(r->timings[i].id);

@@ -294,7 +294,10 @@ dp_snap_render(struct dp_snap *s, const struct dp_metric *const *metrics)
 	};
 	int rc = dp_metrics_part_new(&d, metrics, &s->part);
 
-	/* The samples live on in the part's text. */
+	/* The samples live on in the part. What is left is kept until the next run: its strings
+	 * in one block (at 10,001 domains configured, about a fifth of the heap was the
+	 * results' strings and arrays, malloc's overhead on each a good part of it). */
 	dp_results_drop_samples(&s->rep->results);
+	dp_report_compact(s->rep);
 	return rc;
 }
