@@ -295,6 +295,8 @@ t_memory() {
 	ok_desc "state_dir holds glitter.kr.json (mode 0600)" test "$(stat -c %a "$st" 2>/dev/null)" = 600
 	is "$(jq -r '.state["mta_sts.policy"].body_sha256 | length' "$st" 2>/dev/null)" 64 \
 		"… with mta_sts.policy's remembered body hash"
+	is "$(jq -r '[.state[] | select(. == {})] | length' "$st" 2>/dev/null)" 0 \
+		"… and no empty object for a check that remembers nothing"
 	since1=$(jq -r '.since[] | select(.check == "mta_sts.policy" and .subject == "glitter.kr") | "\(.status) \(.since)"' "$st" 2>/dev/null)
 	like "$since1" '^WARNING [0-9.]+$' "… and since when mta_sts.policy has been WARNING"
 
